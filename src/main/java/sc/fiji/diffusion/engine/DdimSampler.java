@@ -1,0 +1,48 @@
+package sc.fiji.diffusion.engine;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * DDIM (Song, Meng &amp; Ermon 2021), as diffusers' {@code DDIMScheduler.step}: with s the next
+ * timestep,
+ * <pre>
+ *   x̂_0 = (x_t − √(1−ᾱ_t) ε̂) / √ᾱ_t,  clipped; then ε̂ re-derived from the clipped x̂_0
+ *   σ   = η √((1−ᾱ_s)/(1−ᾱ_t)) √(1 − ᾱ_t/ᾱ_s)
+ *   x_s = √ᾱ_s x̂_0 + √(1−ᾱ_s−σ²) ε̂ + σ z
+ * </pre>
+ * η = 0 is the deterministic sampler; η = 1 over all T steps is DDPM with σ² = β̃.
+ */
+public final class DdimSampler extends AbstractSampler {
+
+	private final double eta;
+
+	public DdimSampler(final NoiseSchedule schedule, final double eta, final double[] clip) {
+		super(schedule, clip);
+		if (!(eta >= 0 && eta <= 1)) throw new IllegalArgumentException("eta must be in [0, 1], was " + eta);
+		this.eta = eta;
+	}
+
+	@Override
+	public String name() {
+		return "ddim";
+	}
+
+	public double eta() {
+		return eta;
+	}
+
+	@Override
+	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
+		final int t = timesteps[i], s = prev(i);
+		final double ab = schedule.alphaBar(t), abPrev = schedule.alphaBar(s);
+		NDArray eps = model.eps(x, t);
+		final NDArray x0 = predictX0(x, eps, ab);
+		// Re-deriving ε from the clipped x̂_0 keeps x_s consistent with it; skipping this ruins few-step samples.
+		if (clip != null) eps = epsFromX0(x, x0, ab);
+		final double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab) * (1 - ab / abPrev));
+		final NDArray out = x0.muli((float) Math.sqrt(abPrev))
+			.addi(eps.muli((float) Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0))));
+		if (sigma > 0 && s >= 0) out.addi(noise.next().muli((float) sigma));
+		return out;
+	}
+}

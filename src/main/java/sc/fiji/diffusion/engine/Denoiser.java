@@ -1,0 +1,17 @@
+package sc.fiji.diffusion.engine;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The noise prediction ε̂(x_t, t) a sampler sees: the network with its conditioning and
+ * guidance already folded in. The result is attached to the manager of {@code x}.
+ */
+@FunctionalInterface
+public interface Denoiser {
+
+	/**
+	 * @param x a batch [B, C, H, W] at noise level t, in the model's value range
+	 * @param t the timestep, possibly fractional for continuous-time samplers
+	 */
+	NDArray eps(NDArray x, double t);
+}

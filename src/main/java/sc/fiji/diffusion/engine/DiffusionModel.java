@@ -1,0 +1,97 @@
+package sc.fiji.diffusion.engine;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+
+/**
+ * A diffusion network loaded from its descriptor onto a device. Whatever the network predicts
+ * (ε, x_0 or v, per the descriptor), {@link #eps} returns ε:
+ * <pre>
+ *   from x_0:  ε = (x_t − √ᾱ x_0) / √(1−ᾱ)
+ *   from v:    ε = √ᾱ v + √(1−ᾱ) x_t          (v = √ᾱ ε − √(1−ᾱ) x_0)
+ * </pre>
+ * The network's TorchScript signature is {@code forward(x [B,C,H,W] float, t [B] float,
+ * y [B] long) -> [B,C,H,W]}; unconditional models ignore y.
+ */
+public final class DiffusionModel implements AutoCloseable {
+
+	private final ModelDescriptor descriptor;
+	private final Device device;
+	private final TorchScriptNet net;
+
+	private DiffusionModel(final ModelDescriptor descriptor, final Device device, final TorchScriptNet net) {
+		this.descriptor = descriptor;
+		this.device = device;
+		this.net = net;
+	}
+
+	/** Reads the descriptor in {@code dir}, verifies the weights' sha256 and loads them onto {@code device}. */
+	public static DiffusionModel load(final Path dir, final Device device) {
+		final ModelDescriptor d = ModelDescriptor.read(dir);
+		return new DiffusionModel(d, device, TorchScriptNet.load(d.verifiedWeights(), device));
+	}
+
+	public ModelDescriptor descriptor() {
+		return descriptor;
+	}
+
+	public NoiseSchedule schedule() {
+		return descriptor.schedule();
+	}
+
+	/** The device the network actually runs on. */
+	public Device device() {
+		return device;
+	}
+
+	/** The model's own manager; open a sub-manager of it for each run. */
+	public NDManager manager() {
+		return net.model().getNDManager();
+	}
+
+	/**
+	 * ε̂(x, t, y) for one timestep t shared by the batch.
+	 *
+	 * @param labels one class index per batch element; −1 (or the null class) for "no class"
+	 */
+	public NDArray eps(final NDArray x, final double t, final int[] labels) {
+		final int b = (int) x.getShape().get(0);
+		if (labels.length != b) throw new IllegalArgumentException(labels.length + " labels for a batch of " + b);
+		final NDManager m = x.getManager();
+		final float[] ts = new float[b];
+		Arrays.fill(ts, (float) t);
+		final long[] ys = new long[b];
+		for (int i = 0; i < b; i++)
+			ys[i] = labels[i] < 0 ? Math.max(descriptor.nullClass(), 0) : labels[i];
+		final NDArray out = net.forward(new NDList(x, m.create(ts), m.create(ys))).singletonOrThrow();
+		switch (descriptor.prediction()) {
+			case EPSILON:
+				return out;
+			case X0: {
+				final double ab = schedule().alphaBar(t);
+				return x.sub(out.muli((float) Math.sqrt(ab))).divi((float) Math.sqrt(1 - ab));
+			}
+			case V: {
+				final double ab = schedule().alphaBar(t);
+				return out.muli((float) Math.sqrt(ab)).addi(x.mul((float) Math.sqrt(1 - ab)));
+			}
+			default:
+				throw new IllegalStateException();
+		}
+	}
+
+	/** The x̂_0-clipping range for samplers: the model range, or null when the descriptor turns clipping off. */
+	public double[] clipRange() {
+		return descriptor.clipX0() ? new double[] { descriptor.modelMin(), descriptor.modelMax() } : null;
+	}
+
+	@Override
+	public void close() {
+		net.close();
+	}
+}

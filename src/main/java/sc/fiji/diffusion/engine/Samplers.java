@@ -1,0 +1,31 @@
+package sc.fiji.diffusion.engine;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/** Creates samplers by their public names (the values of the {@code sampler} macro key). */
+public final class Samplers {
+
+	/** Every accepted sampler name. */
+	public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList("ddpm", "ddim"));
+
+	private Samplers() {}
+
+	/**
+	 * A fresh sampler for one run on {@code model}: {@code ddpm} is ancestral sampling with
+	 * σ² = β̃ (the lower-variance choice, diffusers' default); {@code ddim} is deterministic
+	 * DDIM (η = 0).
+	 */
+	public static Sampler create(final String name, final NoiseSchedule schedule, final double[] clip) {
+		final String n = name == null ? "" : name.trim().toLowerCase();
+		switch (n) {
+			case "ddpm":
+				return new DdpmSampler(schedule, DdpmSampler.Variance.SMALL, clip);
+			case "ddim":
+				return new DdimSampler(schedule, 0, clip);
+			default:
+				throw new IllegalArgumentException("Unknown sampler '" + name + "'; accepted: " + String.join(", ", NAMES));
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package sc.fiji.diffusion.fiji;
+
+import org.scijava.command.ContextCommand;
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.app.StatusService;
+
+import java.util.concurrent.CancellationException;
+
+import sc.fiji.diffusion.engine.Devices;
+import sc.fiji.diffusion.engine.DiffusionModel;
+import sc.fiji.diffusion.engine.ModelException;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.models.Models;
+
+/**
+ * What every Diffusion command shares: loading the model on the right device, saying so,
+ * turning progress into status-bar updates, honouring cancel, and turning bad input into a
+ * clear cancel reason instead of a stack trace. Subclasses only gather parameters, call an
+ * engine task and set their output.
+ */
+public abstract class DiffusionCommand extends ContextCommand {
+
+	@Parameter
+	protected LogService log;
+
+	@Parameter(required = false)
+	protected StatusService status;
+
+	/** The work itself; throw {@link IllegalArgumentException} or {@link ModelException} for bad input. */
+	protected abstract void execute(Monitor monitor) throws Exception;
+
+	/** A short name for status messages ("Sample", "Denoise", ...). */
+	protected abstract String taskName();
+
+	@Override
+	public final void run() {
+		try {
+			execute(monitor());
+		}
+		catch (final CancellationException e) {
+			if (!isCanceled()) cancel("Cancelled");
+			if (status != null) status.showStatus(taskName() + ": cancelled");
+		}
+		catch (final IllegalArgumentException | ModelException e) {
+			cancel(e.getMessage());
+			log.error(taskName() + ": " + e.getMessage());
+		}
+		catch (final Exception e) {
+			cancel(taskName() + " failed: " + e);
+			log.error(taskName() + " failed", e);
+		}
+		finally {
+			if (status != null) status.clearStatus();
+		}
+	}
+
+	/** Loads a model by name or path on the chosen device and logs where it runs. */
+	protected DiffusionModel loadModel(final String model, final String device) {
+		final DiffusionModel m = DiffusionModel.load(Models.resolve(model), Devices.resolve(device));
+		log.info(taskName() + ": model '" + m.descriptor().name() + "' on " + Devices.describe(m.device()));
+		return m;
+	}
+
+	private Monitor monitor() {
+		return new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {
+				if (status != null) status.showStatus(done, total, taskName() + ": " + what + " " + done + "/" + total);
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return DiffusionCommand.this.isCanceled() || Thread.currentThread().isInterrupted();
+			}
+		};
+	}
+}

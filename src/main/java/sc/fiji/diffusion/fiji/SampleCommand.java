@@ -1,0 +1,75 @@
+package sc.fiji.diffusion.fiji;
+
+import net.imglib2.img.Img;
+import net.imglib2.type.numeric.real.FloatType;
+
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import sc.fiji.diffusion.engine.DiffusionModel;
+import sc.fiji.diffusion.engine.ModelDescriptor;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.tasks.Generate;
+import sc.fiji.diffusion.imaging.Images;
+
+/**
+ * Plugins › Diffusion › Sample: draws new images from a model. The result is a new float
+ * stack of {@code count} slices at the model's size, in the data's own value range.
+ * Macro: {@code run("Sample", "model=fashion-mnist count=4 steps=50 sampler=ddim seed=1 label=Sneaker guidance=2");}
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Sample", headless = true)
+public class SampleCommand extends DiffusionCommand {
+
+	@Parameter(label = "Model", description = "Name of an installed model, or the path of a model folder")
+	private String model = "fashion-mnist";
+
+	@Parameter(label = "Number of images", min = "1")
+	private int count = 4;
+
+	@Parameter(label = "Steps", description = "Network evaluations per image (1 to the model's T)", min = "1")
+	private int steps = 50;
+
+	@Parameter(label = "Sampler", choices = { "ddim", "ddpm" })
+	private String sampler = "ddim";
+
+	@Parameter(label = "Seed", description = "Same seed, same images")
+	private long seed = 1;
+
+	@Parameter(label = "Class", required = false, description = "A class name of the model; empty for unconditional")
+	private String label = "";
+
+	@Parameter(label = "Guidance", description = "Classifier-free guidance weight: 0 unconditional, 1 conditional, >1 stronger")
+	private double guidance = 2;
+
+	@Parameter(label = "Device", required = false, description = "auto, cpu or gpu")
+	private String device = "auto";
+
+	@Parameter(type = ItemIO.OUTPUT)
+	private Img<FloatType> samples;
+
+	@Override
+	protected String taskName() {
+		return "Sample";
+	}
+
+	@Override
+	protected void execute(final Monitor monitor) {
+		try (DiffusionModel m = loadModel(model, device)) {
+			final Generate job = Generate.with(m).count(count).steps(steps).sampler(sampler).seed(seed).label(label)
+				.guidance(guidance);
+			job.validate();
+			final long t0 = System.nanoTime();
+			final float[][] images = job.run(monitor);
+			final ModelDescriptor d = m.descriptor();
+			samples = Images.stack(images, d.width(), d.height());
+			log.info(String.format("Sample: %d image(s), %d %s steps, %.1f s", count, steps, sampler,
+				(System.nanoTime() - t0) / 1e9));
+		}
+	}
+
+	public Img<FloatType> samples() {
+		return samples;
+	}
+}

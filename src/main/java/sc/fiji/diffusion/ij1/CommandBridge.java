@@ -1,0 +1,151 @@
+package sc.fiji.diffusion.ij1;
+
+import ij.IJ;
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.Macro;
+import ij.gui.GenericDialog;
+import ij.process.FloatProcessor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+
+import net.imglib2.Cursor;
+import net.imglib2.RandomAccessibleInterval;
+import net.imglib2.type.numeric.RealType;
+import net.imglib2.view.Views;
+
+import org.scijava.Cancelable;
+import org.scijava.Context;
+import org.scijava.command.Command;
+import org.scijava.command.CommandInfo;
+import org.scijava.command.CommandService;
+import org.scijava.module.Module;
+import org.scijava.module.ModuleItem;
+import org.scijava.service.Service;
+
+/**
+ * Runs a Diffusion SciJava command from plain ImageJ 1.x: the macro options (or a dialog, when
+ * there are none) become the command's inputs by field name, the command runs exactly as it
+ * does in Fiji, and its image outputs are shown as ImagePlus windows. One implementation,
+ * two routes.
+ */
+public final class CommandBridge {
+
+	private static Context context;
+
+	private CommandBridge() {}
+
+	/** One SciJava context per JVM, created on first use with the plugin's own class loader. */
+	static synchronized Context context() {
+		if (context == null) {
+			final Thread t = Thread.currentThread();
+			final ClassLoader before = t.getContextClassLoader();
+			t.setContextClassLoader(CommandBridge.class.getClassLoader());
+			try {
+				context = new Context(CommandService.class, org.scijava.log.LogService.class,
+					org.scijava.app.StatusService.class);
+			}
+			finally {
+				t.setContextClassLoader(before);
+			}
+		}
+		return context;
+	}
+
+	/**
+	 * Runs {@code command} with inputs from the macro options; shows its image outputs.
+	 *
+	 * @return the module after the run, or null when it was cancelled or failed (already reported)
+	 */
+	public static Module run(final Class<? extends Command> command, final String title) {
+		final CommandService cs = context().service(CommandService.class);
+		final CommandInfo info = cs.getCommand(command);
+		final Map<String, Object> inputs = new LinkedHashMap<>();
+		final String options = Macro.getOptions();
+		if (options != null) {
+			for (final ModuleItem<?> item : info.inputs()) {
+				if (isService(item)) continue;
+				final String v = Macro.getValue(options, item.getName(), null);
+				if (v != null) inputs.put(item.getName(), v);
+			}
+		}
+		else if (!ask(info, title, inputs)) return null;
+		final Module module;
+		try {
+			module = cs.run(command, true, inputs).get();
+		}
+		catch (final InterruptedException e) {
+			Thread.currentThread().interrupt();
+			return null;
+		}
+		catch (final ExecutionException e) {
+			IJ.error(title, "Failed: " + e.getCause());
+			return null;
+		}
+		if (module instanceof Cancelable && ((Cancelable) module).isCanceled()) {
+			final String why = ((Cancelable) module).getCancelReason();
+			if (why != null && !why.equals("Cancelled")) IJ.error(title, why);
+			if (options != null) Macro.abort();
+			return null;
+		}
+		for (final ModuleItem<?> item : info.outputs()) {
+			final Object value = module.getOutput(item.getName());
+			if (value instanceof RandomAccessibleInterval) {
+				@SuppressWarnings("unchecked")
+				final RandomAccessibleInterval<? extends RealType<?>> rai =
+					(RandomAccessibleInterval<? extends RealType<?>>) value;
+				final Object t = module.getOutputs().get("title");
+				toImagePlus(rai, t instanceof String ? (String) t : title).show();
+			}
+		}
+		return module;
+	}
+
+	private static boolean isService(final ModuleItem<?> item) {
+		return Service.class.isAssignableFrom(item.getType()) || Context.class.isAssignableFrom(item.getType());
+	}
+
+	/** A dialog with one field per input, for plain ImageJ 1.x without macro options. */
+	private static boolean ask(final CommandInfo info, final String title, final Map<String, Object> inputs) {
+		final GenericDialog gd = new GenericDialog(title);
+		for (final ModuleItem<?> item : info.inputs()) {
+			if (isService(item)) continue;
+			final Object dflt = item.getDefaultValue();
+			final String label = item.getName();
+			if (item.getChoices() != null && !item.getChoices().isEmpty()) {
+				final String[] choices = item.getChoices().stream().map(String::valueOf).toArray(String[]::new);
+				gd.addChoice(label, choices, dflt == null ? choices[0] : String.valueOf(dflt));
+			}
+			else gd.addStringField(label, dflt == null ? "" : String.valueOf(dflt), 20);
+		}
+		gd.showDialog();
+		if (gd.wasCanceled()) return false;
+		for (final ModuleItem<?> item : info.inputs()) {
+			if (isService(item)) continue;
+			inputs.put(item.getName(), item.getChoices() != null && !item.getChoices().isEmpty() ? gd.getNextChoice()
+				: gd.getNextString());
+		}
+		return true;
+	}
+
+	/** Copies an X × Y [× Z] real image into a 32-bit ImagePlus (one slice per Z). */
+	public static ImagePlus toImagePlus(final RandomAccessibleInterval<? extends RealType<?>> rai, final String title) {
+		final int w = (int) rai.dimension(0), h = (int) rai.dimension(1);
+		final int n = rai.numDimensions() > 2 ? (int) rai.dimension(2) : 1;
+		final ImageStack stack = new ImageStack(w, h);
+		for (int z = 0; z < n; z++) {
+			final RandomAccessibleInterval<? extends RealType<?>> plane = rai.numDimensions() > 2 ? Views.hyperSlice(rai, 2,
+				rai.min(2) + z) : rai;
+			final float[] px = new float[w * h];
+			final Cursor<? extends RealType<?>> c = Views.flatIterable(plane).cursor();
+			for (int i = 0; i < px.length; i++)
+				px[i] = c.next().getRealFloat();
+			stack.addSlice(new FloatProcessor(w, h, px));
+		}
+		final ImagePlus imp = new ImagePlus(title, stack);
+		imp.resetDisplayRange();
+		return imp;
+	}
+}
