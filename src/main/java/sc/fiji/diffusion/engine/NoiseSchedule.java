@@ -2,6 +2,8 @@ package sc.fiji.diffusion.engine;
 
 import java.util.Arrays;
 
+import ai.djl.ndarray.NDArray;
+
 /**
  * The discrete forward process of a DDPM: β_t for t = 0 … T−1, α_t = 1 − β_t and
  * ᾱ_t = ∏_{s ≤ t} α_s, so that q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I).
@@ -96,6 +98,15 @@ public final class NoiseSchedule {
 		final double w = t - lo;
 		final double a = Math.log(alphaBar(lo)), b = Math.log(alphaBar(lo + 1));
 		return Math.exp(a + w * (b - a));
+	}
+
+	/**
+	 * Samples q(x_t | x_0) in closed form: x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε (diffusers' {@code add_noise}).
+	 * The result is attached to the manager of {@code x0}.
+	 */
+	public NDArray addNoise(final NDArray x0, final NDArray eps, final int t) {
+		final double ab = alphaBar(t);
+		return x0.mul((float) Math.sqrt(ab)).addi(eps.mul((float) Math.sqrt(1 - ab)));
 	}
 
 	/** Posterior variance β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t of q(x_{t−1} | x_t, x_0). */
