@@ -22,28 +22,28 @@ import sc.fiji.diffusion.imaging.Images;
 @Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Sample", headless = true)
 public class SampleCommand extends DiffusionCommand {
 
-	@Parameter(label = "Model", description = "Name of an installed model, or the path of a model folder")
+	@Parameter(persist = false, label = "Model", description = "Name of an installed model, or the path of a model folder")
 	private String model = "fashion-mnist";
 
-	@Parameter(label = "Number of images", min = "1")
+	@Parameter(persist = false, label = "Number of images", min = "1")
 	private int count = 4;
 
-	@Parameter(label = "Steps", description = "Network evaluations per image (1 to the model's T)", min = "1")
+	@Parameter(persist = false, label = "Steps", description = "Network evaluations per image (1 to the model's T)", min = "1")
 	private int steps = 50;
 
-	@Parameter(label = "Sampler", choices = { "ddim", "ddpm" })
+	@Parameter(persist = false, label = "Sampler", choices = { "ddim", "ddpm" })
 	private String sampler = "ddim";
 
-	@Parameter(label = "Seed", description = "Same seed, same images")
+	@Parameter(persist = false, label = "Seed", description = "Same seed, same images")
 	private long seed = 1;
 
-	@Parameter(label = "Class", required = false, description = "A class name of the model; empty for unconditional")
+	@Parameter(persist = false, label = "Class", required = false, description = "A class name of the model; empty for unconditional")
 	private String label = "";
 
-	@Parameter(label = "Guidance", description = "Classifier-free guidance weight: 0 unconditional, 1 conditional, >1 stronger")
+	@Parameter(persist = false, label = "Guidance", description = "Classifier-free guidance weight: 0 unconditional, 1 conditional, >1 stronger")
 	private double guidance = 2;
 
-	@Parameter(label = "Device", required = false, description = "auto, cpu or gpu")
+	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
 	private String device = "auto";
 
 	@Parameter(type = ItemIO.OUTPUT)
