@@ -197,6 +197,39 @@ class SamplerTest {
 		assertEquals(3, model.calls);
 	}
 
+	/** Every array of a step lives in the step's sub-manager: the number alive does not grow with the steps. */
+	@Test
+	void memoryIsFlatOverTheLoop() {
+		for (final Sampler s : new Sampler[] { new DdpmSampler(SCHEDULE, DdpmSampler.Variance.SMALL, CLIP),
+			new DdimSampler(SCHEDULE, 0.5, CLIP) })
+		{
+			s.setTimesteps(100);
+			try (NDManager m = manager.newSubManager()) {
+				final NDArray xT = new GaussianNoise(1).ndarray(m, 0, new Shape(8));
+				final List<Integer> alive = new ArrayList<>();
+				final Monitor count = new Monitor() {
+
+					@Override
+					public void progress(final String what, final int done, final int total) {
+						alive.add(m.getManagedArrays().size());
+					}
+
+					@Override
+					public boolean isCanceled() {
+						return false;
+					}
+				};
+				final NDArray x0 = ReverseProcess.run(s, new AnalyticDenoiser(SCHEDULE, 0.3, 0.5), xT, new GaussianNoise(1), 0,
+					null, count);
+				assertEquals(100, alive.size());
+				assertTrue(alive.stream().allMatch(n -> n.equals(alive.get(0))), s.name() + ": arrays alive per step " + alive);
+				assertTrue(alive.get(0) <= 2, s.name() + ": " + alive.get(0) + " arrays alive between steps");
+				assertEquals(2, m.getManagedArrays().size()); // x_T and x_0
+				assertTrue(x0.getManager() == m);
+			}
+		}
+	}
+
 	@Test
 	void unknownSamplerIsRejectedWithTheAcceptedNames() {
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Samplers.create("euler",
