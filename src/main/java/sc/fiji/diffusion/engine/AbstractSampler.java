@@ -1,6 +1,7 @@
 package sc.fiji.diffusion.engine;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 
 /** Timestep bookkeeping and the x̂_0 / ε conversions every discrete sampler shares. */
 abstract class AbstractSampler implements Sampler {
@@ -16,6 +17,9 @@ abstract class AbstractSampler implements Sampler {
 		setTimesteps(schedule.T());
 	}
 
+	/** Manager for arrays kept between steps; set by {@link #begin}. */
+	protected NDManager state;
+
 	@Override
 	public void setTimesteps(final int count) {
 		timesteps = schedule.timesteps(count);
@@ -26,6 +30,36 @@ abstract class AbstractSampler implements Sampler {
 	public void setTimesteps(final int count, final int tStart) {
 		timesteps = schedule.timestepsFrom(tStart, count);
 		reset();
+	}
+
+	@Override
+	public void begin(final NDManager stateManager) {
+		state = stateManager;
+		reset();
+	}
+
+	/** Keeps a copy of {@code a} beyond the current step (in the run's state manager). */
+	protected NDArray keep(final NDArray a) {
+		final NDArray copy = a.duplicate();
+		copy.attach(state != null ? state : a.getManager().getParentManager());
+		return copy;
+	}
+
+	/** α = √ᾱ and σ = √(1−ᾱ) of the variance-preserving process at t (t = −1: α = 1, σ = 0). */
+	protected double alpha(final int t) {
+		return Math.sqrt(schedule.alphaBar(t));
+	}
+
+	protected double sigmaVp(final int t) {
+		return Math.sqrt(1 - schedule.alphaBar(t));
+	}
+
+	/** ε̂ consistent with the (possibly clipped) x̂_0, as DDIM uses it. */
+	protected NDArray clippedEps(final Denoiser model, final NDArray x, final int t) {
+		final NDArray eps = model.eps(x, t);
+		if (clip == null) return eps;
+		final double ab = schedule.alphaBar(t);
+		return epsFromX0(x, predictX0(x, eps, ab), ab);
 	}
 
 	/** Clears multistep state; called whenever the timesteps change. */

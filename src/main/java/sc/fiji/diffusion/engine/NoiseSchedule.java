@@ -88,16 +88,17 @@ public final class NoiseSchedule {
 	}
 
 	/**
-	 * ᾱ at a fractional timestep, interpolated linearly in log ᾱ (used by continuous-time
-	 * samplers that evaluate between the training timesteps).
+	 * ᾱ at a fractional timestep: σ_t = √((1−ᾱ_t)/ᾱ_t) interpolated linearly in log σ between
+	 * the neighbouring integer steps (as diffusers' {@code _sigma_to_t}), then ᾱ = 1/(1+σ²).
+	 * Exact at integer t; consistent with {@link #timestepForSigma(double)}'s continuous inverse.
 	 */
 	public double alphaBar(final double t) {
-		if (t <= -1) return 1.0;
+		if (t < 0) return 1.0;
 		if (t >= T() - 1) return alphaBars[T() - 1];
 		final int lo = (int) Math.floor(t);
 		final double w = t - lo;
-		final double a = Math.log(alphaBar(lo)), b = Math.log(alphaBar(lo + 1));
-		return Math.exp(a + w * (b - a));
+		final double s = Math.exp((1 - w) * Math.log(sigma(lo)) + w * Math.log(sigma(lo + 1)));
+		return 1 / (1 + s * s);
 	}
 
 	/**
@@ -155,9 +156,7 @@ public final class NoiseSchedule {
 	 * where the spacing happens to coincide.
 	 */
 	public int[] timestepsFrom(final int tStart, final int count) {
-		if (tStart < 0 || tStart >= T()) {
-			throw new IllegalArgumentException("start timestep must be in [0, " + (T() - 1) + "], was " + tStart);
-		}
+		checkStart(tStart);
 		checkCount(count, T());
 		final int n = Math.min(count, tStart + 1);
 		if (n == 1) return new int[] { tStart };
@@ -165,6 +164,49 @@ public final class NoiseSchedule {
 		for (int k = 0; k < n; k++)
 			ts[k] = (int) Math.round(tStart * (double) (n - 1 - k) / (n - 1));
 		return ts;
+	}
+
+	/**
+	 * {@code count} descending timesteps from {@code tStart} spaced evenly but ending one
+	 * stride above 0 (diffusers' "linspace" spacing without its final 0): the last step then
+	 * jumps to the clean image, which suits ODE solvers that treat σ = 0 exactly.
+	 */
+	public int[] timestepsLinspace(final int tStart, final int count) {
+		checkStart(tStart);
+		checkCount(count, T());
+		final int n = Math.min(count, tStart + 1);
+		final int[] ts = new int[n];
+		for (int k = 0; k < n; k++)
+			ts[k] = (int) Math.round(tStart * (double) (n - k) / n);
+		return dedupe(ts);
+	}
+
+	/**
+	 * Timesteps whose σ follow Karras et al.'s (2022) ρ-spacing from σ(tStart) to σ(0):
+	 * σ_i = (σ_max^{1/ρ} + i/(n−1) (σ_min^{1/ρ} − σ_max^{1/ρ}))^ρ, each rounded to the nearest
+	 * training timestep (duplicates dropped), which concentrates steps at low noise.
+	 */
+	public int[] timestepsKarras(final int tStart, final int count, final double rho) {
+		checkStart(tStart);
+		checkCount(count, T());
+		final int n = Math.min(count, tStart + 1);
+		if (n == 1) return new int[] { tStart };
+		final double a = Math.pow(sigma(tStart), 1 / rho), b = Math.pow(sigma(0), 1 / rho);
+		final int[] ts = new int[n];
+		for (int i = 0; i < n; i++)
+			ts[i] = timestepForSigma(Math.pow(a + i / (double) (n - 1) * (b - a), rho));
+		ts[0] = tStart;
+		return dedupe(ts);
+	}
+
+	private static int[] dedupe(final int[] descending) {
+		return Arrays.stream(descending).distinct().toArray();
+	}
+
+	private void checkStart(final int tStart) {
+		if (tStart < 0 || tStart >= T()) {
+			throw new IllegalArgumentException("start timestep must be in [0, " + (T() - 1) + "], was " + tStart);
+		}
 	}
 
 	private static void checkCount(final int count, final int T) {

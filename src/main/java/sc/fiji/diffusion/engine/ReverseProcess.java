@@ -34,6 +34,7 @@ public final class ReverseProcess {
 	{
 		final int[] ts = sampler.timesteps();
 		final NDManager outer = xStart.getManager();
+		sampler.begin(outer);
 		NDArray x = xStart.duplicate();
 		for (int i = 0; i < ts.length; i++) {
 			monitor.checkCanceled();

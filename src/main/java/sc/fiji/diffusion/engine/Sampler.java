@@ -31,6 +31,12 @@ public interface Sampler {
 	 */
 	NDArray step(Denoiser model, int i, NDArray x, NoiseSupplier noise);
 
+	/**
+	 * Called by the reverse loop before the first step: arrays a multistep method keeps
+	 * between steps are attached to {@code state}, which outlives every step of the run.
+	 */
+	default void begin(final ai.djl.ndarray.NDManager state) {}
+
 	/** Network evaluations per step, to compare samplers at equal cost. */
 	default int callsPerStep() {
 		return 1;

@@ -31,7 +31,7 @@ public class SampleCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Steps", description = "Network evaluations per image (1 to the model's T)", min = "1")
 	private int steps = 50;
 
-	@Parameter(persist = false, label = "Sampler", choices = { "ddim", "ddpm" })
+	@Parameter(persist = false, label = "Sampler", choices = { "ddim", "ddpm", "dpmpp2m", "heun", "pc", "langevin" })
 	private String sampler = "ddim";
 
 	@Parameter(persist = false, label = "Seed", description = "Same seed, same images")
