@@ -47,7 +47,7 @@ public final class AnnealedLangevinSampler extends AbstractSampler {
 		NDArray xBar = x.div((float) a);
 		for (int k = 0; k < iterations; k++) {
 			final NDArray eps = model.eps(xBar.mul((float) a), t);
-			xBar = xBar.sub(eps.muli((float) (delta / (2 * sigma)))).addi(noise.next().muli((float) Math.sqrt(delta)));
+			xBar = xBar.sub(eps.mul((float) (delta / (2 * sigma)))).addi(noise.next().muli((float) Math.sqrt(delta)));
 		}
 		if (s >= 0) return xBar.muli((float) alpha(s));
 		return predictX0(xBar.mul((float) a), model.eps(xBar.mul((float) a), t), schedule.alphaBar(t));

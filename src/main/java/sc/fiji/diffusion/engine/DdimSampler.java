@@ -41,7 +41,7 @@ public final class DdimSampler extends AbstractSampler {
 		if (clip != null) eps = epsFromX0(x, x0, ab);
 		final double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab) * (1 - ab / abPrev));
 		final NDArray out = x0.muli((float) Math.sqrt(abPrev))
-			.addi(eps.muli((float) Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0))));
+			.addi(eps.mul((float) Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0))));
 		if (sigma > 0 && s >= 0) out.addi(noise.next().muli((float) sigma));
 		return out;
 	}

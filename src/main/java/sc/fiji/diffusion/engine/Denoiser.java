@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDArray;
 /**
  * The noise prediction ε̂(x_t, t) a sampler sees: the network with its conditioning and
  * guidance already folded in. The result is attached to the manager of {@code x}.
+ * <p>
+ * The result may be a PyTorch inference tensor, which cannot be modified in place: callers
+ * use {@code mul}/{@code add}, never {@code muli}/{@code addi}, on it.
  */
 @FunctionalInterface
 public interface Denoiser {

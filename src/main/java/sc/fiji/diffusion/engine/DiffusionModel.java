@@ -74,11 +74,11 @@ public final class DiffusionModel implements AutoCloseable {
 				return out;
 			case X0: {
 				final double ab = schedule().alphaBar(t);
-				return x.sub(out.muli((float) Math.sqrt(ab))).divi((float) Math.sqrt(1 - ab));
+				return x.sub(out.mul((float) Math.sqrt(ab))).divi((float) Math.sqrt(1 - ab));
 			}
 			case V: {
 				final double ab = schedule().alphaBar(t);
-				return out.muli((float) Math.sqrt(ab)).addi(x.mul((float) Math.sqrt(1 - ab)));
+				return out.mul((float) Math.sqrt(ab)).addi(x.mul((float) Math.sqrt(1 - ab)));
 			}
 			default:
 				throw new IllegalStateException();

@@ -54,6 +54,6 @@ public final class HeunSampler extends AbstractSampler {
 		final NDArray euler = xBar.add(d.mul((float) dt));
 		if (s < 0) return euler;
 		final NDArray d2 = clippedEps(model, euler.mul((float) alpha(s)), s);
-		return xBar.addi(d.addi(d2).muli((float) (dt / 2))).muli((float) alpha(s));
+		return xBar.addi(d.add(d2).muli((float) (dt / 2))).muli((float) alpha(s));
 	}
 }

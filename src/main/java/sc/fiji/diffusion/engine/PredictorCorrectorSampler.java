@@ -43,7 +43,7 @@ public final class PredictorCorrectorSampler extends AbstractSampler {
 		final NDArray score = eps.mul((float) (-1 / Math.sqrt(1 - ab)));
 		final NDArray xs = x.mul((float) (1 + b / 2)).addi(score.muli((float) b)).addi(noise.next().muli((float) Math.sqrt(b)));
 		// Langevin corrector at the new level
-		final NDArray g = model.eps(xs, s).muli((float) (-1 / Math.sqrt(1 - schedule.alphaBar(s))));
+		final NDArray g = model.eps(xs, s).mul((float) (-1 / Math.sqrt(1 - schedule.alphaBar(s))));
 		final NDArray z = noise.next();
 		final NDArray ratio = perImageNorm(z).divi(perImageNorm(g).maximum(1e-12f));
 		final NDArray delta = ratio.muli((float) snr).square().muli((float) (2 * schedule.alpha(s)));

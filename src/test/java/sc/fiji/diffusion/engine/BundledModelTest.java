@@ -135,6 +135,17 @@ class BundledModelTest {
 	}
 
 	@Test
+	void everySamplerRunsOnTheRealNetwork() {
+		for (final String name : Samplers.NAMES) {
+			final float[][] s = Generate.with(model).count(2).steps(4).sampler(name).seed(1).label("Bag").guidance(2)
+				.run(Monitor.NONE);
+			for (final float[] img : s)
+				for (final float v : img)
+					assertTrue(Float.isFinite(v) && v >= -1e-3 && v <= 255 + 1e-3, name + ": pixel " + v);
+		}
+	}
+
+	@Test
 	void samplesStayInTheDataRange() {
 		final float[][] s = Generate.with(model).count(2).steps(10).sampler("ddim").seed(1).label("").guidance(0)
 			.run(Monitor.NONE);
