@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
 /** Timestep bookkeeping and the x̂_0 / ε conversions every discrete sampler shares. */
-abstract class AbstractSampler implements Sampler {
+public abstract class AbstractSampler implements Sampler {
 
 	protected final NoiseSchedule schedule;
 	/** Range x̂_0 is clipped to, or null for no clipping. */
@@ -29,6 +29,20 @@ abstract class AbstractSampler implements Sampler {
 	@Override
 	public void setTimesteps(final int count, final int tStart) {
 		timesteps = schedule.timestepsFrom(tStart, count);
+		reset();
+	}
+
+	/**
+	 * Explicit descending timesteps (−1 may end the list to mean "into the clean image"), for
+	 * loops that move between arbitrary levels, like RePaint's resampling.
+	 */
+	public void setTimestepsExplicit(final int... ts) {
+		for (int i = 0; i < ts.length; i++) {
+			if (ts[i] < (i == ts.length - 1 ? -1 : 0) || ts[i] >= schedule.T()) throw new IllegalArgumentException(
+				"timestep out of range: " + ts[i]);
+			if (i > 0 && ts[i] >= ts[i - 1]) throw new IllegalArgumentException("timesteps must descend");
+		}
+		timesteps = ts[ts.length - 1] == -1 ? java.util.Arrays.copyOf(ts, ts.length - 1) : ts.clone();
 		reset();
 	}
 

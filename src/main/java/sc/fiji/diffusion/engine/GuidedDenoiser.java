@@ -31,6 +31,17 @@ public final class GuidedDenoiser implements Denoiser {
 		this.conditional = any && model.descriptor().isConditional();
 	}
 
+	/** The same label (or −1 for none) for every image of any batch, e.g. for the tiles of one image. */
+	public static Denoiser uniform(final DiffusionModel model, final int label, final double w) {
+		return (x, t) -> new GuidedDenoiser(model, filled((int) x.getShape().get(0), label), w).eps(x, t);
+	}
+
+	private static int[] filled(final int n, final int v) {
+		final int[] a = new int[n];
+		java.util.Arrays.fill(a, v);
+		return a;
+	}
+
 	@Override
 	public NDArray eps(final NDArray x, final double t) {
 		if (!conditional) return model.eps(x, t, nulls(labels.length));
@@ -46,8 +57,6 @@ public final class GuidedDenoiser implements Denoiser {
 	}
 
 	private static int[] nulls(final int n) {
-		final int[] a = new int[n];
-		java.util.Arrays.fill(a, -1);
-		return a;
+		return filled(n, -1);
 	}
 }
