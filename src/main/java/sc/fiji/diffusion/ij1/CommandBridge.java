@@ -4,6 +4,7 @@ import ij.IJ;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.Macro;
+import ij.WindowManager;
 import ij.gui.GenericDialog;
 import ij.process.FloatProcessor;
 
@@ -64,9 +65,21 @@ public final class CommandBridge {
 		final CommandInfo info = cs.getCommand(command);
 		final Map<String, Object> inputs = new LinkedHashMap<>();
 		final String options = Macro.getOptions();
+		for (final ModuleItem<?> item : info.inputs()) {
+			if (!ImagePlus.class.isAssignableFrom(item.getType())) continue;
+			// image inputs: the image named by the macro key, else the active image
+			final String name = options == null ? null : Macro.getValue(options, item.getName(), null);
+			final ImagePlus imp = name != null ? WindowManager.getImage(name) : WindowManager.getCurrentImage();
+			if (imp == null) {
+				IJ.error(title, name != null ? "No open image called '" + name + "'" : "No image is open: open one first");
+				if (options != null) Macro.abort();
+				return null;
+			}
+			inputs.put(item.getName(), imp);
+		}
 		if (options != null) {
 			for (final ModuleItem<?> item : info.inputs()) {
-				if (isService(item)) continue;
+				if (isService(item) || inputs.containsKey(item.getName())) continue;
 				final String v = Macro.getValue(options, item.getName(), null);
 				if (v != null) inputs.put(item.getName(), v);
 			}
@@ -92,7 +105,8 @@ public final class CommandBridge {
 		}
 		for (final ModuleItem<?> item : info.outputs()) {
 			final Object value = module.getOutput(item.getName());
-			if (value instanceof RandomAccessibleInterval) {
+			if (value instanceof ImagePlus) ((ImagePlus) value).show();
+			else if (value instanceof RandomAccessibleInterval) {
 				@SuppressWarnings("unchecked")
 				final RandomAccessibleInterval<? extends RealType<?>> rai =
 					(RandomAccessibleInterval<? extends RealType<?>>) value;
@@ -104,7 +118,8 @@ public final class CommandBridge {
 	}
 
 	private static boolean isService(final ModuleItem<?> item) {
-		return Service.class.isAssignableFrom(item.getType()) || Context.class.isAssignableFrom(item.getType());
+		return Service.class.isAssignableFrom(item.getType()) || Context.class.isAssignableFrom(item.getType()) ||
+			ImagePlus.class.isAssignableFrom(item.getType());
 	}
 
 	/** A dialog with one field per input, for plain ImageJ 1.x without macro options. */

@@ -1,5 +1,6 @@
 package sc.fiji.diffusion.ij1;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +63,89 @@ class MacroTest {
 				if (p == 7) sneakers++;
 			assertTrue(sneakers >= 3, sneakers + " of 4 recognised as sneakers");
 		}
+	}
+
+	/** A 64×64 mosaic of four Fashion-MNIST test images, 0–255. */
+	static float[] mosaic() throws java.io.IOException {
+		final sc.fiji.diffusion.eval.FashionMnist t = sc.fiji.diffusion.eval.FashionMnist.load("t10k", 4);
+		final float[] m = new float[64 * 64];
+		for (int y = 0; y < 64; y++)
+			for (int x = 0; x < 64; x++)
+				m[y * 64 + x] = t.images[(y / 32) * 2 + x / 32][(y % 32) * 32 + x % 32];
+		return m;
+	}
+
+	static Path save(final ImageProcessor ip, final String name) {
+		final Path p = tmp.resolve(name + ".tif");
+		new ij.io.FileSaver(new ImagePlus(name, ip)).saveAsTiff(p.toString());
+		return p;
+	}
+
+	static float[] pixels(final Path p) {
+		final ImagePlus imp = new Opener().openImage(p.toString());
+		assertNotNull(imp, "no image at " + p);
+		return (float[]) imp.getProcessor().convertToFloat().getPixels();
+	}
+
+	static ImagePlus runOn(final String macro, final Path input, final String expect) throws Exception {
+		final Path out = tmp.resolve(macro + "-result.tif"), after = tmp.resolve(macro + "-source-after.tif");
+		final HeadlessImageJ.Result r = HeadlessImageJ.runMacro(plugins, Paths.get("macros", macro + ".ijm"), input + "|" +
+			out + "|" + after);
+		assertEquals(0, r.exitCode, r.output);
+		assertTrue(r.output.contains(expect), r.output);
+		assertArrayEquals(pixels(input), pixels(after), macro + ": the source image must not change");
+		final ImagePlus imp = new Opener().openImage(out.toString());
+		assertNotNull(imp, r.output);
+		assertEquals(32, imp.getBitDepth());
+		return imp;
+	}
+
+	static double rms(final float[] a, final float[] b) {
+		double s = 0;
+		for (int i = 0; i < a.length; i++)
+			s += (a[i] - b[i]) * (double) (a[i] - b[i]);
+		return Math.sqrt(s / a.length);
+	}
+
+	@Test
+	void denoiseMacroRemovesNoise() throws Exception {
+		final float[] clean = mosaic();
+		final float[] noisy = clean.clone();
+		final java.util.Random r = new java.util.Random(1);
+		for (int i = 0; i < noisy.length; i++)
+			noisy[i] += 25 * r.nextGaussian();
+		final Path in = save(new ij.process.FloatProcessor(64, 64, noisy), "noisy");
+		final ImagePlus out = runOn("denoise", in, "Denoise: noisy-denoised, 64x64x1, 32-bit");
+		final float[] d = (float[]) out.getProcessor().getPixels();
+		assertTrue(rms(d, clean) < 0.6 * rms(noisy, clean), "rms to clean: denoised " + rms(d, clean) + ", noisy " +
+			rms(noisy, clean));
+	}
+
+	@Test
+	void editMacroMakesANewImage() throws Exception {
+		final float[] guide = mosaic();
+		final Path in = save(new ij.process.FloatProcessor(64, 64, guide).convertToByte(false), "guide");
+		final ImagePlus out = runOn("edit", in, "Edit: guide-edited, 64x64x1, 32-bit");
+		final float[] e = (float[]) out.getProcessor().getPixels();
+		final double d = rms(e, guide);
+		assertTrue(d > 1 && d < 90, "an edit changes the image but keeps its layout: rms " + d);
+	}
+
+	@Test
+	void inpaintMacroFillsOnlyTheSelection() throws Exception {
+		final float[] img = mosaic();
+		final Path in = save(new ij.process.FloatProcessor(64, 64, img).convertToByte(false), "picture");
+		final ImagePlus out = runOn("inpaint", in, "Inpaint: picture-inpainted, 64x64x1, 32-bit");
+		final float[] o = (float[]) out.getProcessor().getPixels();
+		final float[] src = pixels(in);
+		int changed = 0;
+		for (int y = 0; y < 64; y++)
+			for (int x = 0; x < 64; x++) {
+				final boolean inside = x >= 26 && x < 38 && y >= 26 && y < 38;
+				if (!inside) assertEquals(src[y * 64 + x], o[y * 64 + x], 0.0, "outside the selection at " + x + "," + y);
+				else if (o[y * 64 + x] != src[y * 64 + x]) changed++;
+			}
+		assertTrue(changed > 50, changed + " pixels changed inside the selection");
 	}
 
 	@Test

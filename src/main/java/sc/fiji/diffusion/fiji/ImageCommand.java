@@ -1,0 +1,90 @@
+package sc.fiji.diffusion.fiji;
+
+import ij.ImagePlus;
+
+import org.scijava.ItemIO;
+import org.scijava.plugin.Parameter;
+
+import sc.fiji.diffusion.engine.DiffusionModel;
+import sc.fiji.diffusion.engine.ModelDescriptor;
+import sc.fiji.diffusion.engine.Monitor;
+
+/**
+ * A command on the user's image: checks it, maps every slice into the model's data range,
+ * runs the task slice by slice and returns a NEW 32-bit image in the source's units, title
+ * "&lt;title&gt;-&lt;suffix&gt;" and calibration. The source is only read.
+ */
+public abstract class ImageCommand extends DiffusionCommand {
+
+	@Parameter(label = "Image", description = "The image to process (the active one)")
+	protected ImagePlus image;
+
+	@Parameter(persist = false, label = "Model", description = "Name of an installed model, or the path of a model folder")
+	protected String model = "fashion-mnist";
+
+	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
+	protected String device = "auto";
+
+	@Parameter(type = ItemIO.OUTPUT)
+	protected ImagePlus result;
+
+	/** Title of the result, for bridges that show it. */
+	@Parameter(type = ItemIO.OUTPUT, required = false)
+	protected String title;
+
+	/** Validates the parameters against the loaded model before any work. */
+	protected abstract void validate(DiffusionModel m);
+
+	/** Processes one slice (in the model's data units) and returns it in the same units. */
+	protected abstract float[] process(DiffusionModel m, float[] plane, int w, int h, int slice, Monitor monitor);
+
+	protected abstract String suffix();
+
+	@Override
+	protected void execute(final Monitor monitor) {
+		ImagePlanes.checkSingleChannel(image, "image");
+		try (DiffusionModel m = loadModel(model, device)) {
+			validate(m);
+			final ModelDescriptor d = m.descriptor();
+			final float[][] planes = ImagePlanes.planes(image);
+			final ImagePlanes.Mapping map = ImagePlanes.mapping(image, planes, d.dataMin(), d.dataMax());
+			beforeSlices(m, map);
+			final float[][] out = new float[planes.length][];
+			final long t0 = System.nanoTime();
+			for (int z = 0; z < planes.length; z++) {
+				final int slice = z;
+				final Monitor perSlice = new Monitor() {
+
+					@Override
+					public void progress(final String what, final int done, final int total) {
+						monitor.progress(what + (planes.length > 1 ? " slice " + (slice + 1) + "/" + planes.length : ""), done,
+							total);
+					}
+
+					@Override
+					public boolean isCanceled() {
+						return monitor.isCanceled();
+					}
+				};
+				out[z] = finish(z, planes[z], map.fromData(process(m, map.toData(planes[z]), image.getWidth(), image.getHeight(),
+					z, perSlice)));
+			}
+			result = ImagePlanes.result(image, out, suffix());
+			title = result.getTitle();
+			log.info(String.format("%s: %s (%dx%dx%d) in %.1f s", taskName(), title, image.getWidth(), image.getHeight(),
+				planes.length, (System.nanoTime() - t0) / 1e9));
+		}
+	}
+
+	/** Last touch on a slice's result (in image units) given its original. */
+	protected float[] finish(final int slice, final float[] original, final float[] out) {
+		return out;
+	}
+
+	/** Hook run once the image's value mapping is known (e.g. to convert σ into data units). */
+	protected void beforeSlices(final DiffusionModel m, final ImagePlanes.Mapping map) {}
+
+	public ImagePlus result() {
+		return result;
+	}
+}
