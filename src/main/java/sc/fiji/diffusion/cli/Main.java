@@ -55,6 +55,9 @@ public final class Main {
 				case "quality":
 					Quality.main(o);
 					break;
+				case "batch":
+					Batch.run(o);
+					break;
 				case "tasks-quality":
 					sc.fiji.diffusion.eval.TaskBenchmark.main(o);
 					break;
@@ -74,6 +77,7 @@ public final class Main {
 		System.out.println("usage: sample [--model fashion-mnist] [--label all|NAME|\"\"] [--count 8] [--steps 50]\n" +
 			"              [--sampler ddim|ddpm] [--seed 1] [--guidance 2] [--device auto|cpu|gpu] [--out out/samples]\n" +
 			"       quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler ddim] [--guidance 2] [--seed 1]\n" +
+			"       batch --task denoise|edit|inpaint --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       tasks-quality [--images 200] [--inpaint-images 100] [--edit-images 100] [--validation 100] [--steps 20] [--seed 1]");
 	}
 

@@ -57,17 +57,9 @@ public final class Devices {
 		return "CPU (" + cpuThreads() + " threads)";
 	}
 
-	/** PyTorch's intra-op thread count as configured for DJL. */
+	/** PyTorch's intra-op thread count, as PyTorch itself reports it. */
 	public static int cpuThreads() {
-		final String p = System.getProperty("ai.djl.pytorch.num_threads");
-		if (p != null) {
-			try {
-				return Integer.parseInt(p.trim());
-			}
-			catch (final NumberFormatException e) {
-				// fall through to PyTorch's default
-			}
-		}
-		return Runtime.getRuntime().availableProcessors();
+		engine();
+		return ai.djl.pytorch.jni.JniUtils.getNumThreads();
 	}
 }

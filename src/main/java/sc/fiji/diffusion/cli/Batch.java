@@ -1,0 +1,154 @@
+package sc.fiji.diffusion.cli;
+
+import ij.ImagePlus;
+import ij.io.FileSaver;
+import ij.io.Opener;
+import ij.macro.Interpreter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.scijava.Cancelable;
+import org.scijava.Context;
+import org.scijava.command.Command;
+import org.scijava.command.CommandService;
+import org.scijava.module.Module;
+
+import sc.fiji.diffusion.fiji.DenoiseCommand;
+import sc.fiji.diffusion.fiji.EditCommand;
+import sc.fiji.diffusion.fiji.InpaintCommand;
+
+/**
+ * Headless batch: runs Denoise, Edit or Inpaint (the same SciJava commands as the menu) on
+ * every TIFF of a folder and writes the results to another folder. With {@code --shard i/n}
+ * (or SLURM's array variables) it takes every n-th file starting at i, so n cluster tasks
+ * share one folder. Results are written to a temporary name and renamed when complete.
+ * <pre>
+ *   batch --task denoise --in noisy/ --out clean/ [--sigma 25 --output mean ...] [--shard 0/4]
+ *   batch --task inpaint --in images/ --mask-dir masks/ --out filled/ [--steps 50 ...]
+ * </pre>
+ * Other {@code --key value} options become the command's inputs (its macro keys).
+ */
+final class Batch {
+
+	private Batch() {}
+
+	static void run(final Map<String, String> o) throws IOException, InterruptedException {
+		final String task = o.getOrDefault("task", "denoise");
+		final Class<? extends Command> command;
+		switch (task) {
+			case "denoise":
+				command = DenoiseCommand.class;
+				break;
+			case "edit":
+				command = EditCommand.class;
+				break;
+			case "inpaint":
+				command = InpaintCommand.class;
+				break;
+			default:
+				throw new IllegalArgumentException("Unknown task '" + task + "'; accepted: denoise, edit, inpaint");
+		}
+		if (!o.containsKey("in") || !o.containsKey("out")) throw new IllegalArgumentException("--in DIR and --out DIR are required");
+		final Path in = Paths.get(o.get("in")), out = Paths.get(o.get("out"));
+		if (!Files.isDirectory(in)) throw new IllegalArgumentException("input folder not found: " + in);
+		Files.createDirectories(out);
+		final Path maskDir = o.containsKey("mask-dir") ? Paths.get(o.get("mask-dir")) : null;
+		final int[] shard = shard(o.get("shard"));
+		final List<Path> files;
+		try (Stream<Path> s = Files.list(in)) {
+			files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?$")).sorted()
+				.collect(Collectors.toList());
+		}
+		final List<Path> mine = new java.util.ArrayList<>();
+		for (int k = 0; k < files.size(); k++)
+			if (k % shard[1] == shard[0]) mine.add(files.get(k));
+		System.out.println(String.format("batch %s: %d of %d file(s) in %s (shard %d/%d) -> %s", task, mine.size(),
+			files.size(), in, shard[0], shard[1], out));
+		final Map<String, Object> common = new HashMap<>(o);
+		for (final String k : new String[] { "task", "in", "out", "mask-dir", "shard" })
+			common.remove(k);
+		Interpreter.batchMode = true; // mask images are looked up by title, as in a headless macro
+		int failed = 0;
+		final Context context = new Context(CommandService.class);
+		try {
+			final CommandService cs = context.service(CommandService.class);
+			for (int k = 0; k < mine.size(); k++) {
+				final Path f = mine.get(k);
+				final long t0 = System.nanoTime();
+				final ImagePlus imp = new Opener().openImage(f.toString());
+				if (imp == null) {
+					System.out.println(progress(k + 1, mine.size()) + " " + f.getFileName() + ": not an image, skipped");
+					failed++;
+					continue;
+				}
+				final Map<String, Object> inputs = new HashMap<>(common);
+				inputs.put("image", imp);
+				ImagePlus mask = null;
+				if (maskDir != null) {
+					mask = new Opener().openImage(maskDir.resolve(f.getFileName()).toString());
+					if (mask == null) throw new IllegalArgumentException("no mask " + maskDir.resolve(f.getFileName()));
+					mask.setTitle("mask of " + f.getFileName());
+					Interpreter.addBatchModeImage(mask);
+					inputs.put("mask", mask.getTitle());
+				}
+				final Module m = cs.run(command, true, inputs).get();
+				if (mask != null) Interpreter.removeBatchModeImage(mask);
+				if (((Cancelable) m).isCanceled()) {
+					System.out.println(progress(k + 1, mine.size()) + " " + f.getFileName() + ": " + ((Cancelable) m)
+						.getCancelReason());
+					failed++;
+					continue;
+				}
+				final ImagePlus result = (ImagePlus) m.getOutput("result");
+				final Path target = out.resolve(result.getTitle() + ".tif"), tmp = out.resolve("." + result.getTitle() +
+					".tif.part");
+				if (!new FileSaver(result).saveAsTiff(tmp.toString())) throw new IOException("could not write " + tmp);
+				Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+				System.out.println(String.format(Locale.ROOT, "%s %s -> %s (%.1f s)", progress(k + 1, mine.size()),
+					f.getFileName(), target.getFileName(), (System.nanoTime() - t0) / 1e9));
+			}
+		}
+		catch (final java.util.concurrent.ExecutionException e) {
+			throw new IOException(e.getCause());
+		}
+		finally {
+			context.dispose();
+		}
+		System.out.println(String.format("done: %d written, %d failed", mine.size() - failed, failed));
+		if (failed > 0) System.exit(1);
+	}
+
+	/** "i/n", else SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, else 0/1. */
+	static int[] shard(final String spec) {
+		String s = spec;
+		if (s == null && System.getenv("SLURM_ARRAY_TASK_ID") != null && System.getenv("SLURM_ARRAY_TASK_COUNT") != null) {
+			final int min = Integer.parseInt(System.getenv().getOrDefault("SLURM_ARRAY_TASK_MIN", "0"));
+			s = (Integer.parseInt(System.getenv("SLURM_ARRAY_TASK_ID")) - min) + "/" + System.getenv("SLURM_ARRAY_TASK_COUNT");
+		}
+		if (s == null) return new int[] { 0, 1 };
+		final String[] p = s.split("/");
+		try {
+			final int i = Integer.parseInt(p[0].trim()), n = Integer.parseInt(p[1].trim());
+			if (n < 1 || i < 0 || i >= n) throw new NumberFormatException();
+			return new int[] { i, n };
+		}
+		catch (final RuntimeException e) {
+			throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n, was '" + s + "'");
+		}
+	}
+
+	private static String progress(final int done, final int total) {
+		final int width = 20, filled = total == 0 ? width : width * done / total;
+		return "[" + "#".repeat(filled) + " ".repeat(width - filled) + "] " + done + "/" + total;
+	}
+}

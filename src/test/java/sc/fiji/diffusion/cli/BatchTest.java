@@ -1,0 +1,61 @@
+package sc.fiji.diffusion.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.io.FileSaver;
+import ij.io.Opener;
+import ij.process.FloatProcessor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The headless batch entry over a folder, with cluster-style sharding. */
+class BatchTest {
+
+	@TempDir
+	Path tmp;
+
+	@Test
+	void denoisesItsShareOfAFolder() throws Exception {
+		final Path in = Files.createDirectories(tmp.resolve("in")), out = tmp.resolve("out");
+		final Random r = new Random(1);
+		for (int k = 0; k < 3; k++) {
+			final float[] px = new float[40 * 40];
+			for (int i = 0; i < px.length; i++)
+				px[i] = (float) (100 + 25 * r.nextGaussian());
+			new FileSaver(new ImagePlus("img" + k, new FloatProcessor(40, 40, px))).saveAsTiff(in.resolve("img" + k + ".tif")
+				.toString());
+		}
+		final byte[] before = Files.readAllBytes(in.resolve("img1.tif"));
+		Batch.run(Main.options(new String[] { "batch", "--task", "denoise", "--in", in.toString(), "--out", out.toString(),
+			"--sigma", "25", "--shard", "1/2" }));
+		try (Stream<Path> s = Files.list(out)) {
+			assertEquals("[img1-denoised.tif]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList())
+				.toString(), "shard 1/2 of three files is the second one, and no partial files remain");
+		}
+		final ImagePlus res = new Opener().openImage(out.resolve("img1-denoised.tif").toString());
+		assertEquals(40, res.getWidth());
+		assertEquals(32, res.getBitDepth());
+		assertArrayEquals(before, Files.readAllBytes(in.resolve("img1.tif")), "inputs are only read");
+	}
+
+	@Test
+	void badOptionsAreRefused() {
+		assertThrows(IllegalArgumentException.class, () -> Batch.shard("2/2"));
+		assertThrows(IllegalArgumentException.class, () -> Batch.shard("x"));
+		assertArrayEquals(new int[] { 3, 8 }, Batch.shard("3/8"));
+		final Map<String, String> o = Main.options(new String[] { "batch", "--task", "blur", "--in", "a", "--out", "b" });
+		assertTrue(assertThrows(IllegalArgumentException.class, () -> Batch.run(o)).getMessage().contains("blur"));
+	}
+}
