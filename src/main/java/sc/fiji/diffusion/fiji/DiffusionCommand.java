@@ -35,6 +35,11 @@ public abstract class DiffusionCommand extends ContextCommand {
 
 	@Override
 	public final void run() {
+		// DJL finds its engine and natives through the context class loader: in ImageJ 1.x the
+		// plugin's jars live in the plugins class loader, which a worker thread does not have.
+		final Thread thread = Thread.currentThread();
+		final ClassLoader before = thread.getContextClassLoader();
+		thread.setContextClassLoader(getClass().getClassLoader());
 		try {
 			execute(monitor());
 		}
@@ -51,6 +56,7 @@ public abstract class DiffusionCommand extends ContextCommand {
 			log.error(taskName() + " failed", e);
 		}
 		finally {
+			thread.setContextClassLoader(before);
 			if (status != null) status.clearStatus();
 		}
 	}

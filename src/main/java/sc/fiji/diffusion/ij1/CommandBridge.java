@@ -71,8 +71,12 @@ public final class CommandBridge {
 			final String name = options == null ? null : Macro.getValue(options, item.getName(), null);
 			final ImagePlus imp = name != null ? WindowManager.getImage(name) : WindowManager.getCurrentImage();
 			if (imp == null) {
-				IJ.error(title, name != null ? "No open image called '" + name + "'" : "No image is open: open one first");
-				if (options != null) Macro.abort();
+				final String why = name != null ? "No open image called '" + name + "'" : "No image is open: open one first";
+				if (options != null) {
+					IJ.log(title + ": " + why);
+					Macro.abort();
+				}
+				else IJ.error(title, why);
 				return null;
 			}
 			inputs.put(item.getName(), imp);
@@ -99,8 +103,11 @@ public final class CommandBridge {
 		}
 		if (module instanceof Cancelable && ((Cancelable) module).isCanceled()) {
 			final String why = ((Cancelable) module).getCancelReason();
-			if (why != null && !why.equals("Cancelled")) IJ.error(title, why);
-			if (options != null) Macro.abort();
+			if (options != null) { // from a macro: say why in the log (no modal dialog) and stop the macro
+				IJ.log(title + ": " + why);
+				Macro.abort();
+			}
+			else if (why != null && !why.equals("Cancelled")) IJ.error(title, why);
 			return null;
 		}
 		for (final ModuleItem<?> item : info.outputs()) {

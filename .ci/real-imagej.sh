@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs the built plugin into a real ImageJ the way a user would -- Debian's `imagej`
+# package, the plugin jar in ~/.imagej/plugins and its dependencies in ~/.imagej/plugins/jars --
+# and runs every example macro under Xvfb, checking that each saved its result.
+# Usage: .ci/real-imagej.sh   (after `mvn package`; installs imagej and xvfb when missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v imagej > /dev/null || ! command -v xvfb-run > /dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq imagej xvfb > /dev/null
+fi
+
+jar=$(ls target/Diffusion_Fiji-*.jar | grep -v -e sources -e tests | head -1)
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+mkdir -p "$home/.imagej/plugins/jars" "$home/work"
+cp "$jar" "$home/.imagej/plugins/"
+mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DexcludeArtifactIds=ij \
+  -DoutputDirectory="$home/.imagej/plugins/jars"
+
+run_ij() { # macro, argument
+  HOME="$home" timeout 600 xvfb-run -a imagej -b "$PWD/macros/$1" "$2" 2>&1 | grep -v -e '^$' -e SLF4J -e 'imagej -p' -e 'Open other images' || true
+}
+
+# inputs made by ImageJ itself: a bright ellipse on black, 64x64
+cat > "$home/work/inputs.ijm" <<'IJM'
+dir = getArgument();
+newImage("picture", "8-bit black", 64, 64, 1);
+setColor(200); fillOval(16, 8, 32, 48);
+saveAs("Tiff", dir + "/picture.tif");
+saveAs("Tiff", dir + "/guide.tif");
+run("32-bit"); run("Add Specified Noise...", "standard=25");
+saveAs("Tiff", dir + "/noisy.tif");
+IJM
+HOME="$home" timeout 300 xvfb-run -a imagej -b "$home/work/inputs.ijm" "$home/work" > /dev/null 2>&1 || true
+
+w="$home/work"
+run_ij sample.ijm "$w/sample-result.tif"
+run_ij denoise.ijm "$w/noisy.tif|$w/denoise-result.tif|$w/denoise-source.tif"
+run_ij edit.ijm "$w/guide.tif|$w/edit-result.tif|$w/edit-source.tif"
+run_ij inpaint.ijm "$w/picture.tif|$w/inpaint-result.tif|$w/inpaint-source.tif"
+
+fail=0
+for f in sample-result denoise-result edit-result inpaint-result; do
+  if [ -s "$w/$f.tif" ]; then echo "real ImageJ: $f.tif written ($(stat -c %s "$w/$f.tif") bytes)";
+  else echo "real ImageJ: $f.tif MISSING"; fail=1; fi
+done
+for f in denoise edit; do # the source, saved after the run, must have the pixels it was opened with
+  src=$([ $f = denoise ] && echo noisy || echo guide)
+  if cmp -s <(tail -c 16384 "$w/$src.tif") <(tail -c 16384 "$w/$f-source.tif"); then echo "real ImageJ: $f left its source unchanged";
+  else echo "real ImageJ: $f CHANGED its source"; fail=1; fi
+done
+exit $fail
