@@ -40,9 +40,25 @@ public abstract class ImageCommand extends DiffusionCommand {
 
 	protected abstract String suffix();
 
+	/** Bytes of working memory per pixel: float copies on the Java side and arrays in PyTorch. */
+	static final long BYTES_PER_PIXEL = 40;
+
+	/** Refuses, before any copy, an image whose working memory would not fit in the Java heap. */
+	static void checkMemory(final ImagePlus imp) {
+		final long pixels = (long) imp.getWidth() * imp.getHeight();
+		final long need = pixels * BYTES_PER_PIXEL + (long) imp.getStackSize() * pixels * 8;
+		final Runtime rt = Runtime.getRuntime();
+		final long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+		if (need > free) throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+			"Image '%s' (%dx%d, %d slice(s)) needs about %.1f GB of working memory but only %.1f GB is free. " +
+				"Give ImageJ more memory (Edit › Options › Memory & Threads), or crop the image or process it in parts.",
+			imp.getTitle(), imp.getWidth(), imp.getHeight(), imp.getStackSize(), need / 1e9, free / 1e9));
+	}
+
 	@Override
 	protected void execute(final Monitor monitor) {
 		ImagePlanes.checkSingleChannel(image, "image");
+		checkMemory(image);
 		try (DiffusionModel m = loadModel(model, device)) {
 			validate(m);
 			final ModelDescriptor d = m.descriptor();
