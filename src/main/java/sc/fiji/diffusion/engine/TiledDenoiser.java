@@ -33,7 +33,8 @@ public final class TiledDenoiser implements Denoiser {
 	 * @param height image height (≥ tile)
 	 * @param width image width (≥ tile)
 	 * @param batch tiles per network call
-	 * @param monitor checked between tile batches, so a cancel on a large image is quick
+	 * @param monitor told after each batch of tiles and checked for cancel, so a large image
+	 *          shows progress within a step and stops quickly
 	 * @param manager holds the blending weights for the whole run (created once, not per step)
 	 */
 	public TiledDenoiser(final Denoiser tileModel, final int height, final int width, final int tile, final int overlap,
@@ -116,6 +117,7 @@ public final class TiledDenoiser implements Denoiser {
 				}
 			}
 			monitor.checkCanceled();
+			if (n > batch) monitor.progress("tile", k1, n);
 		}
 		return acc.divi(weightSum);
 	}

@@ -148,6 +148,12 @@ class ImageCommandsTest {
 		final ImagePlus out = ok(run(DenoiseCommand.class, "image", new ImagePlus("big", big), "sigma", "50"));
 		assertEquals(1024, out.getWidth());
 		assertEquals(1024, out.getHeight());
+		// the model's own data size, 28 x 28 8-bit: mirror-padded to a tile and cropped back
+		final ImagePlus small = new ImagePlus("small", new FloatProcessor(28, 28, java.util.Arrays.copyOf(noisy(25, 5), 784))
+			.convertToByte(false));
+		final ImagePlus so28 = ok(run(DenoiseCommand.class, "image", small, "sigma", "25"));
+		assertEquals(28, so28.getWidth());
+		assertEquals(28, so28.getHeight());
 		// a 3-slice stack, slice by slice
 		final ImageStack st = new ImageStack(64, 64);
 		for (int z = 0; z < 3; z++)
