@@ -42,7 +42,14 @@ run_ij denoise.ijm "$w/noisy.tif|$w/denoise-result.tif|$w/denoise-source.tif"
 run_ij edit.ijm "$w/guide.tif|$w/edit-result.tif|$w/edit-source.tif"
 run_ij inpaint.ijm "$w/picture.tif|$w/inpaint-result.tif|$w/inpaint-source.tif"
 
+# bad options: the macro must stop with the message in the log, not hang on a modal dialog
+printf 'run("Sample", "count=1 steps=2 sampler=warp");\nprint("still running");\n' > "$w/bad.ijm"
+bad=$(HOME="$home" timeout 300 xvfb-run -a imagej -b "$w/bad.ijm" 2>&1 || true)
+
 fail=0
+if echo "$bad" | grep -q "Unknown sampler 'warp'" && ! echo "$bad" | grep -q "still running"; then
+  echo "real ImageJ: bad options stop the macro with: $(echo "$bad" | grep -m1 "Unknown sampler")"
+else echo "real ImageJ: bad options did not stop the macro cleanly:"; echo "$bad"; fail=1; fi
 for f in sample-result denoise-result edit-result inpaint-result; do
   if [ -s "$w/$f.tif" ]; then echo "real ImageJ: $f.tif written ($(stat -c %s "$w/$f.tif") bytes)";
   else echo "real ImageJ: $f.tif MISSING"; fail=1; fi

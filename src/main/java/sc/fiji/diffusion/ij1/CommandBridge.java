@@ -72,10 +72,7 @@ public final class CommandBridge {
 			final ImagePlus imp = name != null ? WindowManager.getImage(name) : WindowManager.getCurrentImage();
 			if (imp == null) {
 				final String why = name != null ? "No open image called '" + name + "'" : "No image is open: open one first";
-				if (options != null) {
-					IJ.log(title + ": " + why);
-					Macro.abort();
-				}
+				if (options != null) abortMacro(title + ": " + why);
 				else IJ.error(title, why);
 				return null;
 			}
@@ -103,10 +100,7 @@ public final class CommandBridge {
 		}
 		if (module instanceof Cancelable && ((Cancelable) module).isCanceled()) {
 			final String why = ((Cancelable) module).getCancelReason();
-			if (options != null) { // from a macro: say why in the log (no modal dialog) and stop the macro
-				IJ.log(title + ": " + why);
-				Macro.abort();
-			}
+			if (options != null) abortMacro(title + ": " + why);
 			else if (why != null && !why.equals("Cancelled")) IJ.error(title, why);
 			return null;
 		}
@@ -122,6 +116,16 @@ public final class CommandBridge {
 			}
 		}
 		return module;
+	}
+
+	/**
+	 * From a macro: say why in the log (a modal dialog would hang a batch run under a display)
+	 * and stop the calling macro the way ImageJ's own commands do.
+	 */
+	private static void abortMacro(final String message) {
+		IJ.log(message);
+		ij.macro.Interpreter.abort();
+		throw new RuntimeException(Macro.MACRO_CANCELED);
 	}
 
 	private static boolean isService(final ModuleItem<?> item) {
