@@ -121,7 +121,7 @@ public final class Main {
 				for (final float[] img : rowImages)
 					images.add(img);
 			}
-			System.out.println();
+			if (System.console() != null) System.out.println();
 			final double sampling = (System.nanoTime() - s0) / 1e9;
 			if (out.getParent() != null) Files.createDirectories(out.getParent());
 			writeTiff(images, d.width(), d.height(), out + ".tif");
@@ -138,15 +138,18 @@ public final class Main {
 		return new Monitor() {
 
 			private int last = -1;
+			// on a terminal: one line updated in place; in a log file: a line every 25 %
+			private final boolean tty = System.console() != null;
 
 			@Override
 			public void progress(final String step, final int done, final int total) {
 				final int pct = 100 * done / total;
-				if (pct != last) {
-					last = pct;
+				if (tty && pct != last) {
 					System.out.print("\r" + what + ": " + pct + "%   ");
 					System.out.flush();
 				}
+				else if (!tty && pct / 25 != last / 25) System.out.println(what + ": " + pct + "%");
+				last = pct;
 			}
 
 			@Override
