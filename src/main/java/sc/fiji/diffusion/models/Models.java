@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -122,10 +121,5 @@ public final class Models {
 		catch (final IOException | URISyntaxException e) {
 			throw new ModelException("Cannot unpack the bundled model '" + name + "': " + e.getMessage(), e);
 		}
-	}
-
-	/** For messages: the bundled model names. */
-	public static List<String> bundled() {
-		return new ArrayList<>(Arrays.asList(BUNDLED.toArray(new String[0])));
 	}
 }
