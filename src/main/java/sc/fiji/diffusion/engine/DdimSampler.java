@@ -27,10 +27,6 @@ public final class DdimSampler extends AbstractSampler {
 		return "ddim";
 	}
 
-	public double eta() {
-		return eta;
-	}
-
 	@Override
 	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
 		final int t = timesteps[i], s = prev(i);

@@ -211,18 +211,18 @@ public final class NoiseSchedule {
 
 	private static void checkCount(final int count, final int T) {
 		if (count < 1 || count > T) {
-			throw new IllegalArgumentException("steps must be between 1 and T = " + T + ", was " + count);
+			throw new IllegalArgumentException("steps must be between 1 and " + T + " (the model's T), was " + count);
 		}
+	}
+
+	/** Refuses a step count outside 1 … T with a message naming both. */
+	public void checkSteps(final int steps) {
+		checkCount(steps, T());
 	}
 
 	@Override
 	public String toString() {
 		return kind.name().toLowerCase() + " schedule, T = " + T() + ", beta " + betas[0] + " .. " + betas[T() - 1] +
 			", alphaBar_T = " + alphaBars[T() - 1];
-	}
-
-	/** A copy of all ᾱ_t. */
-	public double[] alphaBars() {
-		return Arrays.copyOf(alphaBars, alphaBars.length);
 	}
 }

@@ -99,8 +99,4 @@ public abstract class ImageCommand extends DiffusionCommand {
 
 	/** Hook run once the image's value mapping is known (e.g. to convert σ into data units). */
 	protected void beforeSlices(final DiffusionModel m, final ImagePlanes.Mapping map) {}
-
-	public ImagePlus result() {
-		return result;
-	}
 }

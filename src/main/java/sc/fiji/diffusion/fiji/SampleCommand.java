@@ -68,8 +68,4 @@ public class SampleCommand extends DiffusionCommand {
 				(System.nanoTime() - t0) / 1e9));
 		}
 	}
-
-	public Img<FloatType> samples() {
-		return samples;
-	}
 }

@@ -44,8 +44,4 @@ final class Canvas {
 			System.arraycopy(canvas, (y + offsetY) * canvasWidth + offsetX, out, y * width, width);
 		return out;
 	}
-
-	int size() {
-		return canvasWidth * canvasHeight;
-	}
 }

@@ -70,8 +70,7 @@ public final class Denoise extends ImageTask<Denoise> {
 	public void validate() {
 		if (!(sigma >= 0) || Double.isInfinite(sigma)) throw new IllegalArgumentException("sigma must be >= 0 (0 = estimate " +
 			"from the image), was " + sigma);
-		final int T = model.schedule().T();
-		if (steps < 1 || steps > T) throw new IllegalArgumentException("steps must be between 1 and " + T + ", was " + steps);
+		model.schedule().checkSteps(steps);
 		if (!output.equals("mean") && !output.equals("sample")) throw new IllegalArgumentException("Unknown output '" +
 			output + "'; accepted: mean, sample");
 		if (!(eta >= 0 && eta <= 1)) throw new IllegalArgumentException("eta must be in [0, 1], was " + eta);

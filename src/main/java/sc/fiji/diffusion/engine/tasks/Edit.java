@@ -44,8 +44,7 @@ public final class Edit extends ImageTask<Edit> {
 	public void validate() {
 		if (!(strength > 0 && strength <= 1)) throw new IllegalArgumentException("strength must be in (0, 1], was " +
 			strength);
-		final int T = model.schedule().T();
-		if (steps < 1 || steps > T) throw new IllegalArgumentException("steps must be between 1 and " + T + ", was " + steps);
+		model.schedule().checkSteps(steps);
 		if (!Double.isFinite(guidance)) throw new IllegalArgumentException("guidance must be a finite number, was " +
 			guidance);
 		Samplers.create(sampler, model.schedule(), null);

@@ -51,9 +51,8 @@ public final class Generate {
 
 	/** Checks every parameter; messages name the parameter and what is accepted. */
 	public void validate() {
-		final int T = model.schedule().T();
 		if (count < 1) throw new IllegalArgumentException("count must be at least 1, was " + count);
-		if (steps < 1 || steps > T) throw new IllegalArgumentException("steps must be between 1 and " + T + ", was " + steps);
+		model.schedule().checkSteps(steps);
 		if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, was " + batchSize);
 		if (!Double.isFinite(guidance)) throw new IllegalArgumentException("guidance must be a finite number, was " + guidance);
 		Samplers.create(sampler, model.schedule(), null);

@@ -51,8 +51,7 @@ public final class Inpaint extends ImageTask<Inpaint> {
 	public Inpaint guidance(final double w) { guidance = w; return this; }
 
 	public void validate() {
-		final int T = model.schedule().T();
-		if (steps < 1 || steps > T) throw new IllegalArgumentException("steps must be between 1 and " + T + ", was " + steps);
+		model.schedule().checkSteps(steps);
 		if (jumps < 1) throw new IllegalArgumentException("jumps must be at least 1 (1 = no resampling), was " + jumps);
 		if (jumpLength < 1 || jumpLength > steps) throw new IllegalArgumentException("jump_length must be between 1 and " +
 			"steps (" + steps + "), was " + jumpLength);
@@ -79,15 +78,6 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			}
 		}
 		return walk.stream().mapToInt(Integer::intValue).toArray();
-	}
-
-	/** Network calls a run makes: one per downward move. */
-	public int networkCalls() {
-		final int[] walk = schedule(model.schedule().timesteps(steps).length, jumps, jumpLength);
-		int down = 0;
-		for (int k = 1; k < walk.length; k++)
-			if (walk[k] > walk[k - 1]) down++;
-		return down;
 	}
 
 	/**
