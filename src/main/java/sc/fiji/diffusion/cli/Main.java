@@ -61,6 +61,12 @@ public final class Main {
 				case "tasks-quality":
 					sc.fiji.diffusion.eval.TaskBenchmark.main(o);
 					break;
+				case "nll":
+					sc.fiji.diffusion.eval.Likelihood.main(o);
+					break;
+				case "sampler-table":
+					sc.fiji.diffusion.eval.SamplerTable.main(o);
+					break;
 				default:
 					usage();
 					System.exit(2);
@@ -78,7 +84,9 @@ public final class Main {
 			"              [--sampler ddim|ddpm] [--seed 1] [--guidance 2] [--device auto|cpu|gpu] [--out out/samples]\n" +
 			"       quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler ddim] [--guidance 2] [--seed 1]\n" +
 			"       batch --task denoise|edit|inpaint --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
-			"       tasks-quality [--images 200] [--inpaint-images 100] [--edit-images 100] [--validation 100] [--steps 20] [--seed 1]");
+			"       tasks-quality [--images 200] [--inpaint-images 100] [--edit-images 100] [--validation 100] [--steps 20] [--seed 1]\n" +
+			"       sampler-table [--samples 500] [--calls 10,20,50,100,1000] [--samplers all] [--guidance 1] [--out results/sampler-table.csv]\n" +
+			"       nll [--images 1000] [--strata 100] [--conditional false] [--seed 1]");
 	}
 
 	static Map<String, String> options(final String[] args) {
@@ -135,28 +143,7 @@ public final class Main {
 	}
 
 	static Monitor progress(final String what) {
-		return new Monitor() {
-
-			private int last = -1;
-			// on a terminal: one line updated in place; in a log file: a line every 25 %
-			private final boolean tty = System.console() != null;
-
-			@Override
-			public void progress(final String step, final int done, final int total) {
-				final int pct = 100 * done / total;
-				if (tty && pct != last) {
-					System.out.print("\r" + what + ": " + pct + "%   ");
-					System.out.flush();
-				}
-				else if (!tty && pct / 25 != last / 25) System.out.println(what + ": " + pct + "%");
-				last = pct;
-			}
-
-			@Override
-			public boolean isCanceled() {
-				return false;
-			}
-		};
+		return Monitor.console(what);
 	}
 
 	static void writeTiff(final List<float[]> images, final int w, final int h, final String file) throws IOException {

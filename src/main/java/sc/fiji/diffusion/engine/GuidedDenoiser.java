@@ -45,6 +45,8 @@ public final class GuidedDenoiser implements Denoiser {
 	@Override
 	public NDArray eps(final NDArray x, final double t) {
 		if (!conditional) return model.eps(x, t, nulls(labels.length));
+		// w = 1 is exactly the conditional model: one forward instead of two
+		if (w == 1) return model.eps(x, t, labels);
 		final int b = labels.length;
 		final int[] both = new int[2 * b];
 		System.arraycopy(labels, 0, both, 0, b);

@@ -27,4 +27,32 @@ public interface Monitor {
 			return false;
 		}
 	};
+
+	/**
+	 * Progress for a command line: on a terminal one line updated in place, in a log file a line
+	 * every 25 %; never cancels.
+	 */
+	static Monitor console(final String what) {
+		return new Monitor() {
+
+			private int last = -1;
+			private final boolean tty = System.console() != null;
+
+			@Override
+			public void progress(final String step, final int done, final int total) {
+				final int pct = 100 * done / total;
+				if (tty && pct != last) {
+					System.out.print("\r" + what + ": " + pct + "%   ");
+					System.out.flush();
+				}
+				else if (!tty && pct / 25 != last / 25) System.out.println(what + ": " + pct + "%");
+				last = pct;
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return false;
+			}
+		};
+	}
 }
