@@ -61,6 +61,9 @@ public final class Main {
 				case "tasks-quality":
 					sc.fiji.diffusion.eval.TaskBenchmark.main(o);
 					break;
+				case "benchmark":
+					Benchmark.run(o);
+					break;
 				case "nll":
 					sc.fiji.diffusion.eval.Likelihood.main(o);
 					break;
@@ -86,7 +89,8 @@ public final class Main {
 			"       batch --task denoise|edit|inpaint --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       tasks-quality [--images 200] [--inpaint-images 100] [--edit-images 100] [--validation 100] [--steps 20] [--seed 1]\n" +
 			"       sampler-table [--samples 500] [--calls 10,20,50,100,1000] [--samplers all] [--guidance 1] [--out results/sampler-table.csv]\n" +
-			"       nll [--images 1000] [--strata 100] [--conditional false] [--seed 1]");
+			"       nll [--images 1000] [--strata 100] [--conditional false] [--seed 1]\n" +
+			"       benchmark [--repeats 5] [--steps 50] [--guidance 2] [--sizes 256,1024,2048] [--runs 200] [--out FILE]");
 	}
 
 	static Map<String, String> options(final String[] args) {

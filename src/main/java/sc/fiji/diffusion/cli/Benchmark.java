@@ -1,0 +1,303 @@
+package sc.fiji.diffusion.cli;
+
+import ij.ImagePlus;
+import ij.process.ShortProcessor;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+
+import org.scijava.Context;
+import org.scijava.command.CommandService;
+import org.scijava.module.Module;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import sc.fiji.diffusion.engine.Devices;
+import sc.fiji.diffusion.engine.DiffusionModel;
+import sc.fiji.diffusion.engine.ModelDescriptor;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.TorchScriptNet;
+import sc.fiji.diffusion.engine.tasks.Generate;
+import sc.fiji.diffusion.fiji.DenoiseCommand;
+import sc.fiji.diffusion.models.Models;
+
+/**
+ * The performance benchmark (a command, not a test): times are medians of {@code repeats}
+ * runs after a warm-up, ratios come from runs interleaved in one process.
+ * <ol>
+ * <li>Engine overhead: Sample (DDIM, guidance 2, the menu's defaults) against the same number
+ * of bare TorchScript forwards on inputs of the same shape — the ratio is what the sampler,
+ * guidance, noise and memory management cost on top of the network.</li>
+ * <li>Throughput: images/s for Sample at batch 1 and 16.</li>
+ * <li>Denoise through the Fiji command (as a user runs it: model load, 16-bit conversion,
+ * tiling, result image) for square 16-bit images; peak Java heap (sampled every 5 ms) and
+ * peak process RSS (VmHWM, reset before each size).</li>
+ * <li>Memory over consecutive Denoise runs in one JVM: heap after GC and RSS.</li>
+ * </ol>
+ */
+final class Benchmark {
+
+	private Benchmark() {}
+
+	static void run(final Map<String, String> o) throws Exception {
+		final int repeats = Integer.parseInt(o.getOrDefault("repeats", "5"));
+		final int steps = Integer.parseInt(o.getOrDefault("steps", "50"));
+		final double guidance = Double.parseDouble(o.getOrDefault("guidance", "2"));
+		final int[] sizes = Arrays.stream(o.getOrDefault("sizes", "256,1024,2048").split(",")).mapToInt(s -> Integer
+			.parseInt(s.trim())).toArray();
+		final int runs = Integer.parseInt(o.getOrDefault("runs", "200"));
+		final String device = o.getOrDefault("device", "auto");
+		final Path out = o.containsKey("out") ? Paths.get(o.get("out")) : null;
+		final List<String> report = new ArrayList<>();
+		final Runtime rt = Runtime.getRuntime();
+		final String machine = String.format(Locale.ROOT, "%s, %d cores; Java %s, max heap %.1f GB; DJL %s, PyTorch %s",
+			cpuName(), rt.availableProcessors(), System.getProperty("java.version"), rt.maxMemory() / 1e9, Engine
+				.getDjlVersion(), Devices.engine().getVersion());
+		report.add("Machine: " + machine);
+
+		try (DiffusionModel model = DiffusionModel.load(Models.resolve(o.get("model")), Devices.resolve(device));
+			TorchScriptNet bare = TorchScriptNet.load(model.descriptor().verifiedWeights(), model.device()))
+		{
+			final ModelDescriptor d = model.descriptor();
+			report.add("Device: " + Devices.describe(model.device()) + "; model " + d.name());
+			report.add("");
+			report.add(String.format(Locale.ROOT, "Sample: DDIM %d steps, guidance %s (%d network calls on a batch of 2B), " +
+				"median of %d", steps, guidance, steps, repeats));
+			report.add("");
+			report.add("| batch B | bare forwards (s) | Sample (s) | overhead ratio | images/s |");
+			report.add("|---|---|---|---|---|");
+			final String label = d.isConditional() ? d.classes().get(0) : "";
+			final boolean doubled = d.isConditional() && guidance != 1;
+			for (final int b : new int[] { 1, 16 }) {
+				final Generate gen = Generate.with(model).count(b).batchSize(b).steps(steps).sampler("ddim").seed(1).label(label)
+					.guidance(guidance);
+				final int netBatch = doubled ? 2 * b : b;
+				final Runnable bareRun = () -> bareForwards(bare, model, netBatch, steps);
+				final Runnable sampleRun = () -> gen.run(Monitor.NONE);
+				bareRun.run();
+				sampleRun.run();
+				final double[] tb = new double[repeats], ts = new double[repeats];
+				for (int r = 0; r < repeats; r++) {
+					tb[r] = time(bareRun);
+					ts[r] = time(sampleRun);
+				}
+				final double mb = median(tb), ms = median(ts);
+				report.add(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.1f |", b, mb, ms, ms / mb, b / ms));
+				System.out.println(report.get(report.size() - 1));
+			}
+		}
+
+		report.add("");
+		report.add(String.format(Locale.ROOT, "Denoise (Fiji command, output=mean, σ estimated from the image), 16-bit " +
+			"square images; median of %d (2048²: of %d)", repeats, Math.min(repeats, 3)));
+		report.add("");
+		report.add("| image | time (s) | Mpixel/s | peak Java heap (MB) | peak RSS (MB) |");
+		report.add("|---|---|---|---|---|");
+		final Context context = new Context(CommandService.class);
+		try {
+			final CommandService cs = context.service(CommandService.class);
+			denoise(cs, image(64, 1), device); // warm-up
+			for (final int size : sizes) {
+				final ImagePlus imp = image(size, 2);
+				final int n = size >= 2048 ? Math.min(repeats, 3) : repeats;
+				final double[] t = new double[n];
+				resetPeakRss();
+				final HeapWatch heap = new HeapWatch();
+				for (int r = 0; r < n; r++) {
+					final long t0 = System.nanoTime();
+					denoise(cs, imp, device);
+					t[r] = (System.nanoTime() - t0) / 1e9;
+				}
+				final long peakHeap = heap.stop();
+				final double m = median(t);
+				report.add(String.format(Locale.ROOT, "| %d² | %.2f | %.3f | %d | %d |", size, m, size * (double) size / m / 1e6,
+					peakHeap >> 20, peakRssKb() >> 10));
+				System.out.println(report.get(report.size() - 1));
+			}
+
+			report.add("");
+			report.add("Memory over " + runs + " consecutive Denoise runs (128² 16-bit) in this JVM:");
+			report.add("");
+			report.add("| after run | Java heap after GC (MB) | RSS (MB) |");
+			report.add("|---|---|---|");
+			final ImagePlus small = image(128, 3);
+			for (int r = 1; r <= runs; r++) {
+				denoise(cs, small, device);
+				if (r == 1 || r == runs / 10 || r == runs / 2 || r == runs) {
+					System.gc();
+					report.add(String.format(Locale.ROOT, "| %d | %d | %d |", r, (rt.totalMemory() - rt.freeMemory()) >> 20,
+						rssKb() >> 10));
+					System.out.println(report.get(report.size() - 1));
+				}
+			}
+		}
+		finally {
+			context.dispose();
+		}
+		report.add("");
+		report.add("Threads: PyTorch intra-op " + Devices.cpuThreads() + " (ai.djl.pytorch.num_threads=" + System.getProperty(
+			"ai.djl.pytorch.num_threads", "unset") + "), " + rt.availableProcessors() + " available processors");
+		final String text = String.join("\n", report) + "\n";
+		System.out.println();
+		System.out.print(text);
+		if (out != null) {
+			if (out.getParent() != null) Files.createDirectories(out.getParent());
+			Files.write(out, text.getBytes(StandardCharsets.UTF_8));
+			System.out.println("wrote " + out);
+		}
+	}
+
+	/** {@code count} forwards of the network alone on a fixed batch, each in its own sub-manager. */
+	private static void bareForwards(final TorchScriptNet net, final DiffusionModel model, final int batch,
+		final int count)
+	{
+		final ModelDescriptor d = model.descriptor();
+		try (NDManager m = model.manager().newSubManager()) {
+			final NDArray x = m.randomNormal(new Shape(batch, d.channels(), d.height(), d.width()));
+			final float[] ts = new float[batch];
+			Arrays.fill(ts, 500);
+			final NDArray t = m.create(ts);
+			final NDArray y = m.create(new long[batch]);
+			for (int i = 0; i < count; i++)
+				try (NDManager step = m.newSubManager()) {
+					final NDArray xs = x.duplicate();
+					xs.attach(step);
+					final NDArray eps = net.forward(new NDList(xs, t, y)).singletonOrThrow();
+					// Sample copies its result out once at the end; so does this (and on a GPU it waits for the work)
+					if (i == count - 1) eps.toFloatArray();
+				}
+		}
+	}
+
+	private static void denoise(final CommandService cs, final ImagePlus imp, final String device)
+		throws InterruptedException, ExecutionException
+	{
+		final Map<String, Object> inputs = new HashMap<>();
+		inputs.put("image", imp);
+		inputs.put("device", device);
+		final Module m = cs.run(DenoiseCommand.class, true, inputs).get();
+		if (m.getOutput("result") == null) throw new IllegalStateException("Denoise failed on " + imp.getTitle() + ": " +
+			((org.scijava.Cancelable) m).getCancelReason());
+	}
+
+	/** A 16-bit test image: smooth blobs (like cells) on a background, with Gaussian noise. */
+	static ImagePlus image(final int size, final long seed) {
+		final Random rnd = new Random(seed);
+		final short[] px = new short[size * size];
+		final int blobs = Math.max(4, size * size / 2000);
+		final double[][] c = new double[blobs][];
+		for (int k = 0; k < blobs; k++)
+			c[k] = new double[] { rnd.nextDouble() * size, rnd.nextDouble() * size, 3 + rnd.nextDouble() * 8, 2000 + 8000 * rnd
+				.nextDouble() };
+		final float[] acc = new float[size * size];
+		for (final double[] b : c) {
+			final int r = (int) Math.ceil(3 * b[2]);
+			for (int y = Math.max(0, (int) b[1] - r); y < Math.min(size, (int) b[1] + r); y++)
+				for (int x = Math.max(0, (int) b[0] - r); x < Math.min(size, (int) b[0] + r); x++) {
+					final double dx = x - b[0], dy = y - b[1];
+					acc[y * size + x] += (float) (b[3] * Math.exp(-(dx * dx + dy * dy) / (2 * b[2] * b[2])));
+				}
+		}
+		for (int i = 0; i < px.length; i++)
+			px[i] = (short) Math.max(0, Math.min(65535, Math.round(1000 + acc[i] + 300 * rnd.nextGaussian())));
+		return new ImagePlus("bench-" + size, new ShortProcessor(size, size, px, null));
+	}
+
+	private static double time(final Runnable r) {
+		final long t0 = System.nanoTime();
+		r.run();
+		return (System.nanoTime() - t0) / 1e9;
+	}
+
+	static double median(final double[] v) {
+		final double[] s = v.clone();
+		Arrays.sort(s);
+		return s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+	}
+
+	/** Polls the used Java heap every 5 ms until stopped; returns the maximum seen. */
+	private static final class HeapWatch {
+
+		private volatile boolean running = true;
+		private volatile long peak;
+		private final Thread thread;
+
+		HeapWatch() {
+			final Runtime rt = Runtime.getRuntime();
+			thread = new Thread(() -> {
+				while (running) {
+					peak = Math.max(peak, rt.totalMemory() - rt.freeMemory());
+					try {
+						Thread.sleep(5);
+					}
+					catch (final InterruptedException e) {
+						return;
+					}
+				}
+			}, "heap-watch");
+			thread.setDaemon(true);
+			thread.start();
+		}
+
+		long stop() throws InterruptedException {
+			running = false;
+			thread.join();
+			return peak;
+		}
+	}
+
+	private static long status(final String key) {
+		try {
+			for (final String line : Files.readAllLines(Paths.get("/proc/self/status")))
+				if (line.startsWith(key)) return Long.parseLong(line.replaceAll("\\D", ""));
+		}
+		catch (final IOException e) {
+			// not Linux: reported as 0
+		}
+		return 0;
+	}
+
+	static long rssKb() {
+		return status("VmRSS:");
+	}
+
+	static long peakRssKb() {
+		return status("VmHWM:");
+	}
+
+	/** Linux: writing 5 to clear_refs resets the peak RSS (VmHWM) of the process. */
+	private static void resetPeakRss() {
+		try {
+			Files.write(Paths.get("/proc/self/clear_refs"), "5".getBytes(StandardCharsets.US_ASCII));
+		}
+		catch (final IOException e) {
+			// not permitted or not Linux: the peak is then the process's lifetime peak
+		}
+	}
+
+	private static String cpuName() {
+		try {
+			for (final String line : Files.readAllLines(Paths.get("/proc/cpuinfo")))
+				if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
+		}
+		catch (final IOException e) {
+			// fall through
+		}
+		return System.getProperty("os.arch");
+	}
+}
