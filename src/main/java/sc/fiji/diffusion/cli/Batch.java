@@ -101,7 +101,7 @@ final class Batch {
 					Interpreter.addBatchModeImage(mask);
 					inputs.put("mask", mask.getTitle());
 				}
-				final Module m = cs.run(command, true, inputs).get();
+				final Module m = sc.fiji.diffusion.fiji.Commands.run(cs, command, inputs).get();
 				if (mask != null) Interpreter.removeBatchModeImage(mask);
 				if (((Cancelable) m).isCanceled()) {
 					System.out.println(progress(k + 1, mine.size()) + " " + f.getFileName() + ": " + ((Cancelable) m)

@@ -190,7 +190,7 @@ final class Benchmark {
 		final Map<String, Object> inputs = new HashMap<>();
 		inputs.put("image", imp);
 		inputs.put("device", device);
-		final Module m = cs.run(DenoiseCommand.class, true, inputs).get();
+		final Module m = sc.fiji.diffusion.fiji.Commands.run(cs, DenoiseCommand.class, inputs).get();
 		if (m.getOutput("result") == null) throw new IllegalStateException("Denoise failed on " + imp.getTitle() + ": " +
 			((org.scijava.Cancelable) m).getCancelReason());
 	}

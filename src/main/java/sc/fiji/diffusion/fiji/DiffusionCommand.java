@@ -1,6 +1,12 @@
 package sc.fiji.diffusion.fiji;
 
-import org.scijava.command.ContextCommand;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.scijava.command.DynamicCommand;
+import org.scijava.module.MethodCallException;
+import org.scijava.module.ModuleItem;
+import org.scijava.module.MutableModuleItem;
 import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
 import org.scijava.app.StatusService;
@@ -9,6 +15,7 @@ import java.util.concurrent.CancellationException;
 
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.DiffusionModel;
+import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.models.Models;
@@ -19,13 +26,56 @@ import sc.fiji.diffusion.models.Models;
  * clear cancel reason instead of a stack trace. Subclasses only gather parameters, call an
  * engine task and set their output.
  */
-public abstract class DiffusionCommand extends ContextCommand {
+public abstract class DiffusionCommand extends DynamicCommand {
 
 	@Parameter
 	protected LogService log;
 
 	@Parameter(required = false)
 	protected StatusService status;
+
+	/**
+	 * Fills the dialog's choices from what is installed: every model {@link Models#available()}
+	 * finds (the default first) for an input called {@code model}, and the class names of the
+	 * chosen model (plus "" for none) for an input called {@code label}. A macro may still name
+	 * a model folder by its path: the choices shape the dialog, the command checks the value.
+	 */
+	@Override
+	public void initialize() throws MethodCallException {
+		super.initialize();
+		final MutableModuleItem<String> modelItem = stringInput("model");
+		if (modelItem != null) {
+			final List<String> names = new ArrayList<>(Models.available());
+			final String current = modelItem.getValue(this);
+			if (current != null && !current.isEmpty() && !names.contains(current)) names.add(current);
+			modelItem.setChoices(names);
+			modelItem.setCallback("modelChanged");
+		}
+		modelChanged();
+	}
+
+	/** Callback when the dialog's model changes: offers that model's class names. */
+	protected void modelChanged() {
+		final MutableModuleItem<String> labelItem = stringInput("label");
+		final MutableModuleItem<String> modelItem = stringInput("model");
+		if (labelItem == null || modelItem == null) return;
+		final List<String> classes = new ArrayList<>();
+		classes.add("");
+		try {
+			classes.addAll(ModelDescriptor.read(Models.resolve(modelItem.getValue(this))).classes());
+		}
+		catch (final RuntimeException e) {
+			// an unreadable model offers no classes; running it will say what is wrong
+		}
+		final String current = labelItem.getValue(this);
+		if (current != null && !classes.contains(current)) classes.add(current);
+		labelItem.setChoices(classes);
+	}
+
+	private MutableModuleItem<String> stringInput(final String name) {
+		final ModuleItem<?> item = getInfo().getInput(name);
+		return item != null && item.getType() == String.class ? getInfo().getMutableInput(name, String.class) : null;
+	}
 
 	/** The work itself; throw {@link IllegalArgumentException} or {@link ModelException} for bad input. */
 	protected abstract void execute(Monitor monitor) throws Exception;

@@ -24,6 +24,7 @@ import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandService;
 import org.scijava.module.Module;
 import org.scijava.module.ModuleItem;
+import org.scijava.module.ModuleService;
 import org.scijava.service.Service;
 
 /**
@@ -85,10 +86,22 @@ public final class CommandBridge {
 				if (v != null) inputs.put(item.getName(), v);
 			}
 		}
-		else if (!ask(info, title, inputs)) return null;
+		else {
+			// the dialog's choices (installed models, the model's classes) come from an initialised module
+			final Module prepared;
+			try {
+				prepared = context().service(ModuleService.class).createModule(info);
+				prepared.initialize();
+			}
+			catch (final Exception e) {
+				IJ.error(title, "Failed: " + e);
+				return null;
+			}
+			if (!ask(prepared.getInfo(), title, inputs)) return null;
+		}
 		final Module module;
 		try {
-			module = cs.run(command, true, inputs).get();
+			module = sc.fiji.diffusion.fiji.Commands.run(cs, command, inputs).get();
 		}
 		catch (final InterruptedException e) {
 			Thread.currentThread().interrupt();
@@ -134,7 +147,7 @@ public final class CommandBridge {
 	}
 
 	/** A dialog with one field per input, for plain ImageJ 1.x without macro options. */
-	private static boolean ask(final CommandInfo info, final String title, final Map<String, Object> inputs) {
+	private static boolean ask(final org.scijava.module.ModuleInfo info, final String title, final Map<String, Object> inputs) {
 		final GenericDialog gd = new GenericDialog(title);
 		for (final ModuleItem<?> item : info.inputs()) {
 			if (isService(item)) continue;

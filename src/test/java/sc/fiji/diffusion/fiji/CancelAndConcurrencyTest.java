@@ -69,10 +69,10 @@ class CancelAndConcurrencyTest {
 		}
 		final float[][] alone = new float[2][];
 		for (int k = 0; k < 2; k++)
-			alone[k] = pixels(cs.run(DenoiseCommand.class, true, map(images[k])).get());
+			alone[k] = pixels(Commands.run(cs, DenoiseCommand.class, map(images[k])).get());
 		final Future<?>[] both = new Future<?>[2];
 		for (int k = 0; k < 2; k++)
-			both[k] = cs.run(DenoiseCommand.class, true, map(images[k]));
+			both[k] = Commands.run(cs, DenoiseCommand.class, map(images[k]));
 		for (int k = 0; k < 2; k++)
 			assertArrayEquals(alone[k], pixels((Module) both[k].get()), "run " + k);
 	}

@@ -60,7 +60,7 @@ class ImageCommandsTest {
 		final Map<String, Object> m = new HashMap<>();
 		for (int i = 0; i < kv.length; i += 2)
 			m.put((String) kv[i], kv[i + 1]);
-		return commands.run(c, true, m).get();
+		return Commands.run(commands, c, m).get();
 	}
 
 	static ImagePlus ok(final Module m) {

@@ -46,7 +46,7 @@ class ResourcesTest {
 		final Map<String, Object> in = new HashMap<>();
 		in.put("image", huge);
 		in.put("sigma", 10);
-		final Module m = cs.run(DenoiseCommand.class, true, in).get();
+		final Module m = Commands.run(cs, DenoiseCommand.class, in).get();
 		assertTrue(((Cancelable) m).isCanceled(), "should be refused");
 		final String why = ((Cancelable) m).getCancelReason();
 		assertTrue(why.contains("memory") && why.contains("10000x10000"), why);
@@ -81,7 +81,7 @@ class ResourcesTest {
 		in.put("steps", 3);
 		long rss20 = 0, heap20 = 0;
 		for (int k = 1; k <= 200; k++) {
-			final Module m = cs.run(DenoiseCommand.class, true, in).get();
+			final Module m = Commands.run(cs, DenoiseCommand.class, in).get();
 			assertTrue(!((Cancelable) m).isCanceled(), ((Cancelable) m).getCancelReason());
 			if (k == 20) {
 				heap20 = heapAfterGc();

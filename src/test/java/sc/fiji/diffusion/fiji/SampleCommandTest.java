@@ -5,7 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 
 import net.imglib2.img.Img;
@@ -14,11 +22,15 @@ import net.imglib2.type.numeric.real.FloatType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.scijava.Cancelable;
 import org.scijava.Context;
 import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandService;
 import org.scijava.module.Module;
+import org.scijava.module.ModuleService;
+
+import sc.fiji.diffusion.engine.Samplers;
 
 /** The Sample command through SciJava's CommandService, as Fiji runs it. */
 class SampleCommandTest {
@@ -38,7 +50,7 @@ class SampleCommandTest {
 	}
 
 	static Module run(final Map<String, Object> inputs) throws Exception {
-		return commands.run(SampleCommand.class, true, inputs).get();
+		return Commands.run(commands, SampleCommand.class, inputs).get();
 	}
 
 	static Map<String, Object> inputs(final Object... kv) {
@@ -88,6 +100,48 @@ class SampleCommandTest {
 			assertTrue(((Cancelable) m).isCanceled(), c[0] + "=" + c[1] + " should be refused");
 			assertTrue(((Cancelable) m).getCancelReason().contains(c[2]), ((Cancelable) m).getCancelReason());
 			assertNull(m.getOutput("samples"));
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static List<String> choices(final Module m, final String input) {
+		return (List<String>) m.getInfo().getInput(input).getChoices();
+	}
+
+	/**
+	 * The dialog offers what is installed: the bundled model and a model dropped into the models
+	 * folder, the chosen model's class names, every sampler; changing the model updates the classes.
+	 */
+	@Test
+	void dialogChoicesComeFromWhatIsInstalled(@TempDir final Path dir) throws Exception {
+		final Path mine = Files.createDirectories(dir.resolve("my-model"));
+		for (final String f : new String[] { "rdf.yaml", "weights.pt" })
+			Files.copy(Paths.get("src/test/resources/models/gauss-epsilon", f), mine.resolve(f));
+		final String before = System.getProperty("diffusion.models");
+		System.setProperty("diffusion.models", dir.toString());
+		try {
+			final Module m = context.service(ModuleService.class).createModule(commands.getCommand(SampleCommand.class));
+			m.initialize();
+			assertEquals(Arrays.asList("fashion-mnist", "my-model"), choices(m, "model"));
+			assertEquals(new HashSet<>(Samplers.NAMES), new HashSet<>(choices(m, "sampler")));
+			// the bundled model's own descriptor lists its classes; "" is "no class"
+			final List<String> expected = new ArrayList<>();
+			expected.add("");
+			expected.addAll(Arrays.asList("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker",
+				"Bag", "Ankle boot"));
+			assertEquals(expected, choices(m, "label"));
+			m.setInput("model", "my-model");
+			m.getInfo().getInput("model").callback(m);
+			assertEquals(Collections.singletonList(""), choices(m, "label"));
+
+			// a macro may still give a model by path, which is not among the choices
+			final Module run = run(inputs("model", mine.toString(), "count", 1, "steps", 2, "label", "", "guidance", 0));
+			assertFalse(((Cancelable) run).isCanceled(), ((Cancelable) run).getCancelReason());
+			assertEquals(1, ((Img<?>) run.getOutput("samples")).dimension(2));
+		}
+		finally {
+			if (before == null) System.clearProperty("diffusion.models");
+			else System.setProperty("diffusion.models", before);
 		}
 	}
 }
