@@ -8,7 +8,10 @@ import ij.WindowManager;
 import ij.gui.GenericDialog;
 import ij.process.FloatProcessor;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 
@@ -79,25 +82,30 @@ public final class CommandBridge {
 			}
 			inputs.put(item.getName(), imp);
 		}
-		if (options != null) {
+		// an initialised module knows the real defaults and the dialog's choices (installed models, classes)
+		final Module prepared;
+		try {
+			prepared = context().service(ModuleService.class).createModule(info);
+			prepared.initialize();
+		}
+		catch (final Exception e) {
+			IJ.error(title, "Failed: " + e);
+			return null;
+		}
+		// Every input goes through a GenericDialog: without macro options it is shown; with them it
+		// only reads them (defaults for missing keys). Either way ImageJ's recorder sees every value,
+		// so a recorded line names all inputs, the seed included, and replays to the same result.
+		try {
+			if (!ask(prepared, title, inputs, options == null)) return null;
+		}
+		catch (final java.awt.HeadlessException e) {
+			// plain ImageJ without a display (no ij1-patcher): no dialog possible, read the options directly
+			if (options == null) throw e;
 			for (final ModuleItem<?> item : info.inputs()) {
 				if (isService(item) || inputs.containsKey(item.getName())) continue;
 				final String v = Macro.getValue(options, item.getName(), null);
 				if (v != null) inputs.put(item.getName(), v);
 			}
-		}
-		else {
-			// the dialog's choices (installed models, the model's classes) come from an initialised module
-			final Module prepared;
-			try {
-				prepared = context().service(ModuleService.class).createModule(info);
-				prepared.initialize();
-			}
-			catch (final Exception e) {
-				IJ.error(title, "Failed: " + e);
-				return null;
-			}
-			if (!ask(prepared.getInfo(), title, inputs)) return null;
 		}
 		final Module module;
 		try {
@@ -146,25 +154,33 @@ public final class CommandBridge {
 			ImagePlus.class.isAssignableFrom(item.getType());
 	}
 
-	/** A dialog with one field per input, for plain ImageJ 1.x without macro options. */
-	private static boolean ask(final org.scijava.module.ModuleInfo info, final String title, final Map<String, Object> inputs) {
+	/**
+	 * A dialog with one field per input, labelled with the input's name (so the recorded macro
+	 * key is the command's key). Choices become drop-downs only when shown: from a macro any
+	 * value is passed on for the command to check (e.g. a model given by its path).
+	 */
+	private static boolean ask(final Module module, final String title, final Map<String, Object> inputs,
+		final boolean shown)
+	{
 		final GenericDialog gd = new GenericDialog(title);
-		for (final ModuleItem<?> item : info.inputs()) {
-			if (isService(item)) continue;
-			final Object dflt = item.getDefaultValue();
-			final String label = item.getName();
-			if (item.getChoices() != null && !item.getChoices().isEmpty()) {
-				final String[] choices = item.getChoices().stream().map(String::valueOf).toArray(String[]::new);
-				gd.addChoice(label, choices, dflt == null ? choices[0] : String.valueOf(dflt));
+		final List<ModuleItem<?>> items = new ArrayList<>();
+		for (final ModuleItem<?> item : module.getInfo().inputs()) {
+			if (isService(item) || inputs.containsKey(item.getName())) continue;
+			items.add(item);
+			final Object current = module.getInput(item.getName());
+			final String dflt = current == null ? "" : String.valueOf(current);
+			final List<?> choices = item.getChoices();
+			if (shown && choices != null && !choices.isEmpty()) {
+				final String[] c = choices.stream().map(String::valueOf).toArray(String[]::new);
+				gd.addChoice(item.getName(), c, Arrays.asList(c).contains(dflt) ? dflt : c[0]);
 			}
-			else gd.addStringField(label, dflt == null ? "" : String.valueOf(dflt), 20);
+			else gd.addStringField(item.getName(), dflt, 20);
 		}
 		gd.showDialog();
 		if (gd.wasCanceled()) return false;
-		for (final ModuleItem<?> item : info.inputs()) {
-			if (isService(item)) continue;
-			inputs.put(item.getName(), item.getChoices() != null && !item.getChoices().isEmpty() ? gd.getNextChoice()
-				: gd.getNextString());
+		for (final ModuleItem<?> item : items) {
+			final List<?> choices = item.getChoices();
+			inputs.put(item.getName(), shown && choices != null && !choices.isEmpty() ? gd.getNextChoice() : gd.getNextString());
 		}
 		return true;
 	}
