@@ -58,9 +58,9 @@ public class DenoiseCommand extends ImageCommand {
 
 	@Override
 	protected float[] process(final DiffusionModel m, final float[] plane, final int w, final int h, final int slice,
-		final Monitor monitor)
+		final int batch, final Monitor monitor)
 	{
-		final Denoise.Result r = Denoise.with(m).sigma(sigmaData).steps(steps).output(output).seed(seed + slice).run(plane, w,
+		final Denoise.Result r = Denoise.with(m).sigma(sigmaData).steps(steps).output(output).seed(seed + slice).tileBatch(batch).run(plane, w,
 			h, monitor);
 		final double inImageUnits = r.sigma / map.scale;
 		sigmaUsed += (sigmaUsed.isEmpty() ? "" : " ") + String.format(java.util.Locale.ROOT, "%.4g", inImageUnits);

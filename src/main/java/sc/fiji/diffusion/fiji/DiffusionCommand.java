@@ -18,6 +18,7 @@ import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.OutOfMemory;
 import sc.fiji.diffusion.models.Models;
 
 /**
@@ -109,6 +110,46 @@ public abstract class DiffusionCommand extends DynamicCommand {
 			thread.setContextClassLoader(before);
 			if (status != null) status.clearStatus();
 		}
+	}
+
+	/** Network batch (images or tiles per call) to start with; halved on out-of-memory. */
+	static final int BATCH = 16;
+
+	/** The model reloaded on the CPU after the GPU ran out of memory, if that happened. */
+	private DiffusionModel cpuFallback;
+
+	/** Work on a model with a given batch size. */
+	@FunctionalInterface
+	protected interface Work<T> {
+
+		T run(DiffusionModel model, int batch);
+	}
+
+	/**
+	 * Runs {@code work} on {@code m}; when the network runs out of memory it is retried with
+	 * half the batch down to 1 and then, on a GPU, on the CPU, saying so in the log. Results do
+	 * not depend on the batch size.
+	 */
+	protected <T> T withFallback(final DiffusionModel m, final Work<T> work) {
+		final DiffusionModel current = cpuFallback != null ? cpuFallback : m;
+		try {
+			return OutOfMemory.retry(BATCH, b -> work.run(current, b), msg -> log.warn(taskName() + ": " + msg));
+		}
+		catch (final RuntimeException e) {
+			if (!OutOfMemory.is(e) || !current.device().isGpu()) throw e;
+			log.warn(taskName() + ": " + Devices.describe(current.device()) + " is out of memory even for one " +
+				"image at a time; continuing on the CPU (slower)");
+			cpuFallback = DiffusionModel.load(current.descriptor().dir(), ai.djl.Device.cpu());
+			log.info(taskName() + ": model '" + cpuFallback.descriptor().name() + "' on " + Devices.describe(cpuFallback
+				.device()));
+			return OutOfMemory.retry(BATCH, b -> work.run(cpuFallback, b), msg -> log.warn(taskName() + ": " + msg));
+		}
+	}
+
+	/** Closes the CPU fallback model, if one was loaded. */
+	protected void closeFallback() {
+		if (cpuFallback != null) cpuFallback.close();
+		cpuFallback = null;
 	}
 
 	/** Loads a model by name or path on the chosen device and logs where it runs. */

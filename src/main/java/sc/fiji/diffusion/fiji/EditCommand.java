@@ -55,8 +55,8 @@ public class EditCommand extends ImageCommand {
 
 	@Override
 	protected float[] process(final DiffusionModel m, final float[] plane, final int w, final int h, final int slice,
-		final Monitor monitor)
+		final int batch, final Monitor monitor)
 	{
-		return task(m).seed(seed + slice).run(plane, w, h, monitor);
+		return task(m).seed(seed + slice).tileBatch(batch).run(plane, w, h, monitor);
 	}
 }

@@ -35,8 +35,13 @@ public abstract class ImageCommand extends DiffusionCommand {
 	/** Validates the parameters against the loaded model before any work. */
 	protected abstract void validate(DiffusionModel m);
 
-	/** Processes one slice (in the model's data units) and returns it in the same units. */
-	protected abstract float[] process(DiffusionModel m, float[] plane, int w, int h, int slice, Monitor monitor);
+	/**
+	 * Processes one slice (in the model's data units) and returns it in the same units.
+	 *
+	 * @param batch tiles per network call
+	 */
+	protected abstract float[] process(DiffusionModel m, float[] plane, int w, int h, int slice, int batch,
+		Monitor monitor);
 
 	protected abstract String suffix();
 
@@ -56,10 +61,10 @@ public abstract class ImageCommand extends DiffusionCommand {
 	}
 
 	@Override
-	protected void execute(final Monitor monitor) {
+	protected void execute(final Monitor monitor) throws Exception {
 		ImagePlanes.checkSingleChannel(image, "image");
 		checkMemory(image);
-		try (DiffusionModel m = loadModel(model, device)) {
+		try (DiffusionModel m = loadModel(model, device); AutoCloseable cpu = this::closeFallback) {
 			validate(m);
 			final ModelDescriptor d = m.descriptor();
 			final float[][] planes = ImagePlanes.planes(image);
@@ -82,8 +87,9 @@ public abstract class ImageCommand extends DiffusionCommand {
 						return monitor.isCanceled();
 					}
 				};
-				out[z] = finish(z, planes[z], map.fromData(process(m, map.toData(planes[z]), image.getWidth(), image.getHeight(),
-					z, perSlice)));
+				final float[] data = map.toData(planes[z]);
+				out[z] = finish(z, planes[z], map.fromData(withFallback(m, (model, batch) -> process(model, data, image
+					.getWidth(), image.getHeight(), slice, batch, perSlice))));
 			}
 			result = ImagePlanes.result(image, out, suffix());
 			title = result.getTitle();

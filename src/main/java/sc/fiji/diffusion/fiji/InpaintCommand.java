@@ -94,9 +94,9 @@ public class InpaintCommand extends ImageCommand {
 
 	@Override
 	protected float[] process(final DiffusionModel m, final float[] plane, final int w, final int h, final int slice,
-		final Monitor monitor)
+		final int batch, final Monitor monitor)
 	{
-		return Inpaint.with(m).steps(steps).jumps(jumps).jumpLength(jump_length).seed(seed + slice).run(plane,
+		return Inpaint.with(m).steps(steps).jumps(jumps).jumpLength(jump_length).seed(seed + slice).tileBatch(batch).run(plane,
 			maskPlanes[slice], w, h, monitor);
 	}
 

@@ -55,13 +55,12 @@ public class SampleCommand extends DiffusionCommand {
 	}
 
 	@Override
-	protected void execute(final Monitor monitor) {
-		try (DiffusionModel m = loadModel(model, device)) {
-			final Generate job = Generate.with(m).count(count).steps(steps).sampler(sampler).seed(seed).label(label)
-				.guidance(guidance);
-			job.validate();
+	protected void execute(final Monitor monitor) throws Exception {
+		try (DiffusionModel m = loadModel(model, device); AutoCloseable cpu = this::closeFallback) {
+			Generate.with(m).count(count).steps(steps).sampler(sampler).seed(seed).label(label).guidance(guidance).validate();
 			final long t0 = System.nanoTime();
-			final float[][] images = job.run(monitor);
+			final float[][] images = withFallback(m, (model, batch) -> Generate.with(model).count(count).steps(steps).sampler(
+				sampler).seed(seed).label(label).guidance(guidance).batchSize(batch).run(monitor));
 			final ModelDescriptor d = m.descriptor();
 			samples = Images.stack(images, d.width(), d.height());
 			log.info(String.format("Sample: %d image(s), %d %s steps, %.1f s", count, steps, sampler,
