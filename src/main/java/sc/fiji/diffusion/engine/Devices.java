@@ -40,7 +40,7 @@ public final class Devices {
 		throw new IllegalArgumentException("Unknown device '" + choice + "'; accepted: auto, cpu, gpu, gpu0, gpu1, ...");
 	}
 
-	/** "CPU (2 threads)" or "GPU 0 (CUDA, compute capability 9.0, 80 GB)". */
+	/** "CPU (2 threads)" or "GPU 0 (NVIDIA H100 80GB HBM3, CUDA, compute capability 9.0, 79 GB)". */
 	public static String describe(final Device device) {
 		if (device.isGpu()) {
 			String cc = "";
@@ -52,9 +52,32 @@ public final class Devices {
 			catch (final RuntimeException | Error e) {
 				// information only
 			}
-			return "GPU " + device.getDeviceId() + " (CUDA" + cc + mem + ")";
+			final String name = gpuName(java.nio.file.Paths.get("/proc/driver/nvidia/gpus"));
+			return "GPU " + device.getDeviceId() + " (" + (name == null ? "" : name + ", ") + "CUDA" + cc + mem + ")";
 		}
 		return "CPU (" + cpuThreads() + " threads)";
+	}
+
+	/**
+	 * The GPU model as the NVIDIA driver reports it ({@code Model:} in
+	 * {@code /proc/driver/nvidia/gpus/<bus>/information}), or null when unknown. With several
+	 * GPUs of different models the driver's bus order need not be CUDA's order, so a name is
+	 * only given when it is the same for all.
+	 */
+	static String gpuName(final java.nio.file.Path root) {
+		final java.util.Set<String> names = new java.util.TreeSet<>();
+		try (java.util.stream.Stream<java.nio.file.Path> gpus = java.nio.file.Files.list(root)) {
+			for (final java.nio.file.Path g : (Iterable<java.nio.file.Path>) gpus::iterator) {
+				final java.nio.file.Path info = g.resolve("information");
+				if (!java.nio.file.Files.isReadable(info)) continue;
+				for (final String line : java.nio.file.Files.readAllLines(info))
+					if (line.startsWith("Model:")) names.add(line.substring(6).trim());
+			}
+		}
+		catch (final java.io.IOException | RuntimeException e) {
+			return null;
+		}
+		return names.size() == 1 ? names.iterator().next() : null;
 	}
 
 	/** PyTorch's intra-op thread count, as PyTorch itself reports it. */
