@@ -55,7 +55,7 @@ final class Benchmark {
 	private Benchmark() {}
 
 	static void run(final Map<String, String> o) throws Exception {
-		final int repeats = Integer.parseInt(o.getOrDefault("repeats", "5"));
+		final int repeats = Integer.parseInt(o.getOrDefault("repeats", "9"));
 		final int steps = Integer.parseInt(o.getOrDefault("steps", "50"));
 		final double guidance = Double.parseDouble(o.getOrDefault("guidance", "2"));
 		final int[] sizes = Arrays.stream(o.getOrDefault("sizes", "256,1024,2048").split(",")).mapToInt(s -> Integer
@@ -79,7 +79,7 @@ final class Benchmark {
 			report.add(String.format(Locale.ROOT, "Sample: DDIM %d steps, guidance %s (%d network calls on a batch of 2B), " +
 				"median of %d", steps, guidance, steps, repeats));
 			report.add("");
-			report.add("| batch B | bare forwards (s) | Sample (s) | overhead ratio | images/s |");
+			report.add("| batch B | bare forwards (s) | Sample (s) | overhead ratio: median of paired runs (range) | images/s |");
 			report.add("|---|---|---|---|---|");
 			final String label = d.isConditional() ? d.classes().get(0) : "";
 			final boolean doubled = d.isConditional() && guidance != 1;
@@ -91,13 +91,22 @@ final class Benchmark {
 				final Runnable sampleRun = () -> gen.run(Monitor.NONE);
 				bareRun.run();
 				sampleRun.run();
-				final double[] tb = new double[repeats], ts = new double[repeats];
+				final double[] tb = new double[repeats], ts = new double[repeats], ratio = new double[repeats];
 				for (int r = 0; r < repeats; r++) {
-					tb[r] = time(bareRun);
-					ts[r] = time(sampleRun);
+					// alternate the order so that drifts of a noisy machine hit both alike
+					if (r % 2 == 0) {
+						tb[r] = time(bareRun);
+						ts[r] = time(sampleRun);
+					}
+					else {
+						ts[r] = time(sampleRun);
+						tb[r] = time(bareRun);
+					}
+					ratio[r] = ts[r] / tb[r];
 				}
 				final double mb = median(tb), ms = median(ts);
-				report.add(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f | %.1f |", b, mb, ms, ms / mb, b / ms));
+				report.add(String.format(Locale.ROOT, "| %d | %.3f | %.3f | %.3f (%.3f–%.3f) | %.1f |", b, mb, ms, median(ratio),
+					min(ratio), max(ratio), b / ms));
 				System.out.println(report.get(report.size() - 1));
 			}
 		}
@@ -222,6 +231,14 @@ final class Benchmark {
 		final long t0 = System.nanoTime();
 		r.run();
 		return (System.nanoTime() - t0) / 1e9;
+	}
+
+	private static double min(final double[] v) {
+		return Arrays.stream(v).min().orElse(Double.NaN);
+	}
+
+	private static double max(final double[] v) {
+		return Arrays.stream(v).max().orElse(Double.NaN);
 	}
 
 	static double median(final double[] v) {

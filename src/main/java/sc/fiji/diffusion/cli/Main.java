@@ -90,7 +90,7 @@ public final class Main {
 			"       tasks-quality [--images 200] [--inpaint-images 100] [--edit-images 100] [--validation 100] [--steps 20] [--seed 1]\n" +
 			"       sampler-table [--samples 500] [--calls 10,20,50,100,1000] [--samplers all] [--guidance 1] [--out results/sampler-table.csv]\n" +
 			"       nll [--images 1000] [--strata 100] [--conditional false] [--seed 1]\n" +
-			"       benchmark [--repeats 5] [--steps 50] [--guidance 2] [--sizes 256,1024,2048] [--runs 200] [--out FILE]");
+			"       benchmark [--repeats 9] [--steps 50] [--guidance 2] [--sizes 256,1024,2048] [--runs 200] [--out FILE]");
 	}
 
 	static Map<String, String> options(final String[] args) {
