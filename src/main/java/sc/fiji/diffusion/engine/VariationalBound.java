@@ -62,15 +62,6 @@ public final class VariationalBound {
 			return s / prior.length;
 		}
 
-		/** Standard error of {@link #mean(boolean)} over the images. */
-		public double standardError(final boolean small) {
-			final double m = mean(small);
-			double s = 0;
-			for (int i = 0; i < prior.length; i++)
-				s += (total(i, small) - m) * (total(i, small) - m);
-			return Math.sqrt(s / (prior.length - 1) / prior.length);
-		}
-
 		public double total(final int i, final boolean small) {
 			return prior[i] + decoder[i] + (small ? diffusionSmall[i] : diffusionLarge[i]);
 		}
@@ -115,46 +106,52 @@ public final class VariationalBound {
 		}
 		plan.add(new int[] { 0, 1 });
 		final int total = plan.size();
+		// the images of each batch, laid out once for all timesteps
+		final int batches = (n + batch - 1) / batch;
+		final float[][] flats = new float[batches][];
+		final Shape[] shapes = new Shape[batches];
+		final int[] axes = new int[shape.length];
+		for (int k = 0; k < axes.length; k++)
+			axes[k] = k + 1;
+		for (int j = 0; j < batches; j++) {
+			final int b0 = j * batch, b = Math.min(batch, n - b0);
+			flats[j] = new float[b * d];
+			for (int k = 0; k < b; k++)
+				System.arraycopy(x0[b0 + k], 0, flats[j], k * d, d);
+			final long[] dims = new long[shape.length + 1];
+			dims[0] = b;
+			System.arraycopy(shape, 0, dims, 1, shape.length);
+			shapes[j] = new Shape(dims);
+		}
 		int done = 0;
 		for (final int[] step : plan) {
 			final int t = step[0], weight = step[1];
 			final double ab = schedule.alphaBar(t), beta = schedule.beta(t), alpha = 1 - beta;
-			for (int b0 = 0; b0 < n; b0 += batch) {
-				final int b = Math.min(batch, n - b0);
+			for (int j = 0; j < batches; j++) {
+				final int b0 = j * batch, b = flats[j].length / d;
 				try (NDManager m = manager.newSubManager()) {
-					final float[] flat = new float[b * d];
-					for (int k = 0; k < b; k++)
-						System.arraycopy(x0[b0 + k], 0, flat, k * d, d);
-					final long[] dims = new long[shape.length + 1];
-					dims[0] = b;
-					System.arraycopy(shape, 0, dims, 1, shape.length);
-					final Shape s = new Shape(dims);
-					final float[] epsArr = noise.floats(t, (long) b0 * d, b * d);
-					final NDArray eps = m.create(epsArr, s);
-					final NDArray xt = schedule.addNoise(m.create(flat, s), eps, t);
-					final float[] epsHat = denoiser.eps(xt, t).toFloatArray();
+					final NDArray eps = m.create(noise.floats(t, (long) b0 * d, b * d), shapes[j]);
+					final NDArray xt = schedule.addNoise(m.create(flats[j], shapes[j]), eps, t);
+					final NDArray epsHat = denoiser.eps(xt, t);
 					if (t > 0) {
 						final double wSmall = beta / (2 * alpha * (1 - schedule.alphaBar(t - 1)));
 						final double wLarge = beta / (2 * alpha * (1 - ab));
 						final double ratio = schedule.posteriorVariance(t) / beta;
 						final double varTerm = 0.5 * d * (ratio - 1 - Math.log(ratio));
+						// |ε̂ − ε|² per image, reduced where the arrays live: b numbers come back, not b·D
+						final float[] sse = epsHat.sub(eps).square().sum(axes).toFloatArray();
 						for (int k = 0; k < b; k++) {
-							double sse = 0;
-							for (int i = 0; i < d; i++) {
-								final double e = epsHat[k * d + i] - epsArr[k * d + i];
-								sse += e * e;
-							}
-							r.diffusionSmall[b0 + k] += weight * wSmall * sse;
-							r.diffusionLarge[b0 + k] += weight * (wLarge * sse + varTerm);
+							r.diffusionSmall[b0 + k] += weight * wSmall * sse[k];
+							r.diffusionLarge[b0 + k] += weight * (wLarge * sse[k] + varTerm);
 						}
 					}
 					else {
-						final float[] xtArr = xt.toFloatArray();
+						final float[] xtArr = xt.toFloatArray(), epsHatArr = epsHat.toFloatArray();
 						final double sigma = Math.sqrt(beta);
 						for (int k = 0; k < b; k++) {
 							double nll = 0;
 							for (int i = 0; i < d; i++) {
-								final double x0Hat = (xtArr[k * d + i] - Math.sqrt(1 - ab) * epsHat[k * d + i]) / Math.sqrt(ab);
+								final double x0Hat = (xtArr[k * d + i] - Math.sqrt(1 - ab) * epsHatArr[k * d + i]) / Math.sqrt(ab);
 								nll -= logBinProbability(x0[b0 + k][i], x0Hat, sigma);
 							}
 							r.decoder[b0 + k] = nll;

@@ -57,10 +57,11 @@ public class SampleCommand extends DiffusionCommand {
 	@Override
 	protected void execute(final Monitor monitor) throws Exception {
 		try (DiffusionModel m = loadModel(model, device); AutoCloseable cpu = this::closeFallback) {
-			Generate.with(m).count(count).steps(steps).sampler(sampler).seed(seed).label(label).guidance(guidance).validate();
+			final java.util.function.Function<DiffusionModel, Generate> job = model -> Generate.with(model).count(count).steps(
+				steps).sampler(sampler).seed(seed).label(label).guidance(guidance);
+			job.apply(m).validate();
 			final long t0 = System.nanoTime();
-			final float[][] images = withFallback(m, (model, batch) -> Generate.with(model).count(count).steps(steps).sampler(
-				sampler).seed(seed).label(label).guidance(guidance).batchSize(batch).run(monitor));
+			final float[][] images = withFallback(m, (model, batch) -> job.apply(model).batchSize(batch).run(monitor));
 			final ModelDescriptor d = m.descriptor();
 			samples = Images.stack(images, d.width(), d.height());
 			log.info(String.format("Sample: %d image(s), %d %s steps, %.1f s", count, steps, sampler,
