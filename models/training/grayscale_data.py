@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""The real grayscale images available offline from Debian packages, for the `grayscale` prior.
+
+    /usr/bin/python3 models/training/grayscale_data.py --out data/grayscale   # writes 8-bit TIFFs + list
+
+Sources (Debian python3-skimage 0.19, python3-pywt, python3-scipy). Colour images become
+luminance Y = 0.2125 R + 0.7154 G + 0.0721 B (ITU-R BT.709, as skimage.color.rgb2gray),
+rounded to 8 bits. Synthetic or binary images (checkerboards, logos, silhouettes, phantoms)
+are left out, and so are images smaller than 128 px on a side.
+
+VALIDATION images are held out: never trained on, used for the quality reports. Duplicates
+across packages (pywt's camera is skimage's camera; pywt's and scipy's ascent are the same
+picture) are listed once, so holding one out holds out every copy.
+"""
+import argparse
+import os
+
+import numpy as np
+
+SKIMAGE = "/usr/lib/python3/dist-packages/skimage/data"
+
+# name -> (loader description, role). Role: train | validation.
+# camera (photograph), cell (quantitative-phase micrograph) and hubble_deep_field (dark
+# background with bright point-like and extended objects, the closest offline image to a
+# fluorescence micrograph) are the held-out images.
+VALIDATION = ["camera", "cell", "hubble_deep_field"]
+TRAIN = ["astronaut", "brick", "chelsea", "clock_motion", "coffee", "coins", "grass", "gravel", "ihc",
+         "moon", "motorcycle_left", "motorcycle_right", "page", "retina", "rocket", "text",
+         "pywt_aero", "ascent", "scipy_face"]
+EXCLUDED = {
+    "pywt_camera": "same picture as skimage camera (held out)",
+    "scipy_ascent": "same picture as pywt ascent",
+    "microaneurysms": "102x102, smaller than a training patch",
+    "lfw_subset": "25x25 face crops, smaller than a training patch",
+    "horse, logo, checkerboard, chessboard, phantom, block, bw_text, color, palettes": "synthetic or binary",
+}
+
+
+def luminance(a):
+    a = np.asarray(a)
+    if a.ndim == 3:
+        a = a[..., :3].astype(np.float64)
+        a = 0.2125 * a[..., 0] + 0.7154 * a[..., 1] + 0.0721 * a[..., 2]
+    return np.clip(np.rint(a), 0, 255).astype(np.uint8)
+
+
+def load(name):
+    """One image as uint8 [H, W]."""
+    if name == "pywt_aero":
+        import pywt.data
+        return luminance(pywt.data.aero())
+    if name == "ascent":
+        import pywt.data
+        return luminance(pywt.data.ascent())
+    if name == "scipy_face":
+        import warnings
+        import scipy.misc
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return luminance(scipy.misc.face())
+    import skimage.io
+    for ext in (".png", ".jpg"):
+        p = os.path.join(SKIMAGE, name + ext)
+        if os.path.exists(p):
+            return luminance(skimage.io.imread(p))
+    raise FileNotFoundError(f"{name}: not in {SKIMAGE} (apt-get install python3-skimage)")
+
+
+def images(role):
+    """[(name, uint8 array)] for role 'train' or 'validation'."""
+    names = TRAIN if role == "train" else VALIDATION
+    return [(n, load(n)) for n in names]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="data/grayscale")
+    args = ap.parse_args()
+    import tifffile  # noqa: F401  (python3-tifffile comes with python3-skimage)
+    for role in ("train", "validation"):
+        d = os.path.join(args.out, role)
+        os.makedirs(d, exist_ok=True)
+        total = 0
+        for name, a in images(role):
+            tifffile.imwrite(os.path.join(d, name + ".tif"), a)
+            total += a.size
+            print(f"{role:10s} {name:20s} {a.shape[1]}x{a.shape[0]}")
+        print(f"{role}: {total / 1e6:.2f} Mpx")
+
+
+if __name__ == "__main__":
+    main()
