@@ -28,13 +28,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import sc.fiji.diffusion.engine.Devices;
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.TorchScriptNet;
 import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.fiji.DenoiseCommand;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.model.TorchScriptNet;
 
 /**
  * The performance benchmark (a command, not a test): times are medians of {@code repeats}

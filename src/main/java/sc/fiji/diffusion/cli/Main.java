@@ -20,13 +20,13 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 import sc.fiji.diffusion.engine.Devices;
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.eval.Quality;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * Command line: {@code sample} writes a grid of samples as PNG + TIFF; {@code quality}

@@ -10,12 +10,12 @@ import ai.djl.ndarray.NDManager;
 
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.Devices;
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.GuidedDenoiser;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.VariationalBound;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * Negative log-likelihood of test images in bits/dim from the DDPM variational bound

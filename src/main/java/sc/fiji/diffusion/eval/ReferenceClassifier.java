@@ -8,9 +8,9 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.ModelException;
-import sc.fiji.diffusion.engine.TorchScriptNet;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.model.TorchScriptNet;
 
 /**
  * A model's reference classifier (named in its descriptor): the yardstick for sample quality.

@@ -15,13 +15,13 @@ import java.util.Locale;
 import java.util.Map;
 
 import sc.fiji.diffusion.engine.Devices;
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.Sampler;
-import sc.fiji.diffusion.engine.Samplers;
 import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.sampling.Sampler;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * Sample quality versus cost: for every sampler and every budget of network calls, class-

@@ -11,12 +11,12 @@ import java.util.Random;
 import java.util.function.UnaryOperator;
 
 import sc.fiji.diffusion.engine.Devices;
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.tasks.Edit;
 import sc.fiji.diffusion.engine.tasks.Inpaint;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 
 /**
  * The quality tables of Denoise, Inpaint and Edit on Fashion-MNIST test images (28×28, never

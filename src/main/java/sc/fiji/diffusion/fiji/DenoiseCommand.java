@@ -4,9 +4,9 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Denoise;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 
 /**
  * Plugins › Diffusion › Denoise: removes Gaussian noise from the active image.

@@ -14,12 +14,12 @@ import org.scijava.app.StatusService;
 import java.util.concurrent.CancellationException;
 
 import sc.fiji.diffusion.engine.Devices;
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.OutOfMemory;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * What every Diffusion command shares: loading the model on the right device, saying so,

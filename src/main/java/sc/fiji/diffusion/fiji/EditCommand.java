@@ -4,9 +4,9 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Edit;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 
 /**
  * Plugins › Diffusion › Edit: SDEdit, a plausible image of the model's domain that follows the

@@ -5,9 +5,9 @@ import ij.ImagePlus;
 import org.scijava.ItemIO;
 import org.scijava.plugin.Parameter;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * A command on the user's image: checks it, maps every slice into the model's data range,

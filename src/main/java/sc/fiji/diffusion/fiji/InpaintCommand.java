@@ -9,9 +9,9 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Inpaint;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 
 /**
  * Plugins › Diffusion › Inpaint: fills a region with content the model finds plausible next

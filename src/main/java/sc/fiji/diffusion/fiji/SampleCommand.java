@@ -8,11 +8,11 @@ import org.scijava.command.Command;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.imaging.Images;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * Plugins › Diffusion › Sample: draws new images from a model. The result is a new float

@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.ModelException;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * Finds model folders by name. Searched in order:

@@ -7,13 +7,13 @@ import ai.djl.ndarray.NDArray;
  * √(1−ᾱ) (x_t − √ᾱ μ) / (ᾱ s² + 1 − ᾱ). A "network" with a known answer, so samplers can be
  * checked for exactness (reference numbers) and for sampling the right distribution.
  */
-final class AnalyticDenoiser implements Denoiser {
+public final class AnalyticDenoiser implements Denoiser {
 
 	private final NoiseSchedule schedule;
 	private final double mu, s;
-	int calls;
+	public int calls;
 
-	AnalyticDenoiser(final NoiseSchedule schedule, final double mu, final double s) {
+	public AnalyticDenoiser(final NoiseSchedule schedule, final double mu, final double s) {
 		this.schedule = schedule;
 		this.mu = mu;
 		this.s = s;

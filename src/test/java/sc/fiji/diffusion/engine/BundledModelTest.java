@@ -19,6 +19,13 @@ import org.junit.jupiter.api.Test;
 
 import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.model.Prediction;
+import sc.fiji.diffusion.engine.sampling.ReverseProcess;
+import sc.fiji.diffusion.engine.sampling.Sampler;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /** The real bundled network through the engine: descriptor, guidance, determinism, batching. */
 class BundledModelTest {

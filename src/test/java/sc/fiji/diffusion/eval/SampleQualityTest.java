@@ -10,10 +10,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 
 /**
  * Samples from the bundled model are not noise: the independently trained reference

@@ -29,8 +29,8 @@ import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandService;
 import org.scijava.module.Module;
 import org.scijava.module.ModuleService;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
-import sc.fiji.diffusion.engine.Samplers;
 
 /** The Sample command through SciJava's CommandService, as Fiji runs it. */
 class SampleCommandTest {

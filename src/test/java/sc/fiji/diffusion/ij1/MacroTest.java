@@ -20,9 +20,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.eval.ReferenceClassifier;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /** The example macros, run headless through plain ImageJ 1.x with the plugin jar installed. */
 class MacroTest {

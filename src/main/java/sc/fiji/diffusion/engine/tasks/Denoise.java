@@ -5,13 +5,14 @@ import ai.djl.ndarray.NDManager;
 
 import java.util.Arrays;
 
-import sc.fiji.diffusion.engine.DdrmSampler;
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.GaussianNoise;
-import sc.fiji.diffusion.engine.GuidedDenoiser;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.NoiseSchedule;
-import sc.fiji.diffusion.engine.ReverseProcess;
+import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.sampling.DdrmSampler;
+import sc.fiji.diffusion.engine.sampling.ReverseProcess;
+import sc.fiji.diffusion.engine.tiling.Canvas;
 
 /**
  * Removes Gaussian noise of standard deviation σ by entering the reverse process at the
@@ -52,11 +53,11 @@ public final class Denoise extends ImageTask<Denoise> {
 	private String output = "mean";
 	private double eta = 0.85;
 
-	private Denoise(final sc.fiji.diffusion.engine.DiffusionModel model) {
+	private Denoise(final sc.fiji.diffusion.engine.model.DiffusionModel model) {
 		super(model);
 	}
 
-	public static Denoise with(final sc.fiji.diffusion.engine.DiffusionModel model) {
+	public static Denoise with(final sc.fiji.diffusion.engine.model.DiffusionModel model) {
 		return new Denoise(model);
 	}
 

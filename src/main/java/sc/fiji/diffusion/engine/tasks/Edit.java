@@ -4,13 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.GaussianNoise;
-import sc.fiji.diffusion.engine.GuidedDenoiser;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.ReverseProcess;
-import sc.fiji.diffusion.engine.Sampler;
-import sc.fiji.diffusion.engine.Samplers;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.sampling.ReverseProcess;
+import sc.fiji.diffusion.engine.sampling.Sampler;
+import sc.fiji.diffusion.engine.sampling.Samplers;
+import sc.fiji.diffusion.engine.tiling.Canvas;
 
 /**
  * SDEdit (Meng et al. 2022): the guide image is noised to t₀ = round(strength · (T−1)) with the

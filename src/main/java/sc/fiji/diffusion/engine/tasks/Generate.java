@@ -6,14 +6,14 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.Arrays;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.GaussianNoise;
-import sc.fiji.diffusion.engine.GuidedDenoiser;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.ReverseProcess;
-import sc.fiji.diffusion.engine.Sampler;
-import sc.fiji.diffusion.engine.Samplers;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.sampling.ReverseProcess;
+import sc.fiji.diffusion.engine.sampling.Sampler;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * Sampling from pure noise: x_T ~ N(0, I) (stream 0 of the seed's noise), the reverse process

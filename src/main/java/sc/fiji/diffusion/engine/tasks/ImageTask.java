@@ -5,10 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import sc.fiji.diffusion.engine.Denoiser;
-import sc.fiji.diffusion.engine.DiffusionModel;
-import sc.fiji.diffusion.engine.ModelDescriptor;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.TiledDenoiser;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.tiling.Canvas;
+import sc.fiji.diffusion.engine.tiling.TiledDenoiser;
 
 /**
  * What the tasks on a user's image share: one-channel planes of any size in the data's units,

@@ -9,13 +9,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import sc.fiji.diffusion.engine.DdpmSampler;
 import sc.fiji.diffusion.engine.Denoiser;
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.GaussianNoise;
-import sc.fiji.diffusion.engine.GuidedDenoiser;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.NoiseSchedule;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.sampling.DdpmSampler;
+import sc.fiji.diffusion.engine.tiling.Canvas;
 
 /**
  * RePaint (Lugmayr et al. 2022): fills the masked pixels with content the model finds

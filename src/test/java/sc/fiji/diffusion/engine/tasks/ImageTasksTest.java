@@ -13,11 +13,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import sc.fiji.diffusion.engine.DiffusionModel;
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.eval.FashionMnist;
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 
 /** Denoise, Edit and Inpaint on real Fashion-MNIST test images with the bundled model. */
 class ImageTasksTest {

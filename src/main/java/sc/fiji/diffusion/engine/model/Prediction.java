@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.model;
 
 /** What the network outputs; the engine converts every kind to ε once, in {@link DiffusionModel}. */
 public enum Prediction {

@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.ModelException;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /** Broken model folders get messages that name the file and the field. */
 class DescriptorTest {

@@ -1,14 +1,14 @@
-package sc.fiji.diffusion.engine.tasks;
+package sc.fiji.diffusion.engine.tiling;
 
 /**
  * The working area of a task: the image centred on a canvas at least as large as the model's
  * tile, filled around by mirror reflection, and cropped back at the end.
  */
-final class Canvas {
+public final class Canvas {
 
-	final int width, height, canvasWidth, canvasHeight, offsetX, offsetY;
+	public final int width, height, canvasWidth, canvasHeight, offsetX, offsetY;
 
-	Canvas(final int width, final int height, final int minSize) {
+	public Canvas(final int width, final int height, final int minSize) {
 		if (width < 1 || height < 1) throw new IllegalArgumentException("image must be at least 1x1, was " + width + "x" +
 			height);
 		this.width = width;
@@ -26,7 +26,7 @@ final class Canvas {
 		return k < n ? k : 2 * n - 1 - k;
 	}
 
-	float[] pad(final float[] plane) {
+	public float[] pad(final float[] plane) {
 		if (canvasWidth == width && canvasHeight == height) return plane.clone();
 		final float[] out = new float[canvasWidth * canvasHeight];
 		for (int y = 0; y < canvasHeight; y++) {
@@ -37,7 +37,7 @@ final class Canvas {
 		return out;
 	}
 
-	float[] crop(final float[] canvas) {
+	public float[] crop(final float[] canvas) {
 		if (canvasWidth == width && canvasHeight == height) return canvas;
 		final float[] out = new float[width * height];
 		for (int y = 0; y < height; y++)

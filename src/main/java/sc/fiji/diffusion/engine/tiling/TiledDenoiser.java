@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.tiling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -9,6 +9,8 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.Monitor;
 
 /**
  * Runs a denoiser on an image of any size ≥ the tile size by overlapping tiles: the image

@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
 

@@ -1,6 +1,8 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
  * DDRM (Kawar et al. 2022) for denoising, i.e. the degradation H = I with Gaussian noise of

@@ -1,6 +1,8 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
  * DDIM (Song, Meng &amp; Ermon 2021), as diffusers' {@code DDIMScheduler.step}: with s the next

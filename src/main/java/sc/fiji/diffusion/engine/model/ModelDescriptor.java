@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.model;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,6 +17,8 @@ import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+import sc.fiji.diffusion.engine.ModelException;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
  * The descriptor of a diffusion model: a bioimage.io-style {@code rdf.yaml} whose

@@ -1,7 +1,9 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /** Timestep bookkeeping and the x̂_0 / ε conversions every discrete sampler shares. */
 public abstract class AbstractSampler implements Sampler {

@@ -1,6 +1,8 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
  * DPM-Solver++(2M) (Lu et al. 2022), the multistep second-order solver of the diffusion ODE

@@ -1,6 +1,8 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
  * Heun's second-order method on the probability-flow ODE, in the variables of Karras et al.

@@ -1,8 +1,9 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import sc.fiji.diffusion.engine.Denoiser;
 
 /**
  * Classifier-free guidance (Ho &amp; Salimans 2022): ε̂ = ε(x, ∅) + w · (ε(x, y) − ε(x, ∅)).

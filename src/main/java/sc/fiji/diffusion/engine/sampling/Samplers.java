@@ -1,8 +1,9 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /** Creates samplers by their public names (the values of the {@code sampler} macro key). */
 public final class Samplers {

@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.model;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
  * A diffusion network loaded from its descriptor onto a device. Whatever the network predicts

@@ -1,7 +1,10 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.GaussianNoise;
+import sc.fiji.diffusion.engine.Monitor;
 
 /**
  * The one reverse loop every task runs: from x at the sampler's first timestep, for each step

@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -22,6 +22,10 @@ import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import sc.fiji.diffusion.engine.AnalyticDenoiser;
+import sc.fiji.diffusion.engine.GaussianNoise;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /** The samplers on the exact Gaussian-data denoiser: reference numbers, equivalences, distributions. */
 class SamplerTest {

@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.model;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,6 +10,8 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import sc.fiji.diffusion.engine.ModelException;
+import sc.fiji.diffusion.engine.Offline;
 
 /**
  * A TorchScript network on one device, called through its block directly: outputs attach

@@ -1,6 +1,8 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
  * Ancestral sampling of Ho et al. (2020), generalised to any timestep subsequence as in

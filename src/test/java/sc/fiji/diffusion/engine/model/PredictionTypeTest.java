@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -12,6 +12,13 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 import org.junit.jupiter.api.Test;
+import sc.fiji.diffusion.engine.AnalyticDenoiser;
+import sc.fiji.diffusion.engine.GaussianNoise;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.NoiseSchedule;
+import sc.fiji.diffusion.engine.sampling.ReverseProcess;
+import sc.fiji.diffusion.engine.sampling.Sampler;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * TorchScript networks that predict ε, x_0 or v exactly for Gaussian data (written by

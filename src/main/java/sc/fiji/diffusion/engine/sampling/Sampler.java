@@ -1,6 +1,7 @@
-package sc.fiji.diffusion.engine;
+package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+import sc.fiji.diffusion.engine.Denoiser;
 
 /**
  * One numerical method for the reverse process, diffusers-style: {@link #setTimesteps} picks
