@@ -110,6 +110,51 @@ public final class NoiseSchedule {
 		return x0.mul((float) Math.sqrt(ab)).addi(eps.mul((float) Math.sqrt(1 - ab)));
 	}
 
+	/**
+	 * Forward noising from level t up to level s &gt; t (RePaint's "undo" step):
+	 * x_s = √(ᾱ_s/ᾱ_t) x_t + √(1 − ᾱ_s/ᾱ_t) z, which is q(x_s | x_t) of the forward chain.
+	 * t = −1 starts from the clean image. The result is attached to the manager of {@code x}.
+	 */
+	public NDArray renoise(final NDArray x, final int t, final int s, final NDArray z) {
+		if (s <= t) throw new IllegalArgumentException("renoise goes up: need s > t, got t = " + t + ", s = " + s);
+		final double ratio = alphaBar(s) / alphaBar(t);
+		return x.mul((float) Math.sqrt(ratio)).addi(z.mul((float) Math.sqrt(1 - ratio)));
+	}
+
+	/** x̂_0 = (x_t − √(1−ᾱ_t) ε) / √ᾱ_t, the estimate of the clean image from a noise prediction. */
+	public NDArray x0FromEps(final NDArray x, final NDArray eps, final int t) {
+		return x0FromEpsAt(x, eps, alphaBar(t));
+	}
+
+	/** As {@link #x0FromEps(NDArray, NDArray, int)} at a fractional timestep. */
+	public NDArray x0FromEps(final NDArray x, final NDArray eps, final double t) {
+		return x0FromEpsAt(x, eps, alphaBar(t));
+	}
+
+	private static NDArray x0FromEpsAt(final NDArray x, final NDArray eps, final double ab) {
+		return x.sub(eps.mul((float) Math.sqrt(1 - ab))).divi((float) Math.sqrt(ab));
+	}
+
+	/** ε = (x_t − √ᾱ_t x_0) / √(1−ᾱ_t): the noise consistent with x_t and a clean image. */
+	public NDArray epsFromX0(final NDArray x, final NDArray x0, final int t) {
+		return epsFromX0At(x, x0, alphaBar(t));
+	}
+
+	/** As {@link #epsFromX0(NDArray, NDArray, int)} at a fractional timestep. */
+	public NDArray epsFromX0(final NDArray x, final NDArray x0, final double t) {
+		return epsFromX0At(x, x0, alphaBar(t));
+	}
+
+	private static NDArray epsFromX0At(final NDArray x, final NDArray x0, final double ab) {
+		return x.sub(x0.mul((float) Math.sqrt(ab))).divi((float) Math.sqrt(1 - ab));
+	}
+
+	/** ε = √ᾱ_t v + √(1−ᾱ_t) x_t from a velocity prediction v = √ᾱ ε − √(1−ᾱ) x_0. */
+	public NDArray epsFromV(final NDArray x, final NDArray v, final double t) {
+		final double ab = alphaBar(t);
+		return v.mul((float) Math.sqrt(ab)).addi(x.mul((float) Math.sqrt(1 - ab)));
+	}
+
 	/** Posterior variance β̃_t = (1 − ᾱ_{t−1}) / (1 − ᾱ_t) · β_t of q(x_{t−1} | x_t, x_0). */
 	public double posteriorVariance(final int t) {
 		return (1 - alphaBar(t - 1)) / (1 - alphaBar(t)) * betas[t];

@@ -44,7 +44,7 @@ public final class SamplerTable {
 		final int samples = Integer.parseInt(o.getOrDefault("samples", "500"));
 		final int[] calls = Arrays.stream(o.getOrDefault("calls", "10,20,50,100,1000").split(","))
 			.mapToInt(s -> Integer.parseInt(s.trim())).toArray();
-		final List<String> samplers = o.getOrDefault("samplers", "all").equals("all") ? Samplers.NAMES
+		final List<String> samplers = o.getOrDefault("samplers", "all").equals("all") ? Samplers.names()
 			: Arrays.asList(o.get("samplers").split(","));
 		final double guidance = Double.parseDouble(o.getOrDefault("guidance", "1"));
 		final long seed = Long.parseLong(o.getOrDefault("seed", "1"));

@@ -135,15 +135,15 @@ class BundledModelTest {
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray xT = new GaussianNoise(5).ndarray(m, 0, new Shape(2, 1, 32, 32));
 			final Denoiser d = new GuidedDenoiser(model, new int[] { 3, 3 }, 2);
-			final float[] a = ReverseProcess.run(s1, d, xT, new GaussianNoise(1), 0, null, Monitor.NONE).toFloatArray();
-			final float[] b = ReverseProcess.run(s2, d, xT, new GaussianNoise(2), 0, null, Monitor.NONE).toFloatArray();
+			final float[] a = ReverseProcess.run(s1, d, xT, new GaussianNoise(1), 0, Monitor.NONE).toFloatArray();
+			final float[] b = ReverseProcess.run(s2, d, xT, new GaussianNoise(2), 0, Monitor.NONE).toFloatArray();
 			assertArrayEquals(a, b);
 		}
 	}
 
 	@Test
 	void everySamplerRunsOnTheRealNetwork() {
-		for (final String name : Samplers.NAMES) {
+		for (final String name : Samplers.names()) {
 			final float[][] s = Generate.with(model).count(2).steps(4).sampler(name).seed(1).label("Bag").guidance(2)
 				.run(Monitor.NONE);
 			for (final float[] img : s)

@@ -123,7 +123,7 @@ class SampleCommandTest {
 			final Module m = context.service(ModuleService.class).createModule(commands.getCommand(SampleCommand.class));
 			m.initialize();
 			assertEquals(Arrays.asList("fashion-mnist", "my-model"), choices(m, "model"));
-			assertEquals(new HashSet<>(Samplers.NAMES), new HashSet<>(choices(m, "sampler")));
+			assertEquals(new HashSet<>(Samplers.names()), new HashSet<>(choices(m, "sampler")));
 			// the bundled model's own descriptor lists its classes; "" is "no class"
 			final List<String> expected = new ArrayList<>();
 			expected.add("");

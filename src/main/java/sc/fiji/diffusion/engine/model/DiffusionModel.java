@@ -73,14 +73,10 @@ public final class DiffusionModel implements AutoCloseable {
 		switch (descriptor.prediction()) {
 			case EPSILON:
 				return out;
-			case X0: {
-				final double ab = schedule().alphaBar(t);
-				return x.sub(out.mul((float) Math.sqrt(ab))).divi((float) Math.sqrt(1 - ab));
-			}
-			case V: {
-				final double ab = schedule().alphaBar(t);
-				return out.mul((float) Math.sqrt(ab)).addi(x.mul((float) Math.sqrt(1 - ab)));
-			}
+			case X0:
+				return schedule().epsFromX0(x, out, t);
+			case V:
+				return schedule().epsFromV(x, out, t);
 			default:
 				throw new IllegalStateException();
 		}

@@ -31,7 +31,8 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  *     prediction: epsilon            # epsilon | x0 | v
  *     schedule: {kind: linear, timesteps: 1000, beta_start: 0.0001, beta_end: 0.02}
  *                                    # or {kind: cosine, timesteps: T, s: 0.008, max_beta: 0.999}
- *     image: {height: 32, width: 32, channels: 1}
+ *     image: {height: 32, width: 32, channels: 1}   # the size Sample draws (a fixed-size model's only size)
+ *     tiling: {tile: 512, overlap: 64}   # optional: largest tile and overlap for big images
  *     range: {data: [0, 255], model: [-1, 1]}   # pixel p maps linearly to the model value
  *     clip_x0: true                  # clip x̂_0 to the model range while sampling
  *     classes: [T-shirt/top, ...]    # optional; empty = unconditional model
@@ -39,6 +40,13 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  *     reference_classifier: {source: classifier.pt, sha256: ...}   # optional
  * </pre>
  *
+ * The network's input is described as in bioimage.io: {@code inputs[0].axes} names the axes
+ * ({@code [batch, channel, y, x]}, later {@code [batch, channel, z, y, x]}; bioimage.io 0.5
+ * axis objects with {@code type}/{@code id} are read too), and {@code inputs[0].shape} is either
+ * a fixed list ({@code [-1, 1, 32, 32]}) or a parametrised {@code {min: [...], step: [...]}}:
+ * a fully convolutional network takes any spatial size min + k·step. Without {@code inputs}
+ * the model is a fixed-size 2D model of {@code image}'s size.
+ * <p>
  * Every error names the file and the field at fault.
  */
 public final class ModelDescriptor {
@@ -53,6 +61,8 @@ public final class ModelDescriptor {
 	private final Prediction prediction;
 	private final NoiseSchedule schedule;
 	private final int height, width, channels;
+	private final String axes;
+	private final int[] minSize, sizeStep, tile, overlap;
 	private final double dataMin, dataMax, modelMin, modelMax;
 	private final boolean clipX0;
 	private final List<String> classes;
@@ -94,6 +104,54 @@ public final class ModelDescriptor {
 		width = f.integer(img, "width");
 		channels = f.integer(img, "channels");
 		if (height < 1 || width < 1 || channels < 1) throw f.error("config.diffusion.image", "sizes must be positive");
+
+		// axes and spatial shape of the network input (bioimage.io style)
+		final Object inputs = root.get("inputs");
+		final Map<String, Object> in0 = inputs instanceof List && !((List<?>) inputs).isEmpty() && ((List<?>) inputs).get(
+			0) instanceof Map ? f.cast(((List<?>) inputs).get(0)) : null;
+		axes = in0 == null || in0.get("axes") == null ? "bcyx" : f.axes(in0.get("axes"), "inputs[0].axes");
+		if (!axes.startsWith("bc") || axes.length() < 3 || !axes.substring(2).matches("z?yx")) throw f.error(
+			"inputs[0].axes", "must be [batch, channel, y, x] or [batch, channel, z, y, x], was '" + in0.get("axes") + "'");
+		final int n = axes.length() - 2;
+		if (n != 2) throw f.error("inputs[0].axes", "this version handles 2D models (b, c, y, x); '" + axes +
+			"' models are not supported yet");
+		minSize = new int[n];
+		sizeStep = new int[n];
+		final Object shape = in0 == null ? null : in0.get("shape");
+		if (shape instanceof Map) {
+			final Map<String, Object> sh = f.cast(shape);
+			final int[] min = f.ints(sh, "min", axes.length(), "inputs[0].shape.min");
+			final int[] step = f.ints(sh, "step", axes.length(), "inputs[0].shape.step");
+			for (int k = 0; k < n; k++) {
+				minSize[k] = min[k + 2];
+				sizeStep[k] = step[k + 2];
+				if (minSize[k] < 1 || sizeStep[k] < 0) throw f.error("inputs[0].shape", "min must be >= 1 and step >= 0");
+			}
+		}
+		else {
+			// a fixed shape [-1, C, H, W] (checked against image:) or none: the image size
+			if (shape instanceof List) {
+				final List<?> l = (List<?>) shape;
+				if (l.size() != axes.length()) throw f.error("inputs[0].shape", "needs one entry per axis of '" + axes + "'");
+				if (Integer.parseInt(String.valueOf(l.get(2))) != height || Integer.parseInt(String.valueOf(l.get(3))) != width)
+					throw f.error("inputs[0].shape", "disagrees with config.diffusion.image (" + height + "x" + width + ")");
+			}
+			minSize[0] = height;
+			minSize[1] = width;
+		}
+		final Map<String, Object> tiling = d.get("tiling") instanceof Map ? f.cast(d.get("tiling")) : null;
+		tile = new int[n];
+		overlap = new int[n];
+		for (int k = 0; k < n; k++) {
+			if (!isResizable()) tile[k] = minSize[k];
+			else tile[k] = tiling == null ? Math.max(minSize[k], 256) : f.integer(tiling, "tile");
+			overlap[k] = tiling == null || tiling.get("overlap") == null ? tile[k] / 4 : f.integer(tiling, "overlap");
+			if (tile[k] < minSize[k] || (isResizable() && sizeStep[k] > 0 && (tile[k] - minSize[k]) % sizeStep[k] != 0))
+				throw f.error("config.diffusion.tiling.tile", tile[k] + " is not a size the network accepts (min " +
+					minSize[k] + ", step " + sizeStep[k] + ")");
+			if (overlap[k] < 0 || overlap[k] >= tile[k]) throw f.error("config.diffusion.tiling.overlap", "must be in [0, " +
+				(tile[k] - 1) + "], was " + overlap[k]);
+		}
 
 		final Map<String, Object> range = f.map(d, "range");
 		final double[] data = f.pair(range, "data"), model = f.pair(range, "model");
@@ -187,12 +245,39 @@ public final class ModelDescriptor {
 
 	public Path dir() { return dir; }
 	public String name() { return name; }
+	/** The weights' sha256 as the descriptor gives it, or null. */
+	public String weightsSha256() { return weightsSha256; }
 	public String description() { return description; }
 	public Prediction prediction() { return prediction; }
 	public NoiseSchedule schedule() { return schedule; }
 	public int height() { return height; }
 	public int width() { return width; }
 	public int channels() { return channels; }
+	/** The network input's axes as letters, e.g. {@code bcyx}. */
+	public String axes() { return axes; }
+	/** Number of spatial axes (2 for y, x). */
+	public int spatialDims() { return axes.length() - 2; }
+	/** Whether the network takes spatial sizes other than its minimum (fully convolutional). */
+	public boolean isResizable() {
+		for (final int s : sizeStep)
+			if (s > 0) return true;
+		return false;
+	}
+	/** Smallest spatial input size per axis (… , y, x); a fixed-size model's only size. */
+	public int[] minSize() { return minSize.clone(); }
+	/** Spatial sizes grow in these steps (0: fixed); a size is min + k·step. */
+	public int[] sizeStep() { return sizeStep.clone(); }
+	/** Largest tile per spatial axis for big images. */
+	public int[] tile() { return tile.clone(); }
+	/** Overlap of neighbouring tiles per spatial axis. */
+	public int[] overlap() { return overlap.clone(); }
+	/** What every input size must be a multiple of, per axis (the step; 1 when fixed). */
+	public int[] sizeMultiple() {
+		final int[] q = new int[sizeStep.length];
+		for (int k = 0; k < q.length; k++)
+			q[k] = sizeStep[k] > 0 ? sizeStep[k] : 1;
+		return q;
+	}
 	public double dataMin() { return dataMin; }
 	public double dataMax() { return dataMax; }
 	public double modelMin() { return modelMin; }
@@ -278,6 +363,50 @@ public final class ModelDescriptor {
 			final double v = number(m, key);
 			if (v != Math.rint(v)) throw error(key, "must be an integer, was " + v);
 			return (int) v;
+		}
+
+		@SuppressWarnings("unchecked")
+		Map<String, Object> cast(final Object o) {
+			return (Map<String, Object>) o;
+		}
+
+		int[] ints(final Map<String, Object> m, final String key, final int n, final String field) {
+			final Object v = get(m, key);
+			if (!(v instanceof List) || ((List<?>) v).size() != n) throw error(field, "must be a list of " + n +
+				" integers, was '" + v + "'");
+			final int[] out = new int[n];
+			for (int i = 0; i < n; i++) {
+				try {
+					out[i] = Integer.parseInt(String.valueOf(((List<?>) v).get(i)).trim());
+				}
+				catch (final NumberFormatException e) {
+					throw error(field, "must be a list of integers, was '" + v + "'");
+				}
+			}
+			return out;
+		}
+
+		/** Axes as letters from [batch, channel, y, x], "bcyx" or bioimage.io 0.5 axis objects. */
+		String axes(final Object v, final String field) {
+			if (v instanceof String) return ((String) v).trim().toLowerCase(Locale.ROOT);
+			if (!(v instanceof List)) throw error(field, "must be a list of axes, was '" + v + "'");
+			final StringBuilder sb = new StringBuilder();
+			for (final Object a : (List<?>) v) {
+				String name;
+				if (a instanceof Map) {
+					final Map<String, Object> am = cast(a);
+					name = am.get("id") != null ? String.valueOf(am.get("id")) : String.valueOf(am.get("type"));
+				}
+				else name = String.valueOf(a);
+				name = name.trim().toLowerCase(Locale.ROOT);
+				switch (name) {
+					case "batch": case "b": sb.append('b'); break;
+					case "channel": case "c": sb.append('c'); break;
+					case "z": case "y": case "x": sb.append(name); break;
+					default: throw error(field, "unknown axis '" + name + "'; accepted: batch, channel, z, y, x");
+				}
+			}
+			return sb.toString();
 		}
 
 		double[] pair(final Map<String, Object> m, final String key) {

@@ -1,6 +1,9 @@
 package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+
+import org.scijava.plugin.Plugin;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -15,6 +18,17 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  * estimate x̂_0 = x̄ − σ ε̂ removes the remaining noise. K network calls per step (K+1 on the last).
  */
 public final class AnnealedLangevinSampler extends AbstractSampler {
+
+	/** {@code langevin}: annealed Langevin dynamics, 2 iterations per level, step 0.1 σ². */
+	@Plugin(type = SamplerFactory.class, name = "langevin", priority = 50,
+		description = "annealed Langevin dynamics, 2 iterations per noise level (needs many steps)")
+	public static final class Factory implements SamplerFactory {
+
+		@Override
+		public Sampler create(final NoiseSchedule schedule, final double[] clip) {
+			return new AnnealedLangevinSampler(schedule, 2, 0.1, clip);
+		}
+	}
 
 	private final int iterations;
 	private final double c;
@@ -33,18 +47,12 @@ public final class AnnealedLangevinSampler extends AbstractSampler {
 	}
 
 	@Override
-	public String name() {
-		return "langevin";
-	}
-
-	@Override
 	public int callsPerStep() {
 		return iterations;
 	}
 
 	@Override
-	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
-		final int t = timesteps[i], s = prev(i);
+	public NDArray step(final Denoiser model, final int t, final int s, final NDArray x, final NoiseSupplier noise) {
 		final double a = alpha(t), sigma = schedule.sigma(t), delta = c * sigma * sigma;
 		NDArray xBar = x.div((float) a);
 		for (int k = 0; k < iterations; k++) {
@@ -52,6 +60,6 @@ public final class AnnealedLangevinSampler extends AbstractSampler {
 			xBar = xBar.sub(eps.mul((float) (delta / (2 * sigma)))).addi(noise.next().muli((float) Math.sqrt(delta)));
 		}
 		if (s >= 0) return xBar.muli((float) alpha(s));
-		return predictX0(xBar.mul((float) a), model.eps(xBar.mul((float) a), t), schedule.alphaBar(t));
+		return predictX0(xBar.mul((float) a), model.eps(xBar.mul((float) a), t), t);
 	}
 }

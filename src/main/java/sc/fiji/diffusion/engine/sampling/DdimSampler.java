@@ -1,6 +1,9 @@
 package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+
+import org.scijava.plugin.Plugin;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -16,6 +19,17 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  */
 public final class DdimSampler extends AbstractSampler {
 
+	/** {@code ddim}: deterministic DDIM (η = 0), the default. */
+	@Plugin(type = SamplerFactory.class, name = "ddim", priority = 100,
+		description = "deterministic DDIM (eta = 0), the default")
+	public static final class Factory implements SamplerFactory {
+
+		@Override
+		public Sampler create(final NoiseSchedule schedule, final double[] clip) {
+			return new DdimSampler(schedule, 0, clip);
+		}
+	}
+
 	private final double eta;
 
 	public DdimSampler(final NoiseSchedule schedule, final double eta, final double[] clip) {
@@ -25,18 +39,12 @@ public final class DdimSampler extends AbstractSampler {
 	}
 
 	@Override
-	public String name() {
-		return "ddim";
-	}
-
-	@Override
-	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
-		final int t = timesteps[i], s = prev(i);
+	public NDArray step(final Denoiser model, final int t, final int s, final NDArray x, final NoiseSupplier noise) {
 		final double ab = schedule.alphaBar(t), abPrev = schedule.alphaBar(s);
 		NDArray eps = model.eps(x, t);
-		final NDArray x0 = predictX0(x, eps, ab);
+		final NDArray x0 = predictX0(x, eps, t);
 		// Re-deriving ε from the clipped x̂_0 keeps x_s consistent with it; skipping this ruins few-step samples.
-		if (clip != null) eps = epsFromX0(x, x0, ab);
+		if (clip != null) eps = schedule.epsFromX0(x, x0, t);
 		final double sigma = eta * Math.sqrt((1 - abPrev) / (1 - ab) * (1 - ab / abPrev));
 		final NDArray out = x0.muli((float) Math.sqrt(abPrev))
 			.addi(eps.mul((float) Math.sqrt(Math.max(1 - abPrev - sigma * sigma, 0))));

@@ -1,6 +1,9 @@
 package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+
+import org.scijava.plugin.Plugin;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -21,6 +24,17 @@ public final class DdpmSampler extends AbstractSampler {
 		SMALL, LARGE
 	}
 
+	/** {@code ddpm}: ancestral sampling with σ² = β̃ (the lower-variance choice, diffusers' default). */
+	@Plugin(type = SamplerFactory.class, name = "ddpm", priority = 90,
+		description = "ancestral DDPM sampling, sigma^2 = posterior variance (stochastic)")
+	public static final class Factory implements SamplerFactory {
+
+		@Override
+		public Sampler create(final NoiseSchedule schedule, final double[] clip) {
+			return new DdpmSampler(schedule, Variance.SMALL, clip);
+		}
+	}
+
 	private final Variance variance;
 
 	public DdpmSampler(final NoiseSchedule schedule, final Variance variance, final double[] clip) {
@@ -29,16 +43,10 @@ public final class DdpmSampler extends AbstractSampler {
 	}
 
 	@Override
-	public String name() {
-		return "ddpm";
-	}
-
-	@Override
-	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
-		final int t = timesteps[i], s = prev(i);
+	public NDArray step(final Denoiser model, final int t, final int s, final NDArray x, final NoiseSupplier noise) {
 		final double ab = schedule.alphaBar(t), abPrev = schedule.alphaBar(s);
 		final double alpha = ab / abPrev, beta = 1 - alpha;
-		final NDArray x0 = predictX0(x, model.eps(x, t), ab);
+		final NDArray x0 = predictX0(x, model.eps(x, t), t);
 		final NDArray mean = x0.muli((float) (Math.sqrt(abPrev) * beta / (1 - ab)))
 			.addi(x.mul((float) (Math.sqrt(alpha) * (1 - abPrev) / (1 - ab))));
 		if (s < 0) return mean;

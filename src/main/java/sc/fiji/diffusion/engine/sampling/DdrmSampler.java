@@ -1,6 +1,7 @@
 package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -14,7 +15,8 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  * </pre>
  * so the residual y − x̂_0 (pure noise when x̂_0 is right) serves as the step's noise direction:
  * the data-consistency term. Started at the t* where σ_t* matches σ_y, it samples an estimate
- * of the clean image given y.
+ * of the clean image given y. It is the sampler of an observation, not a user's choice of
+ * method, so it has no factory in the registry: the Denoise task makes it from its image.
  */
 public final class DdrmSampler extends AbstractSampler {
 
@@ -37,14 +39,8 @@ public final class DdrmSampler extends AbstractSampler {
 	}
 
 	@Override
-	public String name() {
-		return "ddrm";
-	}
-
-	@Override
-	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
-		final int t = timesteps[i], s = prev(i);
-		final NDArray x0 = predictX0(x, model.eps(x, t), schedule.alphaBar(t));
+	public NDArray step(final Denoiser model, final int t, final int s, final NDArray x, final NoiseSupplier noise) {
+		final NDArray x0 = predictX0(x, model.eps(x, t), t);
 		if (s < 0) return x0;
 		final double sigmaS = schedule.sigma(s);
 		final NDArray xBar;

@@ -1,6 +1,9 @@
 package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+
+import org.scijava.plugin.Plugin;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -15,37 +18,39 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  *                x_s = (σ_s/σ_t) x_t − α_s (e^{−h} − 1) (x̂_0(t) + D/2)
  *   last:        x_0 = x̂_0(t)
  * </pre>
- * Timesteps are evenly spaced from the start and end one stride above 0.
+ * Timesteps are evenly spaced from the start and end one stride above 0. A step that does not
+ * continue from the previous one (a new walk, or after a jump back up) starts with a first-order step.
  */
 public final class DpmSolverPlusPlus extends AbstractSampler {
 
+	/** {@code dpmpp2m}: DPM-Solver++(2M), the few-step workhorse. */
+	@Plugin(type = SamplerFactory.class, name = "dpmpp2m", priority = 80,
+		description = "DPM-Solver++(2M), second-order multistep ODE solver for few steps")
+	public static final class Factory implements SamplerFactory {
+
+		@Override
+		public Sampler create(final NoiseSchedule schedule, final double[] clip) {
+			return new DpmSolverPlusPlus(schedule, clip);
+		}
+	}
+
 	private NDArray prevX0;
-	private int prevT;
+	private int prevT, lastS = Integer.MIN_VALUE;
 
 	public DpmSolverPlusPlus(final NoiseSchedule schedule, final double[] clip) {
 		super(schedule, clip);
 	}
 
 	@Override
-	public String name() {
-		return "dpmpp2m";
-	}
-
-	@Override
-	public void setTimesteps(final int count) {
-		setTimesteps(count, schedule.T() - 1);
-	}
-
-	@Override
-	public void setTimesteps(final int count, final int tStart) {
-		timesteps = schedule.timestepsLinspace(tStart, count);
-		reset();
+	protected int[] spacing(final int count, final int tStart, final boolean fromNoise) {
+		return schedule.timestepsLinspace(tStart, count);
 	}
 
 	@Override
 	protected void reset() {
 		if (prevX0 != null) prevX0.close();
 		prevX0 = null;
+		lastS = Integer.MIN_VALUE;
 	}
 
 	private double lambda(final int t) {
@@ -53,9 +58,9 @@ public final class DpmSolverPlusPlus extends AbstractSampler {
 	}
 
 	@Override
-	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
-		final int t = timesteps[i], s = prev(i);
-		final NDArray x0 = predictX0(x, model.eps(x, t), schedule.alphaBar(t));
+	public NDArray step(final Denoiser model, final int t, final int s, final NDArray x, final NoiseSupplier noise) {
+		if (t != lastS) reset(); // not a continuation: the stored x̂_0 belongs to another path
+		final NDArray x0 = predictX0(x, model.eps(x, t), t);
 		if (s < 0) {
 			reset();
 			return x0;
@@ -71,6 +76,7 @@ public final class DpmSolverPlusPlus extends AbstractSampler {
 		reset();
 		prevX0 = keep(x0);
 		prevT = t;
+		lastS = s;
 		return out;
 	}
 }

@@ -1,6 +1,9 @@
 package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
+
+import org.scijava.plugin.Plugin;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -16,6 +19,17 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  */
 public final class HeunSampler extends AbstractSampler {
 
+	/** {@code heun}: Heun's method on the probability-flow ODE, 2 calls per step. */
+	@Plugin(type = SamplerFactory.class, name = "heun", priority = 70,
+		description = "Heun's method on the probability-flow ODE, Karras spacing (2 network calls per step)")
+	public static final class Factory implements SamplerFactory {
+
+		@Override
+		public Sampler create(final NoiseSchedule schedule, final double[] clip) {
+			return new HeunSampler(schedule, clip);
+		}
+	}
+
 	public static final double RHO = 7;
 
 	public HeunSampler(final NoiseSchedule schedule, final double[] clip) {
@@ -23,19 +37,8 @@ public final class HeunSampler extends AbstractSampler {
 	}
 
 	@Override
-	public String name() {
-		return "heun";
-	}
-
-	@Override
-	public void setTimesteps(final int count) {
-		setTimesteps(count, schedule.T() - 1);
-	}
-
-	@Override
-	public void setTimesteps(final int count, final int tStart) {
-		timesteps = schedule.timestepsKarras(tStart, count, RHO);
-		reset();
+	protected int[] spacing(final int count, final int tStart, final boolean fromNoise) {
+		return schedule.timestepsKarras(tStart, count, RHO);
 	}
 
 	@Override
@@ -48,8 +51,7 @@ public final class HeunSampler extends AbstractSampler {
 	}
 
 	@Override
-	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
-		final int t = timesteps[i], s = prev(i);
+	public NDArray step(final Denoiser model, final int t, final int s, final NDArray x, final NoiseSupplier noise) {
 		final double dt = sigmaVe(s) - sigmaVe(t);
 		final NDArray xBar = x.div((float) alpha(t));
 		final NDArray d = clippedEps(model, x, t);

@@ -2,6 +2,9 @@ package sc.fiji.diffusion.engine.sampling;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+
+import org.scijava.plugin.Plugin;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -18,6 +21,17 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  */
 public final class PredictorCorrectorSampler extends AbstractSampler {
 
+	/** {@code pc}: reverse-SDE Euler–Maruyama with a Langevin corrector, r = 0.16. */
+	@Plugin(type = SamplerFactory.class, name = "pc", priority = 60,
+		description = "reverse-SDE Euler-Maruyama predictor + Langevin corrector (2 calls per step; needs many steps)")
+	public static final class Factory implements SamplerFactory {
+
+		@Override
+		public Sampler create(final NoiseSchedule schedule, final double[] clip) {
+			return new PredictorCorrectorSampler(schedule, 0.16, clip);
+		}
+	}
+
 	private final double snr;
 
 	public PredictorCorrectorSampler(final NoiseSchedule schedule, final double snr, final double[] clip) {
@@ -26,21 +40,15 @@ public final class PredictorCorrectorSampler extends AbstractSampler {
 	}
 
 	@Override
-	public String name() {
-		return "pc";
-	}
-
-	@Override
 	public int callsPerStep() {
 		return 2;
 	}
 
 	@Override
-	public NDArray step(final Denoiser model, final int i, final NDArray x, final NoiseSupplier noise) {
-		final int t = timesteps[i], s = prev(i);
+	public NDArray step(final Denoiser model, final int t, final int s, final NDArray x, final NoiseSupplier noise) {
 		final double ab = schedule.alphaBar(t);
 		final NDArray eps = model.eps(x, t);
-		if (s < 0) return predictX0(x, eps, ab);
+		if (s < 0) return predictX0(x, eps, t);
 		final double b = 1 - ab / schedule.alphaBar(s);
 		final NDArray score = eps.mul((float) (-1 / Math.sqrt(1 - ab)));
 		final NDArray xs = x.mul((float) (1 + b / 2)).addi(score.muli((float) b)).addi(noise.next().muli((float) Math.sqrt(b)));

@@ -1,42 +1,73 @@
 package sc.fiji.diffusion.engine.sampling;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.scijava.plugin.DefaultPluginFinder;
+import org.scijava.plugin.PluginIndex;
+import org.scijava.plugin.PluginInfo;
+
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
-/** Creates samplers by their public names (the values of the {@code sampler} macro key). */
+/**
+ * The sampler registry: every {@link SamplerFactory} plugin on the class path, by name, in
+ * priority order. Dialog choices, usage texts and reports all read their lists from here, so a
+ * new sampler is one file (the sampler and its factory) plus its test. Works without a SciJava
+ * context (the annotation index is read directly), so the CLI and cluster runs use it too.
+ */
 public final class Samplers {
 
-	/** Every accepted sampler name. */
-	public static final List<String> NAMES = Collections.unmodifiableList(Arrays.asList("ddpm", "ddim", "dpmpp2m", "heun", "pc", "langevin"));
+	private static Map<String, PluginInfo<SamplerFactory>> registry;
 
 	private Samplers() {}
 
-	/**
-	 * A fresh sampler for one run on {@code model}: {@code ddpm} is ancestral sampling with
-	 * σ² = β̃ (the lower-variance choice, diffusers' default); {@code ddim} is deterministic
-	 * DDIM (η = 0); {@code dpmpp2m} DPM-Solver++(2M); {@code heun} Heun's method on the
-	 * probability-flow ODE; {@code pc} reverse-SDE Euler–Maruyama with a Langevin corrector;
-	 * {@code langevin} annealed Langevin dynamics (2 iterations per noise level).
-	 */
+	private static synchronized Map<String, PluginInfo<SamplerFactory>> registry() {
+		if (registry == null) {
+			final PluginIndex index = new PluginIndex(new DefaultPluginFinder(Samplers.class.getClassLoader()));
+			index.discover();
+			final List<PluginInfo<SamplerFactory>> infos = new ArrayList<>(index.getPlugins(SamplerFactory.class));
+			infos.sort((a, b) -> Double.compare(b.getPriority(), a.getPriority()));
+			final Map<String, PluginInfo<SamplerFactory>> m = new LinkedHashMap<>();
+			for (final PluginInfo<SamplerFactory> info : infos)
+				m.put(info.getName(), info);
+			registry = Collections.unmodifiableMap(m);
+		}
+		return registry;
+	}
+
+	/** Every sampler name, highest priority (the default) first. */
+	public static List<String> names() {
+		return new ArrayList<>(registry().keySet());
+	}
+
+	/** The default sampler: the one with the highest priority. */
+	public static String defaultName() {
+		return names().get(0);
+	}
+
+	/** One line per sampler, "name: description", for usage texts. */
+	public static List<String> descriptions() {
+		final List<String> out = new ArrayList<>();
+		for (final PluginInfo<SamplerFactory> info : registry().values())
+			out.add(info.getName() + ": " + info.getDescription());
+		return out;
+	}
+
+	/** A fresh sampler called {@code name} (case-insensitive) for one run on a schedule. */
 	public static Sampler create(final String name, final NoiseSchedule schedule, final double[] clip) {
-		final String n = name == null ? "" : name.trim().toLowerCase();
-		switch (n) {
-			case "ddpm":
-				return new DdpmSampler(schedule, DdpmSampler.Variance.SMALL, clip);
-			case "ddim":
-				return new DdimSampler(schedule, 0, clip);
-			case "dpmpp2m":
-				return new DpmSolverPlusPlus(schedule, clip);
-			case "heun":
-				return new HeunSampler(schedule, clip);
-			case "pc":
-				return new PredictorCorrectorSampler(schedule, 0.16, clip);
-			case "langevin":
-				return new AnnealedLangevinSampler(schedule, 2, 0.1, clip);
-			default:
-				throw new IllegalArgumentException("Unknown sampler '" + name + "'; accepted: " + String.join(", ", NAMES));
+		final String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
+		final PluginInfo<SamplerFactory> info = registry().get(n);
+		if (info == null) throw new IllegalArgumentException("Unknown sampler '" + name + "'; accepted: " + String.join(
+			", ", names()));
+		try {
+			return info.createInstance().create(schedule, clip);
+		}
+		catch (final org.scijava.InstantiableException e) {
+			throw new IllegalStateException("cannot create sampler '" + n + "': " + e.getMessage(), e);
 		}
 	}
 }

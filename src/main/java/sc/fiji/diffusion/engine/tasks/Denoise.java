@@ -9,10 +9,12 @@ import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.NoiseSchedule;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.GuidedDenoiser;
 import sc.fiji.diffusion.engine.sampling.DdrmSampler;
 import sc.fiji.diffusion.engine.sampling.ReverseProcess;
 import sc.fiji.diffusion.engine.tiling.Canvas;
+
 
 /**
  * Removes Gaussian noise of standard deviation σ by entering the reverse process at the
@@ -25,6 +27,9 @@ import sc.fiji.diffusion.engine.tiling.Canvas;
  * <li>{@code sample}: a sample of p(x_0 | y) by DDRM steps from t* to 0 (see
  * {@link DdrmSampler}): sharper, with the noise residual steering each step toward y.</li>
  * </ul>
+ * Both are runs of the one reverse loop with the DDRM sampler of the observation: {@code mean}
+ * is the walk t* → clean (one move), {@code sample} the sampler's timesteps from t*. σ is in
+ * the image's units (the task's {@link sc.fiji.diffusion.engine.values.ValueMap} converts it).
  * σ = 0 means estimate it from the image: σ̂ = median(|HH|)/0.6745 over the diagonal
  * Haar detail coefficients (Donoho's robust estimator).
  */
@@ -53,11 +58,11 @@ public final class Denoise extends ImageTask<Denoise> {
 	private String output = "mean";
 	private double eta = 0.85;
 
-	private Denoise(final sc.fiji.diffusion.engine.model.DiffusionModel model) {
+	private Denoise(final DiffusionModel model) {
 		super(model);
 	}
 
-	public static Denoise with(final sc.fiji.diffusion.engine.model.DiffusionModel model) {
+	public static Denoise with(final DiffusionModel model) {
 		return new Denoise(model);
 	}
 
@@ -96,32 +101,28 @@ public final class Denoise extends ImageTask<Denoise> {
 		validate();
 		checkPlane(plane, w, h, "image");
 		final boolean estimated = sigma == 0;
-		final double sigmaData = estimated ? estimateSigma(plane, w, h) : sigma;
-		if (!(sigmaData > 0)) throw new IllegalArgumentException("the image has no measurable noise (estimated sigma 0); " +
+		final double sigmaImage = estimated ? estimateSigma(plane, w, h) : sigma;
+		if (!(sigmaImage > 0)) throw new IllegalArgumentException("the image has no measurable noise (estimated sigma 0); " +
 			"give sigma explicitly");
 		final NoiseSchedule schedule = model.schedule();
-		final double sigmaModel = sigmaData * model.descriptor().scale();
+		final double sigmaModel = values().sigmaToModel(sigmaImage);
 		final int tStar = schedule.timestepForSigma(sigmaModel);
-		final Canvas c = new Canvas(w, h, tile());
+		final Canvas c = canvas(w, h);
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, plane);
+			// y = x_0 + σ n, so √ᾱ_t* y is distributed as x_t* of the forward process
 			final NDArray xStart = y.mul((float) Math.sqrt(schedule.alphaBar(tStar)));
 			final Denoiser d = tiled(GuidedDenoiser.uniform(model, -1, 0), c, monitor, m);
-			final NDArray x0;
-			if (output.equals("mean")) {
-				final double ab = schedule.alphaBar(tStar);
-				final NDArray eps = d.eps(xStart, tStar);
-				final NDArray est = xStart.sub(eps.mul((float) Math.sqrt(1 - ab))).divi((float) Math.sqrt(ab));
-				final double[] clip = model.clipRange();
-				x0 = clip == null ? est : est.clip(clip[0], clip[1]);
-				monitor.progress("denoising", 1, 1);
-			}
+			final DdrmSampler s = new DdrmSampler(schedule, y, sigmaModel, eta, 1.0, model.clipRange());
+			// mean: one move t* → clean, whose result is the posterior mean x̂_0; sample: DDRM's steps
+			final int[] walk;
+			if (output.equals("mean")) walk = new int[] { tStar, -1 };
 			else {
-				final DdrmSampler s = new DdrmSampler(schedule, y, sigmaModel, eta, 1.0, model.clipRange());
 				s.setTimesteps(steps, tStar);
-				x0 = ReverseProcess.run(s, d, xStart, new GaussianNoise(seed), 0, null, monitor);
+				walk = ReverseProcess.walk(s);
 			}
-			return new Result(fromModel(c, x0), sigmaData, estimated, tStar);
+			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk, xStart, new GaussianNoise(seed), 0, null, monitor);
+			return new Result(fromModel(c, x0), sigmaImage, estimated, tStar);
 		}
 	}
 }

@@ -2,7 +2,6 @@ package sc.fiji.diffusion.engine.tasks;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
@@ -60,17 +59,16 @@ public final class Edit extends ImageTask<Edit> {
 	public float[] run(final float[] guide, final int w, final int h, final Monitor monitor) {
 		validate();
 		checkPlane(guide, w, h, "guide image");
-		final Canvas c = new Canvas(w, h, tile());
+		final Canvas c = canvas(w, h);
 		final GaussianNoise noise = new GaussianNoise(seed);
 		final int t0 = startTimestep();
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray x0 = toModel(m, c, guide);
-			final NDArray xt = model.schedule().addNoise(x0, noise.ndarray(m, 0, new Shape(1, 1, c.canvasHeight,
-				c.canvasWidth)), t0);
+			final NDArray xt = model.schedule().addNoise(x0, noise.ndarray(m, 0, x0.getShape()), t0);
 			final Sampler s = Samplers.create(sampler, model.schedule(), model.clipRange());
 			s.setTimesteps(Math.max(1, (int) Math.ceil(steps * strength)), t0);
 			final NDArray out = ReverseProcess.run(s, tiled(GuidedDenoiser.uniform(model, model.descriptor().classIndex(label),
-				guidance), c, monitor, m), xt, noise, 0, null, monitor);
+				guidance), c, monitor, m), xt, noise, 0, monitor);
 			return fromModel(c, out);
 		}
 	}

@@ -14,6 +14,7 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.sampling.ReverseProcess;
 import sc.fiji.diffusion.engine.sampling.Sampler;
 import sc.fiji.diffusion.engine.sampling.Samplers;
+import sc.fiji.diffusion.engine.values.ValueMap;
 
 /**
  * Sampling from pure noise: x_T ~ N(0, I) (stream 0 of the seed's noise), the reverse process
@@ -70,6 +71,7 @@ public final class Generate {
 		final int y = d.classIndex(label);
 		final int chw = d.channels() * d.height() * d.width();
 		final GaussianNoise noise = new GaussianNoise(seed);
+		final ValueMap values = ValueMap.data(d);
 		final float[][] out = new float[count][];
 		final int batches = (count + batchSize - 1) / batchSize;
 		for (int b0 = 0, batch = 0; b0 < count; b0 += batchSize, batch++) {
@@ -96,15 +98,10 @@ public final class Generate {
 				final long offset = (long) b0 * chw;
 				final NDArray xT = m.create(noise.floats(0, offset, b * chw), shape);
 				final NDArray x0 = ReverseProcess.run(s, new GuidedDenoiser(model, labels, guidance), xT, noise, offset,
-					null, perBatch);
-				final float[] flat = x0.toFloatArray();
-				final double scale = d.scale(), off = d.offset();
-				for (int k = 0; k < b; k++) {
-					final float[] img = new float[chw];
-					for (int i = 0; i < chw; i++)
-						img[i] = (float) ((flat[k * chw + i] - off) / scale);
-					out[b0 + k] = img;
-				}
+					perBatch);
+				final float[] flat = values.fromModelInPlace(x0.toFloatArray());
+				for (int k = 0; k < b; k++)
+					out[b0 + k] = java.util.Arrays.copyOfRange(flat, k * chw, (k + 1) * chw);
 			}
 		}
 		return out;

@@ -15,17 +15,21 @@ import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.GuidedDenoiser;
-import sc.fiji.diffusion.engine.sampling.DdpmSampler;
 import sc.fiji.diffusion.engine.tiling.Canvas;
+import sc.fiji.diffusion.engine.sampling.Constraint;
+import sc.fiji.diffusion.engine.sampling.KnownRegion;
+import sc.fiji.diffusion.engine.sampling.ReverseProcess;
+import sc.fiji.diffusion.engine.sampling.Sampler;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * RePaint (Lugmayr et al. 2022): fills the masked pixels with content the model finds
- * plausible next to the known ones. Over the levels L_0 &gt; … &gt; L_{n−1} (n = steps) the
- * state goes down by DDPM posterior steps; after every step the known region is replaced by
- * the input noised to that level, √ᾱ y + √(1−ᾱ) z. Every {@code jumpLength} levels the state
- * is sent back up {@code jumpLength} levels by forward noising and denoised again, {@code jumps}
- * − 1 times, which lets the filled region harmonise with the known one. Pixels outside the mask
- * are returned exactly as given.
+ * plausible next to the known ones. A run of the one reverse loop: the start is pure noise with
+ * the known pixels in place; the walk goes down DDPM's levels L_0 &gt; … &gt; L_{n−1} (n = steps)
+ * and, every {@code jumpLength} levels, back up {@code jumpLength} levels by forward noising
+ * ({@code jumps} − 1 times), which lets the filled region harmonise with the known one; the
+ * constraint ({@link KnownRegion}) puts the input noised to the new level back into the known
+ * region after every move. Pixels outside the mask are returned exactly as given.
  */
 public final class Inpaint extends ImageTask<Inpaint> {
 
@@ -82,6 +86,19 @@ public final class Inpaint extends ImageTask<Inpaint> {
 	}
 
 	/**
+	 * The walk over timesteps: the RePaint schedule over DDPM's levels, ending at −1 (clean).
+	 */
+	public int[] walk() {
+		final int[] levels = model.schedule().timesteps(steps);
+		final int n = levels.length;
+		final int[] idx = schedule(n, jumps, jumpLength);
+		final int[] walk = new int[idx.length];
+		for (int k = 0; k < idx.length; k++)
+			walk[k] = idx[k] < n ? levels[idx[k]] : -1;
+		return walk;
+	}
+
+	/**
 	 * @param mask non-zero where pixels are to be filled, same size as the image
 	 */
 	public float[] run(final float[] image, final float[] mask, final int w, final int h, final Monitor monitor) {
@@ -95,69 +112,30 @@ public final class Inpaint extends ImageTask<Inpaint> {
 		if (fill == 0) throw new IllegalArgumentException("the mask is empty: mark the pixels to fill with non-zero values " +
 			"(or draw a selection)");
 		final NoiseSchedule schedule = model.schedule();
-		final int[] levels = schedule.timesteps(steps);
-		final int n = levels.length;
-		final int[] walk = schedule(n, jumps, jumpLength);
-		final Canvas c = new Canvas(w, h, tile());
+		final int[] walk = walk();
+		final Canvas c = canvas(w, h);
 		final float[] known = new float[w * h];
 		for (int i = 0; i < known.length; i++)
 			known[i] = mask[i] != 0 ? 0 : 1;
 		final GaussianNoise noise = new GaussianNoise(seed);
-		final Shape shape = new Shape(1, 1, c.canvasHeight, c.canvasWidth);
-		final DdpmSampler ddpm = new DdpmSampler(schedule, DdpmSampler.Variance.SMALL, model.clipRange());
 		final float[] result;
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, image);
+			final Shape shape = y.getShape();
 			final NDArray keep = m.create(c.pad(known), shape);
+			final Constraint constraint = new KnownRegion(schedule, y, keep);
 			final Denoiser d = tiled(GuidedDenoiser.uniform(model, model.descriptor().classIndex(label), guidance), c, monitor,
 				m);
-			NDArray x = noise.ndarray(m, 0, shape);
-			x = constrain(x, y, keep, levels[0], noise, 1, m);
-			for (int k = 1; k < walk.length; k++) {
-				monitor.checkCanceled();
-				final int from = walk[k - 1], to = walk[k];
-				final long stream = 2L * k;
-				try (NDManager sub = m.newSubManager()) {
-					x.attach(sub);
-					final NDArray next;
-					if (to > from) { // down: x at L[from] → L[to] (L[n] = clean)
-						ddpm.setTimestepsExplicit(levels[from], to < n ? levels[to] : -1);
-						next = ddpm.step(d, 0, x, () -> noise.ndarray(sub, stream, shape));
-					}
-					else { // up: forward-noise L[from] → L[to]
-						final double ratio = schedule.alphaBar(levels[to]) / schedule.alphaBar(levels[from]);
-						next = x.mul((float) Math.sqrt(ratio)).addi(noise.ndarray(sub, stream, shape).muli((float) Math.sqrt(1 -
-							ratio)));
-					}
-					final NDArray constrained = constrain(next, y, keep, to < n ? levels[to] : -1, noise, stream + 1, sub);
-					constrained.attach(m);
-					x = constrained;
-				}
-				monitor.progress("inpainting", k, walk.length - 1);
-			}
+			// start: pure noise at the first level, with the known pixels already in place
+			final NDArray xStart = constraint.apply(noise.ndarray(m, 0, shape), walk[0], () -> noise.ndarray(m,
+				ReverseProcess.startStream(1), shape));
+			final Sampler ddpm = Samplers.create("ddpm", schedule, model.clipRange());
+			final NDArray x = ReverseProcess.run(ddpm, schedule, d, walk, xStart, noise, 0, constraint, monitor);
 			result = fromModel(c, x);
 		}
 		// the known pixels come back exactly as they were
 		for (int i = 0; i < result.length; i++)
 			if (mask[i] == 0) result[i] = image[i];
 		return result;
-	}
-
-	/** Known region ← √ᾱ_t y + √(1−ᾱ_t) z (y itself at t = −1); the rest stays. Result attached to {@code m}. */
-	private NDArray constrain(final NDArray x, final NDArray y, final NDArray keep, final int t,
-		final GaussianNoise noise, final long stream, final NDManager m)
-	{
-		final NDArray known;
-		if (t < 0) {
-			known = m.zeros(x.getShape()).addi(y);
-		}
-		else {
-			final double ab = model.schedule().alphaBar(t);
-			final double a = Math.sqrt(ab), s = Math.sqrt(1 - ab);
-			// z·s + y·a, built in place on z so nothing lands in y's manager
-			known = noise.ndarray(m, stream, x.getShape()).muli((float) (s / a)).addi(y).muli((float) a);
-		}
-		// x + keep · (known − x)
-		return known.subi(x).muli(keep).addi(x);
 	}
 }

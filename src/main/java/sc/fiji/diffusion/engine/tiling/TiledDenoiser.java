@@ -9,118 +9,148 @@ import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
 import java.util.List;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.Monitor;
 
 /**
- * Runs a denoiser on an image of any size ≥ the tile size by overlapping tiles: the image
- * [1, C, H, W] is cut into tiles of {@code tile × tile} at a stride of {@code tile − overlap}
- * (the last row/column aligned to the edge), the network predicts ε for batches of tiles, and
- * the predictions are blended with weights that ramp linearly across each overlap:
- * ε(p) = Σ_k w_k(p) ε_k(p) / Σ_k w_k(p). The sampler then works on the whole image as one
- * sample, so every pixel follows one noise path and tiles cannot disagree (no seams).
+ * Runs a denoiser on an image of any size ≥ the tile size by the overlapping tiles of a
+ * {@link TileGrid}: x [1, C, d_1 … d_n] is cut into tiles, the network predicts ε for batches
+ * of tiles, and the predictions are blended (see {@link TileGrid}). The sampler then works on
+ * the whole image as one sample, so every pixel follows one noise path and tiles cannot
+ * disagree (no seams).
+ * <p>
+ * The array may also be a region of a larger image (a block plus its halo, for distributed
+ * runs): {@code regionMin} says where it sits in the grid's global coordinates. Then only the
+ * tiles that overlap the block's core and lie wholly inside the region are run, and the
+ * prediction is exact on the core (elsewhere it is defined but partial).
  */
 public final class TiledDenoiser implements Denoiser {
 
 	private final Denoiser tileModel;
-	private final int tile, batch;
-	private final int[] ys, xs;
-	private final NDArray weight;
-	private final NDArray weightSum;
-	private final int height, width;
+	private final TileGrid grid;
+	private final int batch;
+	private final long[] regionMin, regionSize;
+	private final int[] tiles;
+	private final List<NDIndex> where = new ArrayList<>();
+	private final NDArray weight, weightSum;
 	private final Monitor monitor;
 
+	/** Tiles over a whole image of the grid's size. */
+	public TiledDenoiser(final Denoiser tileModel, final TileGrid grid, final int batch, final Monitor monitor,
+		final NDManager manager)
+	{
+		this(tileModel, grid, new long[grid.dimensions()], grid.size(), new long[grid.dimensions()], grid.size(), batch,
+			monitor, manager);
+	}
+
 	/**
-	 * @param tileModel predicts ε for a batch of tiles [N, C, tile, tile]
-	 * @param height image height (≥ tile)
-	 * @param width image width (≥ tile)
+	 * Tiles over a region of the image.
+	 *
+	 * @param regionMin global origin of the arrays this denoiser will see
+	 * @param regionSize their spatial size
+	 * @param coreMin global origin of the part whose prediction must be exact
+	 * @param coreSize its size; every tile overlapping it must lie inside the region
 	 * @param batch tiles per network call
-	 * @param monitor told after each batch of tiles and checked for cancel, so a large image
-	 *          shows progress within a step and stops quickly
+	 * @param monitor told after each batch of tiles and checked for cancel
 	 * @param manager holds the blending weights for the whole run (created once, not per step)
 	 */
-	public TiledDenoiser(final Denoiser tileModel, final int height, final int width, final int tile, final int overlap,
-		final int batch, final Monitor monitor, final NDManager manager)
+	public TiledDenoiser(final Denoiser tileModel, final TileGrid grid, final long[] regionMin, final long[] regionSize,
+		final long[] coreMin, final long[] coreSize, final int batch, final Monitor monitor, final NDManager manager)
 	{
-		if (height < tile || width < tile) throw new IllegalArgumentException("image " + width + "x" + height +
-			" is smaller than a tile (" + tile + "); pad it first");
-		if (overlap < 0 || overlap >= tile) throw new IllegalArgumentException("overlap must be in [0, " + (tile - 1) +
-			"], was " + overlap);
 		this.tileModel = tileModel;
-		this.tile = tile;
+		this.grid = grid;
 		this.batch = Math.max(1, batch);
-		this.height = height;
-		this.width = width;
+		this.regionMin = regionMin.clone();
+		this.regionSize = regionSize.clone();
 		this.monitor = monitor;
-		this.ys = positions(height, tile, tile - overlap);
-		this.xs = positions(width, tile, tile - overlap);
-		final float[] w = new float[tile * tile];
-		for (int y = 0; y < tile; y++)
-			for (int x = 0; x < tile; x++)
-				w[y * tile + x] = ramp(y, tile, overlap) * ramp(x, tile, overlap);
-		final float[] sum = new float[height * width];
-		for (final int y0 : ys)
-			for (final int x0 : xs)
-				for (int y = 0; y < tile; y++)
-					for (int x = 0; x < tile; x++)
-						sum[(y0 + y) * width + x0 + x] += w[y * tile + x];
-		weight = manager.create(w, new Shape(1, 1, tile, tile));
-		weightSum = manager.create(sum, new Shape(1, 1, height, width));
-	}
-
-	/** Tile origins 0, stride, 2·stride, … with the last one flush with the edge. */
-	static int[] positions(final int size, final int tile, final int stride) {
-		final List<Integer> p = new ArrayList<>();
-		for (int v = 0; v + tile < size; v += stride)
-			p.add(v);
-		p.add(size - tile);
-		return p.stream().mapToInt(Integer::intValue).distinct().toArray();
-	}
-
-	private static float ramp(final int i, final int tile, final int overlap) {
-		if (overlap == 0) return 1;
-		return Math.min(1f, Math.min((i + 0.5f) / overlap, (tile - i - 0.5f) / overlap));
+		final int n = grid.dimensions();
+		final long[] coreMax = new long[n];
+		for (int d = 0; d < n; d++)
+			coreMax[d] = coreMin[d] + coreSize[d];
+		tiles = grid.intersecting(coreMin, coreMax);
+		final int[] t = grid.tile();
+		for (final int k : tiles) {
+			final long[] o = grid.origin(k);
+			final StringBuilder spec = new StringBuilder(":, :");
+			final Object[] args = new Object[2 * n];
+			for (int d = 0; d < n; d++) {
+				final long lo = o[d] - regionMin[d];
+				if (lo < 0 || lo + t[d] > regionSize[d]) throw new IllegalArgumentException("tile at " + java.util.Arrays
+					.toString(o) + " does not fit in the region; the halo must be at least one tile");
+				spec.append(", {}:{}");
+				args[2 * d] = lo;
+				args[2 * d + 1] = lo + t[d];
+			}
+			where.add(new NDIndex(spec.toString(), args));
+		}
+		final long[] wShape = new long[n + 2], sShape = new long[n + 2];
+		wShape[0] = wShape[1] = sShape[0] = sShape[1] = 1;
+		for (int d = 0; d < n; d++) {
+			wShape[d + 2] = t[d];
+			sShape[d + 2] = regionSize[d];
+		}
+		weight = manager.create(grid.weights(), new Shape(wShape));
+		final float[] sum = grid.weightSum(tiles, regionMin, regionSize);
+		for (int i = 0; i < sum.length; i++)
+			if (sum[i] == 0) sum[i] = 1; // pixels outside every tile (off the core): avoid 0/0
+		weightSum = manager.create(sum, new Shape(sShape));
 	}
 
 	public int tileCount() {
-		return ys.length * xs.length;
+		return tiles.length;
+	}
+
+	public TileGrid grid() {
+		return grid;
 	}
 
 	@Override
 	public NDArray eps(final NDArray x, final double t) {
 		final Shape s = x.getShape();
-		if (s.get(0) != 1 || s.get(2) != height || s.get(3) != width) throw new IllegalArgumentException(
-			"expected [1, C, " + height + ", " + width + "], got " + s);
-		if (ys.length == 1 && xs.length == 1) return tileModel.eps(x, t);
+		final int n = grid.dimensions();
+		boolean ok = s.dimension() == n + 2 && s.get(0) == 1;
+		for (int d = 0; ok && d < n; d++)
+			ok = s.get(d + 2) == regionSize[d];
+		if (!ok) throw new IllegalArgumentException("expected [1, C, " + java.util.Arrays.toString(regionSize) + "], got " +
+			s);
+		final boolean whole = tiles.length == 1 && java.util.Arrays.equals(grid.tile(), toInt(regionSize));
+		if (whole) return tileModel.eps(x, t);
 		final NDManager m = x.getManager();
-		final int c = (int) s.get(1);
 		final NDArray acc = m.zeros(s);
-		final int n = tileCount();
-		final List<NDIndex> where = new ArrayList<>();
-		for (final int y0 : ys)
-			for (final int x0 : xs)
-				where.add(new NDIndex(":, :, {}:{}, {}:{}", y0, y0 + tile, x0, x0 + tile));
-		for (int k0 = 0; k0 < n; k0 += batch) {
-			final int k1 = Math.min(n, k0 + batch);
+		final long[] tileShape = new long[n + 2];
+		tileShape[0] = 1;
+		tileShape[1] = s.get(1);
+		for (int d = 0; d < n; d++)
+			tileShape[d + 2] = grid.tile()[d];
+		final Shape one = new Shape(tileShape);
+		for (int k0 = 0; k0 < tiles.length; k0 += batch) {
+			final int k1 = Math.min(tiles.length, k0 + batch);
 			try (NDManager sub = m.newSubManager()) {
-				final NDList tiles = new NDList();
+				final NDList in = new NDList();
 				for (int k = k0; k < k1; k++) {
 					final NDArray tk = x.get(where.get(k));
 					tk.attach(sub);
-					tiles.add(tk);
+					in.add(tk);
 				}
-				final NDArray in = NDArrays.concat(tiles, 0);
-				final NDArray eps = tileModel.eps(in, t).mul(weight);
+				final NDArray eps = tileModel.eps(in.size() == 1 ? in.get(0) : NDArrays.concat(in, 0), t).mul(weight);
 				for (int k = k0; k < k1; k++) {
 					final NDIndex idx = where.get(k);
 					final NDArray cur = acc.get(idx);
 					cur.attach(sub);
-					acc.set(idx, cur.add(eps.get(k - k0).reshape(1, c, tile, tile)));
+					acc.set(idx, cur.add(eps.get(k - k0).reshape(one)));
 				}
 			}
 			monitor.checkCanceled();
-			if (n > batch) monitor.progress("tile", k1, n);
+			if (tiles.length > batch) monitor.progress("tile", k1, tiles.length);
 		}
 		return acc.divi(weightSum);
+	}
+
+	private static int[] toInt(final long[] a) {
+		final int[] r = new int[a.length];
+		for (int i = 0; i < a.length; i++)
+			r[i] = (int) a[i];
+		return r;
 	}
 }

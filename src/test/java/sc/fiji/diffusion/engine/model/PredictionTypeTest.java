@@ -54,7 +54,7 @@ class PredictionTypeTest {
 
 	@Test
 	void everySamplerGivesTheSameResultForEveryPredictionType() throws Exception {
-		for (final String sampler : Samplers.NAMES) {
+		for (final String sampler : Samplers.names()) {
 			float[] reference = null;
 			for (final String kind : new String[] { "epsilon", "x0", "v" }) {
 				try (DiffusionModel m = DiffusionModel.load(model(kind), Device.cpu());
@@ -64,7 +64,7 @@ class PredictionTypeTest {
 					s.setTimesteps(20);
 					final GaussianNoise noise = new GaussianNoise(4);
 					final float[] out = ReverseProcess.run(s, new GuidedDenoiser(m, new int[] { -1, -1 }, 1), noise.ndarray(nd,
-						0, new Shape(2, 1, 4, 4)), noise, 0, null, Monitor.NONE).toFloatArray();
+						0, new Shape(2, 1, 4, 4)), noise, 0, Monitor.NONE).toFloatArray();
 					if (reference == null) reference = out;
 					else for (int i = 0; i < out.length; i++)
 						assertEquals(reference[i], out[i], 5e-3, sampler + " with " + kind + " prediction");

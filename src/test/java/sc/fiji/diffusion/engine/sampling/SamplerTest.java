@@ -70,10 +70,11 @@ class SamplerTest {
 		final AnalyticDenoiser model = new AnalyticDenoiser(SCHEDULE, 0.3, 0.5);
 		try (NDManager m = manager.newSubManager()) {
 			NDArray x = m.create(start);
-			for (int i = 0; i < s.timesteps().length; i++) {
+			final int[] ts = s.timesteps();
+			for (int i = 0; i < ts.length; i++) {
 				final int step = i;
 				final int[] k = { 0 };
-				x = s.step(model, i, x, () -> {
+				x = s.step(model, ts[i], i + 1 < ts.length ? ts[i + 1] : -1, x, () -> {
 					final float[] z = new float[n];
 					for (int j = 0; j < n; j++)
 						z[j] = (float) (1.2 * Math.sin(1.3 * step + 0.7 * j + 2.1 * k[0]));
@@ -137,8 +138,8 @@ class SamplerTest {
 				mean += v / n;
 			for (final float v : x)
 				var += (v - mean) * (v - mean) / n;
-			assertEquals(0.3, mean, 0.03, s.name() + " mean");
-			assertEquals(0.5, Math.sqrt(var), 0.03, s.name() + " std");
+			assertEquals(0.3, mean, 0.03, name(s) + " mean");
+			assertEquals(0.5, Math.sqrt(var), 0.03, name(s) + " std");
 		}
 	}
 
@@ -180,8 +181,16 @@ class SamplerTest {
 		assertEquals(0, heun.timesteps()[heun.timesteps().length - 1]);
 		for (int i = 1; i < heun.timesteps().length; i++)
 			assertTrue(heun.timesteps()[i] < heun.timesteps()[i - 1]);
-		for (final String name : Samplers.NAMES)
-			assertEquals(name, Samplers.create(name, SCHEDULE, CLIP).name());
+		// the registry finds every sampler's factory, the default first, with the classes behind the names
+		assertEquals(java.util.Arrays.asList("ddim", "ddpm", "dpmpp2m", "heun", "pc", "langevin"), Samplers.names());
+		assertEquals("ddim", Samplers.defaultName());
+		assertTrue(Samplers.create("DDIM", SCHEDULE, CLIP) instanceof DdimSampler);
+		assertTrue(Samplers.create("dpmpp2m", SCHEDULE, CLIP) instanceof DpmSolverPlusPlus);
+		assertEquals(Samplers.names().size(), Samplers.descriptions().size());
+	}
+
+	private static String name(final Sampler s) {
+		return s.getClass().getSimpleName();
 	}
 
 	private static float[] sample(final Sampler s, final int steps, final long seed, final int n, final Monitor monitor) {
@@ -189,7 +198,7 @@ class SamplerTest {
 		final GaussianNoise noise = new GaussianNoise(seed);
 		try (NDManager m = manager.newSubManager()) {
 			final NDArray xT = noise.ndarray(m, 0, new Shape(n));
-			return ReverseProcess.run(s, new AnalyticDenoiser(SCHEDULE, 0.3, 0.5), xT, noise, 0, null, monitor)
+			return ReverseProcess.run(s, new AnalyticDenoiser(SCHEDULE, 0.3, 0.5), xT, noise, 0, monitor)
 				.toFloatArray();
 		}
 	}
@@ -211,7 +220,7 @@ class SamplerTest {
 		s.setTimesteps(20);
 		try (NDManager m = manager.newSubManager()) {
 			final float[] b = ReverseProcess.run(s, new AnalyticDenoiser(SCHEDULE, 0.3, 0.5), start.ndarray(m, 0,
-				new Shape(16)), new GaussianNoise(99), 0, null, Monitor.NONE).toFloatArray();
+				new Shape(16)), new GaussianNoise(99), 0, Monitor.NONE).toFloatArray();
 			assertArrayEquals(a, b);
 		}
 	}
@@ -231,8 +240,8 @@ class SamplerTest {
 			for (final float v : x)
 				var += (v - mean) * (v - mean) / n;
 			// DDPM with σ² = β is known to overshoot the variance slightly at the end; allow 3 %
-			assertEquals(0.3, mean, 0.02, s.name() + " mean");
-			assertEquals(0.5, Math.sqrt(var), 0.015, s.name() + " std");
+			assertEquals(0.3, mean, 0.02, name(s) + " mean");
+			assertEquals(0.5, Math.sqrt(var), 0.015, name(s) + " std");
 		}
 	}
 
@@ -266,7 +275,7 @@ class SamplerTest {
 		s.setTimesteps(30);
 		try (NDManager sub = manager.newSubManager()) {
 			final NDArray xT = new GaussianNoise(1).ndarray(sub, 0, new Shape(4));
-			assertThrows(CancellationException.class, () -> ReverseProcess.run(s, model, xT, new GaussianNoise(1), 0, null,
+			assertThrows(CancellationException.class, () -> ReverseProcess.run(s, model, xT, new GaussianNoise(1), 0,
 				m));
 		}
 		assertEquals(List.of(1, 2, 3), seen);
@@ -298,12 +307,12 @@ class SamplerTest {
 					}
 				};
 				final NDArray x0 = ReverseProcess.run(s, new AnalyticDenoiser(SCHEDULE, 0.3, 0.5), xT, new GaussianNoise(1), 0,
-					null, count);
+					count);
 				assertEquals(steps, alive.size());
 				// a multistep method keeps one array (its previous x̂_0) between steps
 				final List<Integer> middle = alive.subList(1, steps - 1);
-				assertTrue(middle.stream().allMatch(n -> n.equals(middle.get(0))), s.name() + ": arrays alive per step " + alive);
-				assertTrue(middle.get(0) <= 3, s.name() + ": " + middle.get(0) + " arrays alive between steps");
+				assertTrue(middle.stream().allMatch(n -> n.equals(middle.get(0))), name(s) + ": arrays alive per step " + alive);
+				assertTrue(middle.get(0) <= 3, name(s) + ": " + middle.get(0) + " arrays alive between steps");
 				assertEquals(2, m.getManagedArrays().size()); // x_T and x_0
 				assertTrue(x0.getManager() == m);
 			}

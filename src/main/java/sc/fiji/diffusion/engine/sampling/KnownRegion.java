@@ -1,0 +1,40 @@
+package sc.fiji.diffusion.engine.sampling;
+
+import ai.djl.ndarray.NDArray;
+
+import sc.fiji.diffusion.engine.NoiseSchedule;
+
+/**
+ * RePaint's constraint (Lugmayr et al. 2022): where the observation is known, the state at
+ * level t is replaced by the observation noised to that level, √ᾱ_t y + √(1−ᾱ_t) z (y itself
+ * at t = −1); elsewhere the sampler's state is kept:
+ * x ← x + keep · (known_t − x), keep = 1 on known pixels and 0 on those to fill.
+ */
+public final class KnownRegion implements Constraint {
+
+	private final NoiseSchedule schedule;
+	private final NDArray y, keep;
+
+	/**
+	 * @param y the observation in the model range, shaped like the state
+	 * @param keep 1 where y is known, 0 where the model fills in
+	 */
+	public KnownRegion(final NoiseSchedule schedule, final NDArray y, final NDArray keep) {
+		this.schedule = schedule;
+		this.y = y;
+		this.keep = keep;
+	}
+
+	@Override
+	public NDArray apply(final NDArray x, final int t, final Sampler.NoiseSupplier noise) {
+		final NDArray known;
+		if (t < 0) known = x.zerosLike().addi(y);
+		else {
+			final double ab = schedule.alphaBar(t);
+			final double a = Math.sqrt(ab), s = Math.sqrt(1 - ab);
+			// (z·s/a + y)·a built in place on z, so nothing lands in y's manager
+			known = noise.next().muli((float) (s / a)).addi(y).muli((float) a);
+		}
+		return known.subi(x).muli(keep).addi(x);
+	}
+}
