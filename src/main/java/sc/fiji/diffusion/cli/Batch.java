@@ -19,17 +19,19 @@ import java.util.stream.Stream;
 
 import org.scijava.Cancelable;
 import org.scijava.Context;
-import org.scijava.command.Command;
+import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandService;
 import org.scijava.module.Module;
+import org.scijava.module.ModuleService;
 
-import sc.fiji.diffusion.fiji.DenoiseCommand;
-import sc.fiji.diffusion.fiji.EditCommand;
-import sc.fiji.diffusion.fiji.InpaintCommand;
+import sc.fiji.diffusion.fiji.DiffusionCommands;
+import sc.fiji.diffusion.fiji.DiffusionModelService;
 
 /**
- * Headless batch: runs Denoise, Edit or Inpaint (the same SciJava commands as the menu) on
- * every TIFF of a folder and writes the results to another folder. With {@code --shard i/n}
+ * Headless batch: runs an image command (Denoise, Edit, Inpaint, …: every Plugins › Diffusion
+ * command with an image input, found in the command index) on every TIFF of a folder and writes
+ * the results to another folder. The context's model service loads the model once for the
+ * whole folder. With {@code --shard i/n}
  * (or SLURM's array variables) it takes every n-th file starting at i, so n cluster tasks
  * share one folder. Results are written to a temporary name and renamed when complete.
  * <pre>
@@ -44,20 +46,22 @@ final class Batch {
 
 	static void run(final Map<String, String> o) throws IOException, InterruptedException {
 		final String task = o.getOrDefault("task", "denoise");
-		final Class<? extends Command> command;
-		switch (task) {
-			case "denoise":
-				command = DenoiseCommand.class;
-				break;
-			case "edit":
-				command = EditCommand.class;
-				break;
-			case "inpaint":
-				command = InpaintCommand.class;
-				break;
-			default:
-				throw new IllegalArgumentException("Unknown task '" + task + "'; accepted: denoise, edit, inpaint");
+		final Context context = new Context(CommandService.class, DiffusionModelService.class);
+		try {
+			run(o, task, context);
 		}
+		finally {
+			context.dispose();
+		}
+	}
+
+	private static void run(final Map<String, String> o, final String task, final Context context) throws IOException,
+		InterruptedException
+	{
+		final CommandService cs = context.service(CommandService.class);
+		final CommandInfo command = DiffusionCommands.get(cs, task);
+		if (!DiffusionCommands.isImageCommand(command)) throw new IllegalArgumentException("'" + task +
+			"' does not work on an image; batch runs: " + String.join(", ", DiffusionCommands.imageCommands(cs)));
 		if (!o.containsKey("in") || !o.containsKey("out")) throw new IllegalArgumentException("--in DIR and --out DIR are required");
 		final Path in = Paths.get(o.get("in")), out = Paths.get(o.get("out"));
 		if (!Files.isDirectory(in)) throw new IllegalArgumentException("input folder not found: " + in);
@@ -72,16 +76,14 @@ final class Batch {
 		final List<Path> mine = new java.util.ArrayList<>();
 		for (int k = 0; k < files.size(); k++)
 			if (k % shard[1] == shard[0]) mine.add(files.get(k));
-		System.out.println(String.format("batch %s: %d of %d file(s) in %s (shard %d/%d) -> %s", task, mine.size(),
-			files.size(), in, shard[0], shard[1], out));
+		System.out.println(String.format("batch %s: %d of %d file(s) in %s (shard %d/%d) -> %s", task.toLowerCase(
+			Locale.ROOT), mine.size(), files.size(), in, shard[0], shard[1], out));
 		final Map<String, Object> common = new HashMap<>(o);
 		for (final String k : new String[] { "task", "in", "out", "mask-dir", "shard" })
 			common.remove(k);
 		Interpreter.batchMode = true; // mask images are looked up by title, as in a headless macro
 		int failed = 0;
-		final Context context = new Context(CommandService.class);
 		try {
-			final CommandService cs = context.service(CommandService.class);
 			for (int k = 0; k < mine.size(); k++) {
 				final Path f = mine.get(k);
 				final long t0 = System.nanoTime();
@@ -101,7 +103,7 @@ final class Batch {
 					Interpreter.addBatchModeImage(mask);
 					inputs.put("mask", mask.getTitle());
 				}
-				final Module m = sc.fiji.diffusion.fiji.Commands.run(cs, command, inputs).get();
+				final Module m = context.service(ModuleService.class).run(command, true, inputs).get();
 				if (mask != null) Interpreter.removeBatchModeImage(mask);
 				if (((Cancelable) m).isCanceled()) {
 					System.out.println(progress(k + 1, mine.size()) + " " + f.getFileName() + ": " + ((Cancelable) m)
@@ -120,9 +122,6 @@ final class Batch {
 		}
 		catch (final java.util.concurrent.ExecutionException e) {
 			throw new IOException(e.getCause());
-		}
-		finally {
-			context.dispose();
 		}
 		System.out.println(String.format("done: %d written, %d failed", mine.size() - failed, failed));
 		if (failed > 0) System.exit(1);

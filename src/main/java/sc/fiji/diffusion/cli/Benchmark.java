@@ -117,7 +117,7 @@ final class Benchmark {
 		report.add("");
 		report.add("| image | time (s) | Mpixel/s | peak Java heap (MB) | peak RSS (MB) |");
 		report.add("|---|---|---|---|---|");
-		final Context context = new Context(CommandService.class);
+		final Context context = new Context(CommandService.class, sc.fiji.diffusion.fiji.DiffusionModelService.class);
 		try {
 			final CommandService cs = context.service(CommandService.class);
 			denoise(cs, image(64, 1), device); // warm-up

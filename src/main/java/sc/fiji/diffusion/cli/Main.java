@@ -23,6 +23,7 @@ import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Generate;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 import sc.fiji.diffusion.eval.Quality;
 import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
@@ -84,13 +85,27 @@ public final class Main {
 
 	private static void usage() {
 		System.out.println("usage: sample [--model fashion-mnist] [--label all|NAME|\"\"] [--count 8] [--steps 50]\n" +
-			"              [--sampler ddim|ddpm] [--seed 1] [--guidance 2] [--device auto|cpu|gpu] [--out out/samples]\n" +
+			"              [--sampler " + String.join("|", Samplers.names()) + "] [--seed 1] [--guidance 2]\n" +
+			"              [--device auto|cpu|gpu] [--out out/samples]\n" +
 			"       quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler ddim] [--guidance 2] [--seed 1]\n" +
-			"       batch --task denoise|edit|inpaint --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
+			"       batch --task " + String.join("|", imageCommands()) + " --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       tasks-quality [--images 200] [--inpaint-images 100] [--edit-images 100] [--validation 100] [--steps 20] [--seed 1]\n" +
 			"       sampler-table [--samples 500] [--calls 10,20,50,100,1000] [--samplers all] [--guidance 1] [--out results/sampler-table.csv]\n" +
 			"       nll [--images 1000] [--strata 100] [--conditional false] [--seed 1]\n" +
-			"       benchmark [--repeats 9] [--steps 50] [--guidance 2] [--sizes 256,1024,2048] [--runs 200] [--out FILE]");
+			"       benchmark [--repeats 9] [--steps 50] [--guidance 2] [--sizes 256,1024,2048] [--runs 200] [--out FILE]\n" +
+			"samplers:\n  " + String.join("\n  ", Samplers.descriptions()));
+	}
+
+	/** The image commands batch can run, from the command index. */
+	private static java.util.List<String> imageCommands() {
+		final org.scijava.Context context = new org.scijava.Context(org.scijava.command.CommandService.class);
+		try {
+			return sc.fiji.diffusion.fiji.DiffusionCommands.imageCommands(context.service(
+				org.scijava.command.CommandService.class));
+		}
+		finally {
+			context.dispose();
+		}
 	}
 
 	static Map<String, String> options(final String[] args) {

@@ -7,6 +7,7 @@ import org.scijava.plugin.Plugin;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.values.ValueMap;
 
 /**
  * Plugins › Diffusion › Denoise: removes Gaussian noise from the active image.
@@ -27,9 +28,6 @@ public class DenoiseCommand extends ImageCommand {
 	@Parameter(persist = false, label = "Seed")
 	private long seed = 1;
 
-	private double sigmaData;
-	private ImagePlanes.Mapping map;
-
 	/** σ used per slice, in image units (the estimate when sigma = 0): reported and recorded. */
 	@Parameter(type = org.scijava.ItemIO.OUTPUT, required = false)
 	private String sigmaUsed;
@@ -47,25 +45,18 @@ public class DenoiseCommand extends ImageCommand {
 	@Override
 	protected void validate(final DiffusionModel m) {
 		Denoise.with(m).sigma(sigma).steps(steps).output(output).validate();
-	}
-
-	@Override
-	protected void beforeSlices(final DiffusionModel m, final ImagePlanes.Mapping map) {
-		this.map = map;
-		sigmaData = sigma * map.scale;
 		sigmaUsed = "";
 	}
 
 	@Override
 	protected float[] process(final DiffusionModel m, final float[] plane, final int w, final int h, final int slice,
-		final int batch, final Monitor monitor)
+		final int batch, final ValueMap values, final Monitor monitor)
 	{
-		final Denoise.Result r = Denoise.with(m).sigma(sigmaData).steps(steps).output(output).seed(seed + slice).tileBatch(batch).run(plane, w,
-			h, monitor);
-		final double inImageUnits = r.sigma / map.scale;
-		sigmaUsed += (sigmaUsed.isEmpty() ? "" : " ") + String.format(java.util.Locale.ROOT, "%.4g", inImageUnits);
+		final Denoise.Result r = Denoise.with(m).values(values).sigma(sigma).steps(steps).output(output).seed(seed + slice)
+			.tileBatch(batch).run(plane, w, h, monitor);
+		sigmaUsed += (sigmaUsed.isEmpty() ? "" : " ") + String.format(java.util.Locale.ROOT, "%.4g", r.sigma);
 		log.info(String.format(java.util.Locale.ROOT, "Denoise: slice %d: sigma %.4g%s (image units), entering at t* = %d",
-			slice + 1, inImageUnits, r.estimated ? " estimated" : "", r.tStar));
+			slice + 1, r.sigma, r.estimated ? " estimated" : "", r.tStar));
 		return r.image;
 	}
 }

@@ -17,6 +17,8 @@ import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.OutOfMemory;
+import sc.fiji.diffusion.engine.model.ModelCache;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
@@ -52,6 +54,8 @@ public abstract class DiffusionCommand extends DynamicCommand {
 			modelItem.setChoices(names);
 			modelItem.setCallback("modelChanged");
 		}
+		final MutableModuleItem<String> samplerItem = stringInput("sampler");
+		if (samplerItem != null) samplerItem.setChoices(Samplers.names());
 		modelChanged();
 	}
 
@@ -115,7 +119,11 @@ public abstract class DiffusionCommand extends DynamicCommand {
 	/** Network batch (images or tiles per call) to start with; halved on out-of-memory. */
 	static final int BATCH = 16;
 
-	/** The model reloaded on the CPU after the GPU ran out of memory, if that happened. */
+	/** The loaded models of this context; absent in a bare context, then a per-JVM cache serves. */
+	@Parameter(required = false)
+	protected DiffusionModelService models;
+
+	/** The model moved to the CPU after the GPU ran out of memory, if that happened in this run. */
 	private DiffusionModel cpuFallback;
 
 	/** Work on a model with a given batch size. */
@@ -139,23 +147,20 @@ public abstract class DiffusionCommand extends DynamicCommand {
 			if (!OutOfMemory.is(e) || !current.device().isGpu()) throw e;
 			log.warn(taskName() + ": " + Devices.describe(current.device()) + " is out of memory even for one " +
 				"image at a time; continuing on the CPU (slower)");
-			cpuFallback = DiffusionModel.load(current.descriptor().dir(), ai.djl.Device.cpu());
-			log.info(taskName() + ": model '" + cpuFallback.descriptor().name() + "' on " + Devices.describe(cpuFallback
-				.device()));
+			cpuFallback = models != null ? models.onCpu(current) : ModelCache.shared().onCpu(current);
 			return OutOfMemory.retry(BATCH, b -> work.run(cpuFallback, b), msg -> log.warn(taskName() + ": " + msg));
 		}
 	}
 
-	/** Closes the CPU fallback model, if one was loaded. */
-	protected void closeFallback() {
-		if (cpuFallback != null) cpuFallback.close();
-		cpuFallback = null;
-	}
-
-	/** Loads a model by name or path on the chosen device and logs where it runs. */
+	/**
+	 * The model called {@code model} (name or folder) on the chosen device, from the context's
+	 * model service: loaded and checked once, shared by later runs. Not to be closed by the caller.
+	 */
 	protected DiffusionModel loadModel(final String model, final String device) {
-		final DiffusionModel m = DiffusionModel.load(Models.resolve(model), Devices.resolve(device));
-		log.info(taskName() + ": model '" + m.descriptor().name() + "' on " + Devices.describe(m.device()));
+		cpuFallback = null;
+		final DiffusionModel m = models != null ? models.get(model, device) : ModelCache.shared().get(Models.resolve(model),
+			Devices.resolve(device));
+		log.debug(taskName() + ": model '" + m.descriptor().name() + "' on " + Devices.describe(m.device()));
 		return m;
 	}
 

@@ -5,6 +5,7 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.values.ValueMap;
 import sc.fiji.diffusion.engine.tasks.Edit;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 
@@ -22,7 +23,7 @@ public class EditCommand extends ImageCommand {
 	@Parameter(persist = false, label = "Steps", min = "1")
 	private int steps = 50;
 
-	@Parameter(persist = false, label = "Sampler", choices = { "ddim", "ddpm", "dpmpp2m", "heun", "pc", "langevin" })
+	@Parameter(persist = false, label = "Sampler", description = "A sampler of the registry (the dialog lists them)")
 	private String sampler = "ddim";
 
 	@Parameter(persist = false, label = "Seed")
@@ -55,8 +56,8 @@ public class EditCommand extends ImageCommand {
 
 	@Override
 	protected float[] process(final DiffusionModel m, final float[] plane, final int w, final int h, final int slice,
-		final int batch, final Monitor monitor)
+		final int batch, final ValueMap values, final Monitor monitor)
 	{
-		return task(m).seed(seed + slice).tileBatch(batch).run(plane, w, h, monitor);
+		return task(m).values(values).seed(seed + slice).tileBatch(batch).run(plane, w, h, monitor);
 	}
 }

@@ -6,12 +6,14 @@ import org.scijava.ItemIO;
 import org.scijava.plugin.Parameter;
 
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.values.Normalization;
+import sc.fiji.diffusion.engine.values.ValueMap;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
-import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
- * A command on the user's image: checks it, maps every slice into the model's data range,
- * runs the task slice by slice and returns a NEW 32-bit image in the source's units, title
+ * A command on the user's image: checks it, chooses one value map for all slices from the
+ * {@code normalize} key (see {@link Normalization}) and says which in the log, runs the task
+ * slice by slice and returns a NEW 32-bit image in the source's units, title
  * "&lt;title&gt;-&lt;suffix&gt;" and calibration. The source is only read.
  */
 public abstract class ImageCommand extends DiffusionCommand {
@@ -25,6 +27,17 @@ public abstract class ImageCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
 	protected String device = "auto";
 
+	@Parameter(persist = false, label = "Normalize", required = false, choices = { "auto", "none", "percentile" },
+		description = "auto: 8-bit as it is, 16/32-bit by the 0.5-99.5 % percentiles; none: the values already are in " +
+			"the model's data units; percentile: the low-high % percentiles onto the model's data range")
+	protected String normalize = "auto";
+
+	@Parameter(persist = false, label = "Low percentile", required = false, description = "For normalize=percentile")
+	protected double low = Normalization.DEFAULT_LOW;
+
+	@Parameter(persist = false, label = "High percentile", required = false, description = "For normalize=percentile")
+	protected double high = Normalization.DEFAULT_HIGH;
+
 	@Parameter(type = ItemIO.OUTPUT)
 	protected ImagePlus result;
 
@@ -36,12 +49,13 @@ public abstract class ImageCommand extends DiffusionCommand {
 	protected abstract void validate(DiffusionModel m);
 
 	/**
-	 * Processes one slice (in the model's data units) and returns it in the same units.
+	 * Processes one slice (in working units, see {@link #toWorkingUnits}) and returns it in the
+	 * same units; {@code values} maps those units into the model's.
 	 *
 	 * @param batch tiles per network call
 	 */
 	protected abstract float[] process(DiffusionModel m, float[] plane, int w, int h, int slice, int batch,
-		Monitor monitor);
+		ValueMap values, Monitor monitor);
 
 	protected abstract String suffix();
 
@@ -64,38 +78,53 @@ public abstract class ImageCommand extends DiffusionCommand {
 	protected void execute(final Monitor monitor) throws Exception {
 		ImagePlanes.checkSingleChannel(image, "image");
 		checkMemory(image);
-		try (DiffusionModel m = loadModel(model, device); AutoCloseable cpu = this::closeFallback) {
-			validate(m);
-			final ModelDescriptor d = m.descriptor();
-			final float[][] planes = ImagePlanes.planes(image);
-			final ImagePlanes.Mapping map = ImagePlanes.mapping(image, planes, d.dataMin(), d.dataMax());
-			beforeSlices(m, map);
-			final float[][] out = new float[planes.length][];
-			final long t0 = System.nanoTime();
-			for (int z = 0; z < planes.length; z++) {
-				final int slice = z;
-				final Monitor perSlice = new Monitor() {
+		final Normalization normalization = Normalization.parse(normalize, low, high);
+		final DiffusionModel m = loadModel(model, device);
+		validate(m);
+		final float[][] planes = ImagePlanes.planes(image);
+		final float[][] work = toWorkingUnits(m, planes);
+		final ValueMap values = normalization.map(m.descriptor(), image.getBitDepth(), work);
+		log.info(taskName() + ": normalize=" + normalization + ": " + values);
+		final float[][] out = new float[planes.length][];
+		final long t0 = System.nanoTime();
+		for (int z = 0; z < planes.length; z++) {
+			final int slice = z;
+			final Monitor perSlice = new Monitor() {
 
-					@Override
-					public void progress(final String what, final int done, final int total) {
-						monitor.progress(what + (planes.length > 1 ? " slice " + (slice + 1) + "/" + planes.length : ""), done,
-							total);
-					}
+				@Override
+				public void progress(final String what, final int done, final int total) {
+					monitor.progress(what + (planes.length > 1 ? " slice " + (slice + 1) + "/" + planes.length : ""), done,
+						total);
+				}
 
-					@Override
-					public boolean isCanceled() {
-						return monitor.isCanceled();
-					}
-				};
-				final float[] data = map.toData(planes[z]);
-				out[z] = finish(z, planes[z], map.fromData(withFallback(m, (model, batch) -> process(model, data, image
-					.getWidth(), image.getHeight(), slice, batch, perSlice))));
-			}
-			result = ImagePlanes.result(image, out, suffix());
-			title = result.getTitle();
-			log.info(String.format("%s: %s (%dx%dx%d) in %.1f s", taskName(), title, image.getWidth(), image.getHeight(),
-				planes.length, (System.nanoTime() - t0) / 1e9));
+				@Override
+				public boolean isCanceled() {
+					return monitor.isCanceled();
+				}
+			};
+			final float[] plane = work[z];
+			final float[] done = withFallback(m, (model, batch) -> process(model, plane, image.getWidth(), image.getHeight(),
+				slice, batch, values, perSlice));
+			out[z] = finish(z, planes[z], fromWorkingUnits(z, done));
 		}
+		result = ImagePlanes.result(image, out, suffix());
+		title = result.getTitle();
+		log.info(String.format("%s: %s (%dx%dx%d) in %.1f s", taskName(), title, image.getWidth(), image.getHeight(),
+			planes.length, (System.nanoTime() - t0) / 1e9));
+	}
+
+	/**
+	 * The slices in the units the task works in; by default the image's own. A command that
+	 * transforms the values first (e.g. a variance-stabilising transform) overrides this and
+	 * {@link #fromWorkingUnits}. The normalisation is computed on what this returns.
+	 */
+	protected float[][] toWorkingUnits(final DiffusionModel m, final float[][] planes) {
+		return planes;
+	}
+
+	/** A processed slice back from working units into the image's units. */
+	protected float[] fromWorkingUnits(final int slice, final float[] p) {
+		return p;
 	}
 
 	/** Last touch on a slice's result (in image units) given its original. */
@@ -103,6 +132,4 @@ public abstract class ImageCommand extends DiffusionCommand {
 		return out;
 	}
 
-	/** Hook run once the image's value mapping is known (e.g. to convert σ into data units). */
-	protected void beforeSlices(final DiffusionModel m, final ImagePlanes.Mapping map) {}
 }

@@ -5,43 +5,13 @@ import ij.ImageStack;
 import ij.process.FloatProcessor;
 import ij.process.ImageProcessor;
 
-import java.util.Arrays;
 
 /**
  * Moves pixels between an ImagePlus and the engine's float planes without touching the
- * source, and maps any bit depth into the model's data range:
- * <ul>
- * <li>8-bit: as is (0–255 is the data range of the bundled model);</li>
- * <li>16- and 32-bit: the 0.5th–99.5th percentile of all slices is mapped linearly onto the
- * model's data range, and back at the end, so results come out in the image's own units.</li>
- * </ul>
+ * source: copies of the slices in the image's own units, and a new 32-bit result image. How
+ * values map into a model is the engine's {@link sc.fiji.diffusion.engine.values.Normalization}.
  */
 public final class ImagePlanes {
-
-	/** The linear map image value v ↦ data value v · scale + offset, and its inverse. */
-	public static final class Mapping {
-
-		public final double scale, offset;
-
-		Mapping(final double scale, final double offset) {
-			this.scale = scale;
-			this.offset = offset;
-		}
-
-		public float[] toData(final float[] p) {
-			final float[] out = new float[p.length];
-			for (int i = 0; i < p.length; i++)
-				out[i] = (float) (p[i] * scale + offset);
-			return out;
-		}
-
-		public float[] fromData(final float[] p) {
-			final float[] out = new float[p.length];
-			for (int i = 0; i < p.length; i++)
-				out[i] = (float) ((p[i] - offset) / scale);
-			return out;
-		}
-	}
 
 	private ImagePlanes() {}
 
@@ -68,25 +38,6 @@ public final class ImagePlanes {
 			out[z] = p;
 		}
 		return out;
-	}
-
-	/** The map from the image's units into the data range [dataMin, dataMax] of the model. */
-	public static Mapping mapping(final ImagePlus imp, final float[][] planes, final double dataMin, final double dataMax) {
-		if (imp.getBitDepth() == 8) return new Mapping((dataMax - dataMin) / 255.0, dataMin);
-		final int n = Arrays.stream(planes).mapToInt(p -> p.length).sum();
-		final int stride = Math.max(1, n / 1_000_000); // a million samples is plenty for percentiles
-		final float[] sample = new float[(n + stride - 1) / stride];
-		int k = 0, i = 0;
-		for (final float[] p : planes)
-			for (final float v : p) {
-				if (i++ % stride == 0 && k < sample.length) sample[k++] = v;
-			}
-		final float[] s = Arrays.copyOf(sample, k);
-		Arrays.sort(s);
-		final double lo = s[(int) Math.floor(0.005 * (s.length - 1))], hi = s[(int) Math.ceil(0.995 * (s.length - 1))];
-		if (!(hi > lo)) return new Mapping(1, dataMin - lo); // flat image: shift only
-		final double scale = (dataMax - dataMin) / (hi - lo);
-		return new Mapping(scale, dataMin - lo * scale);
 	}
 
 	/** A new 32-bit image from planes, titled "<source>-<suffix>", with the source's calibration. */

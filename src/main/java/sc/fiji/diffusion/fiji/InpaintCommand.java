@@ -10,6 +10,7 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.values.ValueMap;
 import sc.fiji.diffusion.engine.tasks.Inpaint;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 
@@ -94,9 +95,9 @@ public class InpaintCommand extends ImageCommand {
 
 	@Override
 	protected float[] process(final DiffusionModel m, final float[] plane, final int w, final int h, final int slice,
-		final int batch, final Monitor monitor)
+		final int batch, final ValueMap values, final Monitor monitor)
 	{
-		return Inpaint.with(m).steps(steps).jumps(jumps).jumpLength(jump_length).seed(seed + slice).tileBatch(batch).run(plane,
+		return Inpaint.with(m).values(values).steps(steps).jumps(jumps).jumpLength(jump_length).seed(seed + slice).tileBatch(batch).run(plane,
 			maskPlanes[slice], w, h, monitor);
 	}
 

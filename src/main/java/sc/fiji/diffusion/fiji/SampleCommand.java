@@ -31,7 +31,7 @@ public class SampleCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Steps", description = "Network evaluations per image (1 to the model's T)", min = "1")
 	private int steps = 50;
 
-	@Parameter(persist = false, label = "Sampler", choices = { "ddim", "ddpm", "dpmpp2m", "heun", "pc", "langevin" })
+	@Parameter(persist = false, label = "Sampler", description = "A sampler of the registry (the dialog lists them)")
 	private String sampler = "ddim";
 
 	@Parameter(persist = false, label = "Seed", description = "Same seed, same images")
@@ -56,7 +56,8 @@ public class SampleCommand extends DiffusionCommand {
 
 	@Override
 	protected void execute(final Monitor monitor) throws Exception {
-		try (DiffusionModel m = loadModel(model, device); AutoCloseable cpu = this::closeFallback) {
+		{
+			final DiffusionModel m = loadModel(model, device);
 			final java.util.function.Function<DiffusionModel, Generate> job = model -> Generate.with(model).count(count).steps(
 				steps).sampler(sampler).seed(seed).label(label).guidance(guidance);
 			job.apply(m).validate();

@@ -50,7 +50,7 @@ public final class CommandBridge {
 			t.setContextClassLoader(CommandBridge.class.getClassLoader());
 			try {
 				context = new Context(CommandService.class, org.scijava.log.LogService.class,
-					org.scijava.app.StatusService.class);
+					org.scijava.app.StatusService.class, sc.fiji.diffusion.fiji.DiffusionModelService.class);
 			}
 			finally {
 				t.setContextClassLoader(before);
@@ -64,9 +64,8 @@ public final class CommandBridge {
 	 *
 	 * @return the module after the run, or null when it was cancelled or failed (already reported)
 	 */
-	public static Module run(final Class<? extends Command> command, final String title) {
+	public static Module run(final CommandInfo info, final String title) {
 		final CommandService cs = context().service(CommandService.class);
-		final CommandInfo info = cs.getCommand(command);
 		final Map<String, Object> inputs = new LinkedHashMap<>();
 		final String options = Macro.getOptions();
 		for (final ModuleItem<?> item : info.inputs()) {
@@ -109,7 +108,7 @@ public final class CommandBridge {
 		}
 		final Module module;
 		try {
-			module = sc.fiji.diffusion.fiji.Commands.run(cs, command, inputs).get();
+			module = context().service(ModuleService.class).run(info, true, inputs).get();
 		}
 		catch (final InterruptedException e) {
 			Thread.currentThread().interrupt();

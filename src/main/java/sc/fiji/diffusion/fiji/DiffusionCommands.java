@@ -1,0 +1,79 @@
+package sc.fiji.diffusion.fiji;
+
+import ij.ImagePlus;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import org.scijava.MenuEntry;
+import org.scijava.MenuPath;
+import org.scijava.command.Command;
+import org.scijava.command.CommandInfo;
+import org.scijava.command.CommandService;
+import org.scijava.module.ModuleItem;
+
+/**
+ * The Plugins › Diffusion commands, read from the context's command index: the ImageJ 1.x entry,
+ * the command line and batch mode find a command by its menu label (case-insensitive), so a new
+ * {@code @Plugin(type = Command.class, menuPath = "Plugins>Diffusion>…")} is reachable from all of
+ * them without a list to edit (ImageJ 1.x also needs its line in plugins.config for the menu).
+ */
+public final class DiffusionCommands {
+
+	private DiffusionCommands() {}
+
+	/** Every Plugins › Diffusion command, by lower-case menu label, in menu order. */
+	public static Map<String, CommandInfo> all(final CommandService commands) {
+		final List<CommandInfo> infos = new ArrayList<>();
+		for (final CommandInfo info : commands.getCommandsOfType(Command.class)) {
+			final MenuPath p = info.getMenuPath();
+			if (p == null || p.size() != 3) continue;
+			if (!p.get(0).getName().equals("Plugins") || !p.get(1).getName().equals("Diffusion")) continue;
+			infos.add(info);
+		}
+		infos.sort((a, b) -> Double.compare(weight(a), weight(b)));
+		final Map<String, CommandInfo> out = new LinkedHashMap<>();
+		for (final CommandInfo info : infos)
+			out.put(label(info).toLowerCase(Locale.ROOT), info);
+		return out;
+	}
+
+	private static double weight(final CommandInfo info) {
+		final double w = info.getMenuPath().getLeaf().getWeight();
+		return Double.isNaN(w) ? Double.MAX_VALUE : w;
+	}
+
+	/** The menu label, e.g. "Denoise". */
+	public static String label(final CommandInfo info) {
+		final MenuEntry leaf = info.getMenuPath().getLeaf();
+		return leaf.getName();
+	}
+
+	/** The command called {@code name} (its menu label, any case); an error listing the others. */
+	public static CommandInfo get(final CommandService commands, final String name) {
+		final Map<String, CommandInfo> all = all(commands);
+		final CommandInfo info = all.get(name == null ? "" : name.trim().toLowerCase(Locale.ROOT));
+		if (info == null) throw new IllegalArgumentException("Unknown Diffusion command '" + name + "'; available: " + String
+			.join(", ", all.keySet()));
+		return info;
+	}
+
+	/** Whether the command works on a given image (an {@code image} input) and makes a {@code result} image. */
+	public static boolean isImageCommand(final CommandInfo info) {
+		final ModuleItem<?> in = info.getInput("image");
+		final ModuleItem<?> out = info.getOutput("result");
+		return in != null && ImagePlus.class.isAssignableFrom(in.getType()) && out != null && ImagePlus.class
+			.isAssignableFrom(out.getType());
+	}
+
+	/** The image commands (what batch mode can run over a folder), by lower-case label. */
+	public static List<String> imageCommands(final CommandService commands) {
+		final List<String> out = new ArrayList<>();
+		for (final Map.Entry<String, CommandInfo> e : all(commands).entrySet())
+			if (isImageCommand(e.getValue())) out.add(e.getKey());
+		return out;
+	}
+}

@@ -1,0 +1,62 @@
+package sc.fiji.diffusion.fiji;
+
+import ai.djl.Device;
+
+import org.scijava.log.LogService;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+import org.scijava.service.AbstractService;
+import org.scijava.service.SciJavaService;
+import org.scijava.service.Service;
+
+import sc.fiji.diffusion.engine.Devices;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelCache;
+import sc.fiji.diffusion.models.Models;
+
+/**
+ * The loaded diffusion models of a SciJava context: each (model, device) is loaded and its
+ * weights' sha256 checked once, then shared by every command run (a batch over a folder loads
+ * its model once); the GPU → CPU fallback goes through here too. Closed with the context.
+ */
+@Plugin(type = Service.class)
+public class DiffusionModelService extends AbstractService implements SciJavaService {
+
+	@Parameter(required = false)
+	private LogService log;
+
+	private ModelCache cache;
+
+	private synchronized ModelCache cache() {
+		if (cache == null) cache = new ModelCache(msg -> {
+			if (log != null) log.info(msg);
+			else System.out.println(msg);
+		});
+		return cache;
+	}
+
+	/** The model called {@code nameOrPath} (see {@link Models#resolve}) on the chosen device. */
+	public DiffusionModel get(final String nameOrPath, final String device) {
+		return get(nameOrPath, Devices.resolve(device));
+	}
+
+	public DiffusionModel get(final String nameOrPath, final Device device) {
+		return cache().get(Models.resolve(nameOrPath), device);
+	}
+
+	/** The same model on the CPU (after a GPU ran out of memory). */
+	public DiffusionModel onCpu(final DiffusionModel m) {
+		return cache().onCpu(m);
+	}
+
+	/** Number of models loaded in this context. */
+	public int loaded() {
+		return cache == null ? 0 : cache.size();
+	}
+
+	@Override
+	public synchronized void dispose() {
+		if (cache != null) cache.close();
+		cache = null;
+	}
+}
