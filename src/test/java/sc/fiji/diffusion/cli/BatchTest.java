@@ -38,8 +38,9 @@ class BatchTest {
 				.toString());
 		}
 		final byte[] before = Files.readAllBytes(in.resolve("img1.tif"));
-		Batch.run(Main.options(new String[] { "batch", "--task", "denoise", "--in", in.toString(), "--out", out.toString(),
-			"--sigma", "25", "--shard", "1/2" }));
+		final String printed = captured(() -> Batch.run(Main.options(new String[] { "batch", "--task", "denoise", "--in",
+			in.toString(), "--out", out.toString(), "--sigma", "25", "--shard", "1/2" })));
+		assertEquals(1, count(printed, "model 'fashion-mnist' loaded"), printed);
 		try (Stream<Path> s = Files.list(out)) {
 			assertEquals("[img1-denoised.tif]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList())
 				.toString(), "shard 1/2 of three files is the second one, and no partial files remain");
@@ -48,6 +49,51 @@ class BatchTest {
 		assertEquals(40, res.getWidth());
 		assertEquals(32, res.getBitDepth());
 		assertArrayEquals(before, Files.readAllBytes(in.resolve("img1.tif")), "inputs are only read");
+	}
+
+	/** A whole folder loads its model once and says so once. */
+	@Test
+	void aFolderLoadsTheModelOnce() throws Exception {
+		final Path in = Files.createDirectories(tmp.resolve("many")), out = tmp.resolve("many-out");
+		for (int k = 0; k < 4; k++)
+			new FileSaver(new ImagePlus("f" + k, new ij.process.ByteProcessor(48, 40))).saveAsTiff(in.resolve("f" + k + ".tif")
+				.toString());
+		final String printed = captured(() -> Batch.run(Main.options(new String[] { "batch", "--task", "Denoise", "--in", in
+			.toString(), "--out", out.toString(), "--sigma", "10" })));
+		assertEquals(1, count(printed, "loaded on"), printed);
+		assertTrue(printed.contains("done: 4 written, 0 failed"), printed);
+	}
+
+	@FunctionalInterface
+	private interface Run {
+
+		void run() throws Exception;
+	}
+
+	/** What a run prints on stdout and stderr (SciJava's log goes to either). */
+	private static String captured(final Run r) throws Exception {
+		final java.io.PrintStream out = System.out, err = System.err;
+		final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+		final java.io.PrintStream both = new java.io.PrintStream(buf, true, "UTF-8");
+		System.setOut(both);
+		System.setErr(both);
+		try {
+			r.run();
+		}
+		finally {
+			System.setOut(out);
+			System.setErr(err);
+		}
+		final String s = buf.toString("UTF-8");
+		out.print(s);
+		return s;
+	}
+
+	private static int count(final String text, final String what) {
+		int n = 0;
+		for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1))
+			n++;
+		return n;
 	}
 
 	@Test

@@ -57,7 +57,7 @@ class ReportCommandsTest {
 
 	@Test
 	void samplerTableWritesRowsAndReusesThem(@TempDir final Path dir) throws Exception {
-		assumeTrue(FashionMnist.available(), "dataset-fashion-mnist is not installed");
+		sc.fiji.diffusion.testing.TestData.requireFashionMnist();
 		final Path csv = dir.resolve("table.csv");
 		final Map<String, String> o = options("samples", "20", "calls", "10", "samplers", "ddim", "out", csv.toString());
 		final String first = captured(() -> SamplerTable.main(o));
@@ -77,7 +77,7 @@ class ReportCommandsTest {
 
 	@Test
 	void likelihoodPrintsBitsPerDim() throws Exception {
-		assumeTrue(FashionMnist.available(), "dataset-fashion-mnist is not installed");
+		sc.fiji.diffusion.testing.TestData.requireFashionMnist();
 		final String out = captured(() -> Likelihood.main(options("images", "20", "strata", "10")));
 		final Matcher m = Pattern.compile("NLL ≤ ([0-9.]+) ± ([0-9.]+) bits/dim").matcher(out);
 		assertTrue(m.find(), out);

@@ -38,7 +38,7 @@ class SampleQualityTest {
 
 	@Test
 	void referenceClassifierKnowsTheTestSet() throws IOException {
-		final FashionMnist test = FashionMnist.load("t10k", 2000);
+		final FashionMnist test = sc.fiji.diffusion.testing.TestData.fashionMnist("t10k", 2000);
 		final double acc = Quality.accuracy(classifier.classify(test.images).predicted, test.labels);
 		assertTrue(acc > 0.88, "reference classifier accuracy " + acc);
 	}

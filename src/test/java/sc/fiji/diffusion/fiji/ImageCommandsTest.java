@@ -44,7 +44,7 @@ class ImageCommandsTest {
 	static void start() throws IOException {
 		context = new Context(CommandService.class);
 		commands = context.service(CommandService.class);
-		final FashionMnist t = FashionMnist.load("t10k", 4);
+		final FashionMnist t = sc.fiji.diffusion.testing.TestData.fashionMnist("t10k", 4);
 		clean = new float[64 * 64];
 		for (int y = 0; y < 64; y++)
 			for (int x = 0; x < 64; x++)

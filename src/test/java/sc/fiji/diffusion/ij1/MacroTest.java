@@ -67,7 +67,7 @@ class MacroTest {
 
 	/** A 64×64 mosaic of four Fashion-MNIST test images, 0–255. */
 	static float[] mosaic() throws java.io.IOException {
-		final sc.fiji.diffusion.eval.FashionMnist t = sc.fiji.diffusion.eval.FashionMnist.load("t10k", 4);
+		final sc.fiji.diffusion.eval.FashionMnist t = sc.fiji.diffusion.testing.TestData.fashionMnist("t10k", 4);
 		final float[] m = new float[64 * 64];
 		for (int y = 0; y < 64; y++)
 			for (int x = 0; x < 64; x++)

@@ -8,12 +8,13 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  * RePaint's constraint (Lugmayr et al. 2022): where the observation is known, the state at
  * level t is replaced by the observation noised to that level, √ᾱ_t y + √(1−ᾱ_t) z (y itself
  * at t = −1); elsewhere the sampler's state is kept:
- * x ← x + keep · (known_t − x), keep = 1 on known pixels and 0 on those to fill.
+ * x ← keep · known_t + (1 − keep) · x, keep = 1 on known pixels and 0 on those to fill (exact
+ * for 0/1 masks: the clean image gets y's values bit for bit).
  */
 public final class KnownRegion implements Constraint {
 
 	private final NoiseSchedule schedule;
-	private final NDArray y, keep;
+	private final NDArray y, keep, fill;
 
 	/**
 	 * @param y the observation in the model range, shaped like the state
@@ -23,6 +24,7 @@ public final class KnownRegion implements Constraint {
 		this.schedule = schedule;
 		this.y = y;
 		this.keep = keep;
+		this.fill = keep.neg().addi(1f);
 	}
 
 	@Override
@@ -35,6 +37,6 @@ public final class KnownRegion implements Constraint {
 			// (z·s/a + y)·a built in place on z, so nothing lands in y's manager
 			known = noise.next().muli((float) (s / a)).addi(y).muli((float) a);
 		}
-		return known.subi(x).muli(keep).addi(x);
+		return known.muli(keep).addi(x.mul(fill));
 	}
 }

@@ -28,7 +28,7 @@ class ImageTasksTest {
 	@BeforeAll
 	static void load() throws IOException {
 		model = DiffusionModel.load(Models.resolve("fashion-mnist"), Device.cpu());
-		test = FashionMnist.load("t10k", 64);
+		test = sc.fiji.diffusion.testing.TestData.fashionMnist("t10k", 64);
 	}
 
 	@AfterAll

@@ -1,0 +1,131 @@
+package sc.fiji.diffusion.engine.tiling;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.convolutional.Conv2d;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import sc.fiji.diffusion.engine.Denoiser;
+import sc.fiji.diffusion.engine.GaussianNoise;
+import sc.fiji.diffusion.engine.Monitor;
+
+/** The n-dimensional tile grid: layout, blending, and the same prediction from any region. */
+class TileGridTest {
+
+	private static NDManager manager;
+
+	@BeforeAll
+	static void open() {
+		manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
+	}
+
+	@AfterAll
+	static void close() {
+		manager.close();
+	}
+
+	/** A "network" with spatial context and zero padding: a 5×5 box filter plus a t-dependent offset. */
+	private static final Denoiser BOX = (x, t) -> {
+		final NDArray w = x.getManager().ones(new Shape(1, 1, 5, 5)).divi(25f);
+		return Conv2d.conv2d(x, w, null, new Shape(1, 1), new Shape(2, 2), new Shape(1, 1), 1).singletonOrThrow().addi((float) (t /
+			1000));
+	};
+
+	@Test
+	void positionsCoverTheImageWithTheLastFlushWithTheEdge() {
+		assertArrayEquals(new long[] { 0, 24, 48, 68 }, TileGrid.positions(100, 32, 24));
+		assertArrayEquals(new long[] { 0 }, TileGrid.positions(32, 32, 24));
+		final TileGrid g = new TileGrid(new long[] { 40, 100 }, new int[] { 32, 32 }, new int[] { 8, 8 });
+		assertEquals(2 * 4, g.count());
+		assertArrayEquals(new long[] { 8, 68 }, g.origin(7)); // row-major, x fastest
+	}
+
+	@Test
+	void fittedTilesAreEvenMultiplesAndNeverLargerThanTheImage() {
+		final TileGrid g = TileGrid.fitted(new long[] { 2048, 300 }, new int[] { 512, 512 }, new int[] { 64, 64 },
+			new int[] { 16, 16 });
+		// 2048 with at most 512 and overlap 64: 5 tiles of ceil((2048 + 4·64)/5) = 461 → 464
+		assertArrayEquals(new int[] { 464, 300 }, g.tile());
+		assertEquals(5, g.count());
+		final long[] last = g.origin(4);
+		assertEquals(2048 - 464, last[0]);
+		assertThrows(IllegalArgumentException.class, () -> new TileGrid(new long[] { 20 }, new int[] { 32 }, new int[] {
+			8 }));
+	}
+
+	@Test
+	void weightsSumToOneAfterNormalisation() {
+		final TileGrid g = new TileGrid(new long[] { 50, 70 }, new int[] { 32, 32 }, new int[] { 8, 8 });
+		final float[] sum = g.weightSum(allTiles(g), new long[2], g.size());
+		for (final float s : sum)
+			assertTrue(s > 0, "every pixel is covered");
+		// where tiles do not overlap the single tile's weight is 1
+		assertEquals(1f, sum[16 * 70 + 16], 0f);
+	}
+
+	private static int[] allTiles(final TileGrid g) {
+		final int[] k = new int[g.count()];
+		for (int i = 0; i < k.length; i++)
+			k[i] = i;
+		return k;
+	}
+
+	/** A block with a halo of one tile predicts exactly what the whole image predicts on its core. */
+	@Test
+	void aRegionPredictsTheWholeImagesValuesOnItsCore() {
+		final long[] size = { 96, 160 };
+		final TileGrid g = new TileGrid(size, new int[] { 32, 32 }, new int[] { 8, 8 });
+		try (NDManager m = manager.newSubManager()) {
+			final NDArray x = new GaussianNoise(3).ndarray(m, 0, new Shape(1, 1, 96, 160));
+			final NDArray whole = new TiledDenoiser(BOX, g, 4, Monitor.NONE, m).eps(x, 500);
+			// core [32, 64) x [48, 112), halo 32 on every side
+			final long[] rMin = { 0, 16 }, rSize = { 96, 128 }, cMin = { 32, 48 }, cSize = { 32, 64 };
+			final NDArray region = x.get(new NDIndex(":, :, 0:96, 16:144"));
+			final NDArray part = new TiledDenoiser(BOX, g, rMin, rSize, cMin, cSize, 3, Monitor.NONE, m).eps(region, 500);
+			final float[] a = whole.get(new NDIndex(":, :, 32:64, 48:112")).toFloatArray();
+			final float[] b = part.get(new NDIndex(":, :, 32:64, 32:96")).toFloatArray();
+			assertArrayEquals(a, b, "bit for bit");
+			// and the tiled prediction is not simply the untiled one (zero padding at tile edges)
+			final float[] untiled = BOX.eps(x, 500).get(new NDIndex(":, :, 32:64, 48:112")).toFloatArray();
+			boolean differs = false;
+			for (int i = 0; i < a.length && !differs; i++)
+				differs = Math.abs(a[i] - untiled[i]) > 1e-6;
+			assertTrue(differs, "test setup: the tiles must matter");
+		}
+	}
+
+	@Test
+	void aHaloSmallerThanATileIsRefused() {
+		final TileGrid g = new TileGrid(new long[] { 96, 96 }, new int[] { 32, 32 }, new int[] { 8, 8 });
+		// tiles start at 0, 24, 48, 64; the core [32, 48) needs the tile at 24, which begins before the region at 28
+		assertThrows(IllegalArgumentException.class, () -> new TiledDenoiser(BOX, g, new long[] { 28, 28 }, new long[] {
+			32, 32 }, new long[] { 32, 32 }, new long[] { 16, 16 }, 1, Monitor.NONE, manager));
+	}
+
+	@Test
+	void canvasPadsToSizesTheNetworkAcceptsAndCropsBack() {
+		final Canvas c = new Canvas(new long[] { 5, 3 }, new int[] { 4, 4 }, new int[] { 4, 4 });
+		assertArrayEquals(new long[] { 8, 4 }, c.size());
+		final float[] img = new float[15];
+		for (int i = 0; i < img.length; i++)
+			img[i] = i;
+		final float[] padded = c.pad(img);
+		assertEquals(32, padded.length);
+		assertArrayEquals(img, c.crop(padded));
+		// half-sample symmetric: the edge pixel repeats
+		assertEquals(0, Canvas.fold(-1, 5));
+		assertEquals(1, Canvas.fold(-2, 5));
+		assertEquals(4, Canvas.fold(5, 5));
+	}
+}
