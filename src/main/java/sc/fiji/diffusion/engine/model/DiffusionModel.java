@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /**
@@ -70,6 +71,8 @@ public final class DiffusionModel implements AutoCloseable {
 		for (int i = 0; i < b; i++)
 			ys[i] = labels[i] < 0 ? Math.max(descriptor.nullClass(), 0) : labels[i];
 		final NDArray out = net.forward(new NDList(x, m.create(ts), m.create(ys))).singletonOrThrow();
+		if (!out.getShape().equals(x.getShape())) throw new ModelException("Model '" + descriptor.name() + "' returned " +
+			out.getShape() + " for an input of " + x.getShape() + "; a noise predictor must return its input's shape");
 		switch (descriptor.prediction()) {
 			case EPSILON:
 				return out;
