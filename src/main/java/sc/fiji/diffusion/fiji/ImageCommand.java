@@ -6,6 +6,7 @@ import org.scijava.ItemIO;
 import org.scijava.plugin.Parameter;
 
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.engine.values.ValueMap;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
@@ -22,7 +23,7 @@ public abstract class ImageCommand extends DiffusionCommand {
 	protected ImagePlus image;
 
 	@Parameter(persist = false, label = "Model", description = "Name of an installed model, or the path of a model folder")
-	protected String model = "fashion-mnist";
+	protected String model = Models.DEFAULT_IMAGE;
 
 	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
 	protected String device = "auto";
@@ -83,7 +84,7 @@ public abstract class ImageCommand extends DiffusionCommand {
 		validate(m);
 		final float[][] planes = ImagePlanes.planes(image);
 		final float[][] work = toWorkingUnits(m, planes);
-		final ValueMap values = normalization.map(m.descriptor(), image.getBitDepth(), work);
+		final ValueMap values = normalization.map(m.descriptor(), workingBitDepth(), work);
 		log.info(taskName() + ": normalize=" + normalization + ": " + values);
 		final float[][] out = new float[planes.length][];
 		final long t0 = System.nanoTime();
@@ -120,6 +121,11 @@ public abstract class ImageCommand extends DiffusionCommand {
 	 */
 	protected float[][] toWorkingUnits(final DiffusionModel m, final float[][] planes) {
 		return planes;
+	}
+
+	/** The bit depth the normalisation sees: the image's, or 32 once the values are transformed. */
+	protected int workingBitDepth() {
+		return image.getBitDepth();
 	}
 
 	/** A processed slice back from working units into the image's units. */

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,17 +25,20 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
  * the environment variable {@code DIFFUSION_MODELS};</li>
  * <li>{@code models/diffusion} in the Fiji/ImageJ folder ({@code fiji.dir}, {@code imagej.dir}
  * or {@code ij.dir});</li>
- * <li>the models bundled in the plugin jar ({@value #DEFAULT}), unpacked once per JVM into a
+ * <li>the models bundled in the plugin jar ({@value #DEFAULT}, {@value #DEFAULT_IMAGE}), unpacked once per JVM into a
  * temporary folder because the TorchScript loader needs a file.</li>
  * </ol>
  */
 public final class Models {
 
-	/** The bundled default model. */
+	/** The bundled default model of Sample. */
 	public static final String DEFAULT = "fashion-mnist";
 
+	/** The bundled default model of the commands on a user's image (Denoise, Inpaint, Edit). */
+	public static final String DEFAULT_IMAGE = "grayscale";
+
 	/** Models shipped inside the jar, under {@code /models/<name>/}. */
-	private static final List<String> BUNDLED = Collections.singletonList(DEFAULT);
+	private static final List<String> BUNDLED = java.util.Arrays.asList(DEFAULT, DEFAULT_IMAGE);
 	private static final String[] BUNDLED_FILES = { "rdf.yaml", "weights.pt", "classifier.pt", "README.md" };
 
 	private static final Map<String, Path> unpacked = new LinkedHashMap<>();

@@ -87,7 +87,7 @@ public final class DiffusionModel implements AutoCloseable {
 
 	/** The x̂_0-clipping range for samplers: the model range, or null when the descriptor turns clipping off. */
 	public double[] clipRange() {
-		return descriptor.clipX0() ? new double[] { descriptor.modelMin(), descriptor.modelMax() } : null;
+		return descriptor.clipRange();
 	}
 
 	@Override

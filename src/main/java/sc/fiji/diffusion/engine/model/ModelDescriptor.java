@@ -34,7 +34,7 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  *     image: {height: 32, width: 32, channels: 1}   # the size Sample draws (a fixed-size model's only size)
  *     tiling: {tile: 512, overlap: 64}   # optional: largest tile and overlap for big images
  *     range: {data: [0, 255], model: [-1, 1]}   # pixel p maps linearly to the model value
- *     clip_x0: true                  # clip x̂_0 to the model range while sampling
+ *     clip_x0: true                  # clip x̂_0 to the model range while sampling; false; or [min, max]
  *     classes: [T-shirt/top, ...]    # optional; empty = unconditional model
  *     null_class: 10                 # label index meaning "no class" (classifier-free guidance)
  *     reference_classifier: {source: classifier.pt, sha256: ...}   # optional
@@ -64,7 +64,7 @@ public final class ModelDescriptor {
 	private final String axes;
 	private final int[] minSize, sizeStep, tile, overlap;
 	private final double dataMin, dataMax, modelMin, modelMax;
-	private final boolean clipX0;
+	private final double[] clipRange;
 	private final List<String> classes;
 	private final int nullClass;
 	private final String classifierSource, classifierSha256;
@@ -160,7 +160,14 @@ public final class ModelDescriptor {
 		modelMin = model[0];
 		modelMax = model[1];
 		if (!(dataMax > dataMin) || !(modelMax > modelMin)) throw f.error("config.diffusion.range", "each range needs min < max");
-		clipX0 = d.get("clip_x0") == null || Boolean.parseBoolean(String.valueOf(d.get("clip_x0")));
+		final Object clip = d.get("clip_x0");
+		if (clip instanceof List) {
+			clipRange = f.pair(d, "clip_x0");
+			if (!(clipRange[1] > clipRange[0])) throw f.error("config.diffusion.clip_x0", "needs min < max");
+		}
+		else if (clip == null || Boolean.parseBoolean(String.valueOf(clip))) clipRange = new double[] { modelMin, modelMax };
+		else if (String.valueOf(clip).equalsIgnoreCase("false")) clipRange = null;
+		else throw f.error("config.diffusion.clip_x0", "must be true, false or [min, max], was '" + clip + "'");
 
 		final Object cls = d.get("classes");
 		final List<String> names = new ArrayList<>();
@@ -282,7 +289,8 @@ public final class ModelDescriptor {
 	public double dataMax() { return dataMax; }
 	public double modelMin() { return modelMin; }
 	public double modelMax() { return modelMax; }
-	public boolean clipX0() { return clipX0; }
+	/** The range x̂_0 is clipped to while sampling (model units), or null for none. */
+	public double[] clipRange() { return clipRange == null ? null : clipRange.clone(); }
 	/** Class names; empty for an unconditional model. */
 	public List<String> classes() { return classes; }
 	/** Index of the "no class" label, or −1 for an unconditional model. */

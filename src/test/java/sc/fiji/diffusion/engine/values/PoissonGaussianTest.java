@@ -1,0 +1,103 @@
+package sc.fiji.diffusion.engine.values;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/** The generalised Anscombe transform, its exact unbiased inverse, and the noise estimator. */
+class PoissonGaussianTest {
+
+	/** Knuth's Poisson sampler (fine for the small means used here), then gain, offset and read noise. */
+	private static float camera(final Random r, final double lambda, final double gain, final double offset,
+		final double sigma)
+	{
+		int k = 0;
+		if (lambda > 0) {
+			if (lambda > 60) k = (int) Math.max(0, Math.round(lambda + Math.sqrt(lambda) * r.nextGaussian()));
+			else {
+				final double l = Math.exp(-lambda);
+				double p = 1;
+				do {
+					k++;
+					p *= r.nextDouble();
+				}
+				while (p > l);
+				k--;
+			}
+		}
+		return (float) (gain * k + offset + sigma * r.nextGaussian());
+	}
+
+	@Test
+	void theForwardTransformStabilisesTheVarianceAndTheInverseIsUnbiased() {
+		final double gain = 2.5, offset = 100, sigma = 1.5;
+		final PoissonGaussian pg = PoissonGaussian.of(gain, offset, sigma);
+		final Random r = new Random(3);
+		for (final double lambda : new double[] { 0.5, 2, 5, 20, 80, 400 }) {
+			final int n = 200000;
+			final float[] z = new float[n];
+			for (int i = 0; i < n; i++)
+				z[i] = camera(r, lambda, gain, offset, sigma);
+			final float[] f = pg.forward(z);
+			double m = 0, v = 0;
+			for (final float x : f)
+				m += x / (double) n;
+			for (final float x : f)
+				v += (x - m) * (x - m) / n;
+			if (lambda >= 5) assertEquals(1, v, 0.08, "unit variance at lambda " + lambda);
+			// the exact unbiased inverse of the mean of f gives back the mean of z
+			final double back = pg.inverse(new float[] { (float) m })[0];
+			final double truth = gain * lambda + offset;
+			assertEquals(truth, back, Math.max(0.02 * gain * lambda, 0.03 * gain), "lambda " + lambda);
+			// where counts are low, the algebraic inverse is visibly biased and this one is not
+			if (lambda <= 2) {
+				final double s = sigma / gain;
+				final double algebraic = gain * (m * m / 4 - 0.375 - s * s) + offset;
+				assertTrue(Math.abs(algebraic - truth) > 3 * Math.abs(back - truth), "lambda " + lambda + ": algebraic " +
+					algebraic + ", exact " + back + ", truth " + truth);
+			}
+		}
+	}
+
+	@Test
+	void theInverseJoinsTheClosedFormSmoothly() {
+		final PoissonGaussian pg = PoissonGaussian.of(1, 0, 0.7);
+		// just below and above the end of the table
+		final double below = pg.lambda(2 * Math.sqrt(149.9 + 0.375 + 0.49)), above = pg.closedForm(2 * Math.sqrt(149.9 + 0.375 +
+			0.49));
+		assertEquals(below, above, 0.01);
+		assertEquals(0, pg.lambda(0.1), 0);
+	}
+
+	@Test
+	void gainAndReadNoiseAreEstimatedFromAnImage() {
+		final int w = 400, h = 300;
+		final double gain = 3, offset = 100, sigma = 4;
+		final float[] z = new float[w * h];
+		final Random r = new Random(7);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				// a smooth ramp with soft blobs: photons from 0.5 to ~60
+				final double bx = x - 250, by = y - 150;
+				final double lambda = 0.5 + 30.0 * x / w + 30 * Math.exp(-(bx * bx + by * by) / 2000.0);
+				z[y * w + x] = camera(r, lambda, gain, offset, sigma);
+			}
+		final PoissonGaussian est = PoissonGaussian.estimate(new float[][] { z }, w, 0, 0, offset);
+		assertEquals(gain, est.gain(), 0.1 * gain, est.toString());
+		assertEquals(sigma, est.sigma(), 0.3 * sigma, est.toString());
+		assertTrue(est.toString().contains("estimated"), est.toString());
+		// given values are kept
+		final PoissonGaussian given = PoissonGaussian.estimate(new float[][] { z }, w, 2, 5, offset);
+		assertEquals(2, given.gain(), 0);
+		assertEquals(5, given.sigma(), 0);
+		// pure Gaussian noise has no signal-dependent part: a clear message instead of nonsense
+		final float[] flat = new float[w * h];
+		for (int i = 0; i < flat.length; i++)
+			flat[i] = (float) (100 + 200.0 * (i % w) / w + 10 * r.nextGaussian());
+		assertThrows(IllegalArgumentException.class, () -> PoissonGaussian.estimate(new float[][] { flat }, w, 0, 0, 0));
+	}
+}
