@@ -103,6 +103,7 @@ config:
     tiling: {{tile: 512, overlap: 32}}
     range: {{data: [0, 255], model: [-1, 1]}}
     clip_x0: [-1.5, 1.5]
+    architecture: {{name: GrayscaleUNet, zero_init: [.conv2., conv_out.]}}
 """
     with open(os.path.join(args.out, "rdf.yaml"), "w") as f:
         f.write(rdf)

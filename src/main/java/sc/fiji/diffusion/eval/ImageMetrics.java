@@ -7,6 +7,11 @@ public final class ImageMetrics {
 
 	/** PSNR = 10 log10(255² / MSE) over the pixels where {@code where} is null or non-zero. */
 	public static double psnr(final float[] ref, final float[] img, final float[] where) {
+		return psnr(ref, img, where, 255);
+	}
+
+	/** PSNR = 10 log10(peak² / MSE) over the pixels where {@code where} is null or non-zero. */
+	public static double psnr(final float[] ref, final float[] img, final float[] where, final double peak) {
 		double se = 0;
 		int n = 0;
 		for (int i = 0; i < ref.length; i++) {
@@ -15,7 +20,7 @@ public final class ImageMetrics {
 			se += d * d;
 			n++;
 		}
-		return 10 * Math.log10(255.0 * 255.0 / Math.max(se / n, 1e-10));
+		return 10 * Math.log10(peak * peak / Math.max(se / n, 1e-10));
 	}
 
 	/**
@@ -23,6 +28,11 @@ public final class ImageMetrics {
 	 * L = 255, over the positions where the window fits.
 	 */
 	public static double ssim(final float[] a, final float[] b, final int w, final int h) {
+		return ssim(a, b, w, h, 255);
+	}
+
+	/** SSIM as above with dynamic range L = {@code peak}. */
+	public static double ssim(final float[] a, final float[] b, final int w, final int h, final double peak) {
 		final int r = 5;
 		final double[] g = new double[2 * r + 1];
 		double gs = 0;
@@ -30,7 +40,7 @@ public final class ImageMetrics {
 			gs += g[i + r] = Math.exp(-i * i / (2 * 1.5 * 1.5));
 		for (int i = 0; i < g.length; i++)
 			g[i] /= gs;
-		final double c1 = Math.pow(0.01 * 255, 2), c2 = Math.pow(0.03 * 255, 2);
+		final double c1 = Math.pow(0.01 * peak, 2), c2 = Math.pow(0.03 * peak, 2);
 		double sum = 0;
 		int n = 0;
 		for (int y = r; y < h - r; y++)

@@ -1,9 +1,5 @@
 package sc.fiji.diffusion.eval;
 
-import ij.plugin.filter.GaussianBlur;
-import ij.plugin.filter.RankFilters;
-import ij.process.FloatProcessor;
-
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
@@ -68,33 +64,21 @@ public final class TaskBenchmark {
 	}
 
 	static float[] gaussian(final float[] img, final double s) {
-		final FloatProcessor fp = new FloatProcessor(W, W, img.clone());
-		new GaussianBlur().blurGaussian(fp, s, s, 0.002);
-		return (float[]) fp.getPixels();
+		return Filters.gaussian(img, W, W, s);
 	}
 
 	static float[] median(final float[] img, final double radius) {
-		final FloatProcessor fp = new FloatProcessor(W, W, img.clone());
-		new RankFilters().rank(fp, radius, RankFilters.MEDIAN);
-		return (float[]) fp.getPixels();
+		return Filters.median(img, W, W, radius);
 	}
 
 	/** The parameter of {@code filter} with the best mean PSNR on the validation images. */
 	static double tune(final float[][] val, final double sigma, final double[] params,
 		final java.util.function.BiFunction<float[], Double, float[]> filter, final long seed)
 	{
-		double best = params[0], bestPsnr = -1;
-		for (final double p : params) {
-			final Random r = new Random(seed + 1000);
-			double s = 0;
-			for (final float[] v : val)
-				s += ImageMetrics.psnr(v, filter.apply(addNoise(v, sigma, r), p), null);
-			if (s > bestPsnr) {
-				bestPsnr = s;
-				best = p;
-			}
-		}
-		return best;
+		final int[] size = new int[val.length];
+		java.util.Arrays.fill(size, W);
+		return Filters.tune(val, size, size, params, (img, w, h, p) -> filter.apply(img, p), (img, r) -> addNoise(img, sigma,
+			r), 255, seed + 1000);
 	}
 
 	private static void denoising(final DiffusionModel model, final float[][] test, final float[][] val, final long seed,
@@ -130,37 +114,8 @@ public final class TaskBenchmark {
 		}
 	}
 
-	/** Harmonic interpolation: the Laplace equation inside the mask with the known pixels as boundary. */
 	static float[] harmonic(final float[] img, final float[] mask) {
-		final float[] u = img.clone();
-		double mean = 0;
-		int known = 0;
-		for (int i = 0; i < u.length; i++)
-			if (mask[i] == 0) {
-				mean += u[i];
-				known++;
-			}
-		for (int i = 0; i < u.length; i++)
-			if (mask[i] != 0) u[i] = (float) (mean / known);
-		for (int it = 0; it < 2000; it++) { // Gauss–Seidel with over-relaxation
-			double change = 0;
-			for (int y = 0; y < W; y++)
-				for (int x = 0; x < W; x++) {
-					final int i = y * W + x;
-					if (mask[i] == 0) continue;
-					double s = 0;
-					int c = 0;
-					if (x > 0) { s += u[i - 1]; c++; }
-					if (x < W - 1) { s += u[i + 1]; c++; }
-					if (y > 0) { s += u[i - W]; c++; }
-					if (y < W - 1) { s += u[i + W]; c++; }
-					final double nu = u[i] + 1.8 * (s / c - u[i]);
-					change = Math.max(change, Math.abs(nu - u[i]));
-					u[i] = (float) nu;
-				}
-			if (change < 1e-3) break;
-		}
-		return u;
+		return Filters.harmonic(img, mask, W, W);
 	}
 
 	static float[] centredSquare(final int side) {

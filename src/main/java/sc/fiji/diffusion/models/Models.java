@@ -25,6 +25,7 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
  * the environment variable {@code DIFFUSION_MODELS};</li>
  * <li>{@code models/diffusion} in the Fiji/ImageJ folder ({@code fiji.dir}, {@code imagej.dir}
  * or {@code ij.dir});</li>
+ * <li>the per-user folder {@code ~/.diffusion-fiji/models} (where Train writes when no other is known);</li>
  * <li>the models bundled in the plugin jar ({@value #DEFAULT}, {@value #DEFAULT_IMAGE}), unpacked once per JVM into a
  * temporary folder because the TorchScript loader needs a file.</li>
  * </ol>
@@ -45,6 +46,29 @@ public final class Models {
 
 	private Models() {}
 
+	/** The per-user models folder, searched last and written when no other models folder is known. */
+	public static Path userFolder() {
+		return Paths.get(System.getProperty("user.home"), ".diffusion-fiji", "models");
+	}
+
+	/**
+	 * Where a newly trained model goes: the first folder of {@code diffusion.models} /
+	 * {@code DIFFUSION_MODELS} when set, else {@code models/diffusion} of the Fiji folder when
+	 * known, else {@link #userFolder()}. Created if needed; every one of them is searched.
+	 */
+	public static Path trainingFolder() throws IOException {
+		for (final String spec : new String[] { System.getProperty("diffusion.models"), System.getenv("DIFFUSION_MODELS") }) {
+			if (spec == null || spec.isEmpty()) continue;
+			for (final String p : spec.split(java.io.File.pathSeparator))
+				if (!p.isEmpty()) return Files.createDirectories(Paths.get(p));
+		}
+		for (final String prop : new String[] { "fiji.dir", "imagej.dir", "ij.dir" }) {
+			final String base = System.getProperty(prop);
+			if (base != null) return Files.createDirectories(Paths.get(base, "models", "diffusion"));
+		}
+		return Files.createDirectories(userFolder());
+	}
+
 	/** The folders searched for models (existing ones only), highest priority first. */
 	public static List<Path> searchPath() {
 		final List<Path> dirs = new ArrayList<>();
@@ -57,6 +81,7 @@ public final class Models {
 			final String base = System.getProperty(prop);
 			if (base != null) dirs.add(Paths.get(base, "models", "diffusion"));
 		}
+		dirs.add(userFolder());
 		dirs.removeIf(d -> !Files.isDirectory(d));
 		return dirs;
 	}
@@ -66,7 +91,9 @@ public final class Models {
 		final List<String> names = new ArrayList<>(BUNDLED);
 		for (final Path dir : searchPath()) {
 			try (Stream<Path> s = Files.list(dir)) {
-				s.filter(p -> Files.isRegularFile(p.resolve(ModelDescriptor.FILE_NAME))).map(p -> p.getFileName().toString())
+				// hidden folders are training checkpoints and half-written models: never offered
+				s.filter(p -> !p.getFileName().toString().startsWith(".") && Files.isRegularFile(p.resolve(
+					ModelDescriptor.FILE_NAME))).map(p -> p.getFileName().toString())
 					.sorted().filter(n -> !names.contains(n)).forEach(names::add);
 			}
 			catch (final IOException e) {

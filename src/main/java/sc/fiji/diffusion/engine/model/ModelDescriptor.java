@@ -68,9 +68,12 @@ public final class ModelDescriptor {
 	private final List<String> classes;
 	private final int nullClass;
 	private final String classifierSource, classifierSha256;
+	private final List<String> zeroInit;
+	private final Map<String, Object> root;
 
 	private ModelDescriptor(final Path dir, final Map<String, Object> root) {
 		this.dir = dir;
+		this.root = root;
 		final Fields f = new Fields(dir.resolve(FILE_NAME));
 		name = f.string(root, "name");
 		description = root.get("description") == null ? "" : String.valueOf(root.get("description"));
@@ -177,6 +180,14 @@ public final class ModelDescriptor {
 		classes = Collections.unmodifiableList(names);
 		nullClass = names.isEmpty() ? -1 : f.integer(d, "null_class");
 
+		// how fresh weights of this architecture start (training from scratch): see NetworkInit
+		final Object arch = d.get("architecture");
+		final List<String> zero = new ArrayList<>();
+		if (arch instanceof Map && f.cast(arch).get("zero_init") instanceof List) for (final Object o : (List<?>) f.cast(arch)
+			.get("zero_init"))
+			zero.add(String.valueOf(o));
+		zeroInit = Collections.unmodifiableList(zero);
+
 		final Object rc = d.get("reference_classifier");
 		if (rc instanceof Map) {
 			@SuppressWarnings("unchecked")
@@ -252,6 +263,29 @@ public final class ModelDescriptor {
 
 	public Path dir() { return dir; }
 	public String name() { return name; }
+	/** Name fragments of the parameters that start at zero in fresh weights (config.diffusion.architecture.zero_init). */
+	public List<String> zeroInit() { return zeroInit; }
+	/** A deep copy of the whole descriptor as read, for writing a derived model's descriptor. */
+	@SuppressWarnings("unchecked")
+	public Map<String, Object> copyOfYaml() {
+		return (Map<String, Object>) deepCopy(root);
+	}
+
+	private static Object deepCopy(final Object o) {
+		if (o instanceof Map) {
+			final Map<String, Object> m = new java.util.LinkedHashMap<>();
+			for (final Map.Entry<?, ?> e : ((Map<?, ?>) o).entrySet())
+				m.put(String.valueOf(e.getKey()), deepCopy(e.getValue()));
+			return m;
+		}
+		if (o instanceof List) {
+			final List<Object> l = new ArrayList<>();
+			for (final Object x : (List<?>) o)
+				l.add(deepCopy(x));
+			return l;
+		}
+		return o;
+	}
 	/** The weights' sha256 as the descriptor gives it, or null. */
 	public String weightsSha256() { return weightsSha256; }
 	public String description() { return description; }

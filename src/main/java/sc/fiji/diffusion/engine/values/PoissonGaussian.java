@@ -25,9 +25,9 @@ import java.util.Locale;
  * The parameters can be estimated from the image: a robust local mean–variance fit in the
  * spirit of Foi et al. (2008): the image is cut into 2×2 blocks, each giving a local mean and
  * a diagonal Haar detail (which has the pixels' noise variance where the image is smooth);
- * blocks in smooth regions are grouped into intensity bins, each bin's noise variance is taken
- * robustly (median absolute detail / 0.6745, squared), and var = a·mean + b is fitted by
- * weighted least squares.
+ * blocks in smooth regions are grouped into intensity bins, each bin's noise variance is the
+ * mean squared detail (without outliers beyond 5 robust standard deviations), and
+ * var = a·mean + b is fitted by weighted least squares.
  */
 public final class PoissonGaussian {
 
@@ -68,8 +68,8 @@ public final class PoissonGaussian {
 		if (gain > 0 && sigma > 0) return of(gain, offset, sigma);
 		final double[] ab = fit(planes, width, gain > 0 ? gain : Double.NaN, Double.NaN);
 		final double aHat = gain > 0 ? gain : ab[0];
-		// a signal-dependent part below a tenth of the constant one over the image's range is no Poisson noise
-		if (!(aHat > 0) || (gain == 0 && aHat * (ab[3] - ab[2]) < 0.1 * Math.abs(ab[1]))) throw new IllegalArgumentException(String.format(Locale.ROOT,
+		// if the variance grows by less than a tenth of its lowest value over the image's range, it is no Poisson noise
+		if (!(aHat > 0) || (gain == 0 && aHat * (ab[3] - ab[2]) < 0.1 * Math.abs(aHat * ab[2] + ab[1]))) throw new IllegalArgumentException(String.format(Locale.ROOT,
 			"the noise does not grow with the signal here (fitted gain %.3g): use noise=gaussian, or give gain", ab[0]));
 		// b = σ² − a·μ  ⇒  σ² = b + a·μ
 		final double s2 = sigma > 0 ? sigma * sigma : Math.max(0, ab[1] + aHat * offset);
@@ -129,9 +129,18 @@ public final class PoissonGaussian {
 				m += bin.get(i)[0];
 			}
 			Arrays.sort(abs);
-			final double sd = abs[abs.length / 2] / 0.6745;
+			// the second moment of the details, without the outliers edges leave (beyond 5 robust σ): the
+			// median alone is biased where few photons make the details' distribution discrete
+			final double cut = 5 * Math.max(abs[abs.length / 2] / 0.6745, 1e-12);
+			double ss = 0;
+			int c = 0;
+			for (final double v : abs)
+				if (v <= cut) {
+					ss += v * v;
+					c++;
+				}
 			x[n] = m / abs.length;
-			y[n] = sd * sd;
+			y[n] = ss / c;
 			// the variance of a variance estimate grows with its square: weight by count / var²
 			wt[n] = abs.length / Math.max(y[n] * y[n], 1e-12);
 			n++;

@@ -1,0 +1,101 @@
+package sc.fiji.diffusion.engine.training;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Training images (single-channel planes in model units) and the random patches drawn from
+ * them: a plane chosen with probability ∝ its pixel count (within its allowed rows), a random
+ * crop of patch × patch, then one of the 8 flips/rotations of the square. A plane may be
+ * restricted to a band of rows, which is how a validation region is kept apart when there are
+ * too few slices to hold some out.
+ */
+public final class Patches {
+
+	/** One plane and the rows of it patches may come from. */
+	static final class Plane {
+
+		final float[] px;
+		final int w, h, row0, row1;
+
+		Plane(final float[] px, final int w, final int h, final int row0, final int row1) {
+			this.px = px;
+			this.w = w;
+			this.h = h;
+			this.row0 = row0;
+			this.row1 = row1;
+		}
+
+		long area() {
+			return (long) w * (row1 - row0);
+		}
+	}
+
+	private final List<Plane> planes = new ArrayList<>();
+	private final int patch;
+	private double[] cumulative;
+
+	public Patches(final int patch) {
+		if (patch < 1) throw new IllegalArgumentException("patch must be at least 1, was " + patch);
+		this.patch = patch;
+	}
+
+	public int patch() {
+		return patch;
+	}
+
+	/** Adds rows [row0, row1) of a w × h plane (model units, row-major). */
+	public Patches add(final float[] px, final int w, final int h, final int row0, final int row1) {
+		if (w < patch || row1 - row0 < patch) throw new IllegalArgumentException(String.format(
+			"a training region of %dx%d is smaller than the patch size %d: choose a smaller patch (a multiple of the " +
+				"model's size step) or larger images", w, row1 - row0, patch));
+		planes.add(new Plane(px, w, h, row0, row1));
+		cumulative = null;
+		return this;
+	}
+
+	public int size() {
+		return planes.size();
+	}
+
+	/** Total pixels patches may come from. */
+	public long pixels() {
+		long n = 0;
+		for (final Plane p : planes)
+			n += p.area();
+		return n;
+	}
+
+	/**
+	 * Fills {@code out} (batch · patch · patch floats, row-major per patch) with a random batch
+	 * drawn by {@code r}.
+	 */
+	public void batch(final SplittableRandom r, final int batch, final float[] out) {
+		if (planes.isEmpty()) throw new IllegalStateException("no training images");
+		if (cumulative == null) {
+			cumulative = new double[planes.size()];
+			double s = 0;
+			for (int i = 0; i < planes.size(); i++)
+				cumulative[i] = s += planes.get(i).area();
+		}
+		final int pp = patch * patch;
+		for (int b = 0; b < batch; b++) {
+			final double u = r.nextDouble() * cumulative[cumulative.length - 1];
+			int k = 0;
+			while (k < cumulative.length - 1 && cumulative[k] <= u)
+				k++;
+			final Plane p = planes.get(k);
+			final int y0 = p.row0 + r.nextInt(p.row1 - p.row0 - patch + 1), x0 = r.nextInt(p.w - patch + 1);
+			final int d4 = r.nextInt(8);
+			for (int y = 0; y < patch; y++)
+				for (int x = 0; x < patch; x++) {
+					// the 8 symmetries of the square: optional transpose, then optional flips of each axis
+					int sy = (d4 & 4) != 0 ? x : y, sx = (d4 & 4) != 0 ? y : x;
+					if ((d4 & 1) != 0) sy = patch - 1 - sy;
+					if ((d4 & 2) != 0) sx = patch - 1 - sx;
+					out[b * pp + y * patch + x] = p.px[(y0 + sy) * p.w + x0 + sx];
+				}
+		}
+	}
+}

@@ -1,0 +1,437 @@
+package sc.fiji.diffusion.engine.training;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.ParameterList;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+
+import sc.fiji.diffusion.engine.GaussianNoise;
+import sc.fiji.diffusion.engine.ModelException;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.NoiseSchedule;
+import sc.fiji.diffusion.engine.Offline;
+
+/**
+ * Trains a TorchScript noise predictor with the simple DDPM loss
+ * L = ‖ε − ε_θ(√ᾱ_t x_0 + √(1−ᾱ_t) ε, t)‖², t uniform on {0 … T−1}, with {@link Adam} and an
+ * EMA of the weights, on random patches of the training images. Deterministic for a seed on
+ * the CPU: step k draws its patches, timesteps and noise from generators keyed by (seed, k)
+ * alone, so a run resumed from a checkpoint continues exactly as an uninterrupted one. Each
+ * step's arrays live in a sub-manager closed at the end of the step; gradients are zeroed in
+ * place (no arrays accumulate).
+ * <p>
+ * A checkpoint (a folder) holds the network file trained from, every parameter, Adam's
+ * moments, the EMA, and the step with the loss history; {@link #export} writes the EMA weights
+ * as TorchScript that the engine and Python load.
+ */
+public final class Trainer implements AutoCloseable {
+
+	/** Told about progress; called on the training thread. */
+	public interface Listener {
+
+		/** After every step: the step's loss and the running speed. */
+		default void step(final int step, final int steps, final double loss, final double stepsPerSecond) {}
+
+		/** After each validation: the loss on the held-out patches. */
+		default void validation(final int step, final double loss) {}
+	}
+
+	/** All settings of a run; they are recorded with the trained model. */
+	public static final class Settings {
+
+		public int steps = 2000, batch = 16, patch = 64, warmup = -1, checkpointEvery = 250, validationEvery = 100,
+			validationPatches = 16;
+		public double lr = 2e-4, emaDecay = 0.999;
+		public long seed = 1;
+
+		/** The warm-up used: as set, else min(200, steps / 10). */
+		public int warmupSteps() {
+			return warmup >= 0 ? warmup : Math.min(200, steps / 10);
+		}
+
+		void validate() {
+			if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, was " + steps);
+			if (batch < 1) throw new IllegalArgumentException("batch must be at least 1, was " + batch);
+			if (!(lr > 0) || !Double.isFinite(lr)) throw new IllegalArgumentException("lr must be a positive number, was " +
+				lr);
+			if (!(emaDecay >= 0 && emaDecay < 1)) throw new IllegalArgumentException("ema decay must be in [0, 1), was " +
+				emaDecay);
+		}
+
+		/** The class label the network is given (the null class of a conditional model; 0 otherwise). */
+		public long label = 0;
+
+		/** The settings as recorded in a model's {@code training:} section. */
+		public Map<String, Object> asMap() {
+			final Map<String, Object> m = new java.util.LinkedHashMap<>();
+			m.put("steps", steps);
+			m.put("batch_size", batch);
+			m.put("patch", patch);
+			m.put("learning_rate", lr);
+			m.put("warmup_steps", warmupSteps());
+			m.put("ema_decay", emaDecay);
+			m.put("seed", seed);
+			m.put("loss", "simple epsilon loss, t uniform on 0..T-1");
+			m.put("optimizer", "Adam (beta1 0.9, beta2 0.999, eps 1e-8)");
+			m.put("augmentation", "random crops, flips and 90-degree rotations");
+			return m;
+		}
+	}
+
+	private final Model model;
+	private final Block block;
+	private final List<String> names = new ArrayList<>();
+	private final List<NDArray> params = new ArrayList<>();
+	private final NDManager state;
+	private final Adam adam;
+	private final NoiseSchedule schedule;
+	private final Settings settings;
+	private final Patches train, validation;
+	private final Path network;
+	private int step;
+	private double seconds;
+	private final List<double[]> lossHistory = new ArrayList<>(), validationHistory = new ArrayList<>();
+
+	/**
+	 * @param network the TorchScript file to train (a model's weights, or a checkpoint's network file)
+	 * @param freshInit name fragments of parameters that start at zero when starting from fresh
+	 *          weights; null to keep the file's weights (fine-tuning)
+	 * @param validation held-out patches for the validation loss, or null
+	 */
+	public Trainer(final Path network, final Device device, final NoiseSchedule schedule, final Settings settings,
+		final Patches train, final Patches validation, final List<String> freshInit)
+	{
+		settings.validate();
+		if (train.patch() != (validation == null ? train.patch() : validation.patch())) throw new IllegalArgumentException(
+			"training and validation patches differ in size");
+		this.network = network;
+		this.schedule = schedule;
+		this.settings = settings;
+		this.train = train;
+		this.validation = validation;
+		Offline.ensure();
+		model = Model.newInstance("train", device, "PyTorch");
+		try {
+			final Map<String, String> options = new HashMap<>();
+			options.put("trainParam", "true");
+			options.put("mapLocation", "true");
+			model.load(network.getParent(), network.getFileName().toString(), options);
+		}
+		catch (final IOException | MalformedModelException | RuntimeException e) {
+			model.close();
+			throw new ModelException("Cannot load " + network + " for training: " + e.getMessage(), e);
+		}
+		block = model.getBlock();
+		block.freezeParameters(false);
+		final ParameterList list = block.getParameters();
+		if (freshInit != null) NetworkInit.initialise(list, freshInit, settings.seed);
+		for (final Pair<String, Parameter> p : list) {
+			names.add(p.getKey());
+			params.add(p.getValue().getArray());
+		}
+		if (params.isEmpty()) {
+			model.close();
+			throw new ModelException(network + " has no trainable parameters");
+		}
+		state = model.getNDManager().newSubManager();
+		adam = new Adam(params, state);
+	}
+
+	public int step() {
+		return step;
+	}
+
+	/** Training seconds so far (over resumed runs too). */
+	public double seconds() {
+		return seconds;
+	}
+
+	public int parameterCount() {
+		long n = 0;
+		for (final NDArray p : params)
+			n += p.size();
+		return Math.toIntExact(n);
+	}
+
+	/** [step, mean training loss over the last interval] rows. */
+	public List<double[]> lossHistory() {
+		return Collections.unmodifiableList(lossHistory);
+	}
+
+	/** [step, validation loss] rows. */
+	public List<double[]> validationHistory() {
+		return Collections.unmodifiableList(validationHistory);
+	}
+
+	public Settings settings() {
+		return settings;
+	}
+
+	/**
+	 * Trains up to {@code settings.steps} steps in all. Saves a checkpoint to {@code checkpoint}
+	 * (when not null) every {@code checkpointEvery} steps, at the end, and when cancelled.
+	 *
+	 * @throws CancellationException when the monitor cancels (checked before every step)
+	 */
+	public void run(final Monitor monitor, final Listener listener, final Path checkpoint) throws IOException {
+		final NDManager base = model.getNDManager();
+		final ParameterStore store = new ParameterStore(base, false);
+		// TorchScript's profiling executor would compile fused kernels for every new shape it sees
+		// (seconds each on a CPU) and gains little for training; the setting is per thread
+		JniUtils.setGraphExecutorOptimize(false);
+		final int b = settings.batch, p = train.patch(), n = b * p * p;
+		final float[] buf = new float[n];
+		final GaussianNoise noise = new GaussianNoise(settings.seed);
+		final Shape shape = new Shape(b, 1, p, p);
+		double intervalLoss = 0;
+		int intervalSteps = 0;
+		final long runStart = System.nanoTime();
+		final double secondsBefore = seconds;
+		final int firstStep = step;
+		try {
+			while (step < settings.steps) {
+				if (monitor.isCanceled()) {
+					if (checkpoint != null) save(checkpoint);
+					throw new CancellationException("training cancelled at step " + step + (checkpoint != null ? "; the " +
+						"checkpoint keeps it" : ""));
+				}
+				final int k = step + 1;
+				final double loss;
+				try (NDManager sub = base.newSubManager()) {
+					final SplittableRandom r = new SplittableRandom(settings.seed * 0x9E3779B97F4A7C15L + k);
+					train.batch(r, b, buf);
+					final NDArray x0 = sub.create(buf, shape);
+					final float[] ts = new float[b], sa = new float[b], s1a = new float[b];
+					for (int i = 0; i < b; i++) {
+						final int t = r.nextInt(schedule.T());
+						ts[i] = t;
+						sa[i] = (float) Math.sqrt(schedule.alphaBar(t));
+						s1a[i] = (float) Math.sqrt(1 - schedule.alphaBar(t));
+					}
+					final Shape col = new Shape(b, 1, 1, 1);
+					final NDArray eps = sub.create(noise.floats(k, 0, n), shape);
+					final NDArray xt = x0.mul(sub.create(sa, col)).addi(eps.mul(sub.create(s1a, col)));
+					final NDArray lossArray;
+					try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+						final NDArray pred = block.forward(store, new NDList(xt, sub.create(ts), labels(sub, b)), true)
+							.singletonOrThrow();
+						lossArray = pred.sub(eps).square().mean();
+						gc.backward(lossArray);
+					}
+					loss = lossArray.getFloat();
+					if (!Double.isFinite(loss)) throw new IllegalStateException("the loss became " + loss + " at step " + k +
+						": the learning rate is too high for this network (try a lower lr)");
+					final List<NDArray> grads = new ArrayList<>(params.size());
+					for (final NDArray w : params) {
+						final NDArray g = w.getGradient();
+						g.attach(sub);
+						grads.add(g);
+					}
+					adam.update(params, grads, k, settings.lr * Math.min(1.0, k / (double) Math.max(1, settings
+						.warmupSteps())), settings.emaDecay, sub);
+					for (final NDArray w : params)
+						JniUtils.zeroGrad((PtNDArray) w);
+				}
+				step = k;
+				seconds = secondsBefore + (System.nanoTime() - runStart) / 1e9;
+				intervalLoss += loss;
+				intervalSteps++;
+				final double rate = (step - firstStep) / Math.max(1e-9, (System.nanoTime() - runStart) / 1e9);
+				listener.step(step, settings.steps, loss, rate);
+				monitor.progress("training step", step, settings.steps);
+				if (step % 50 == 0 || step == settings.steps) {
+					lossHistory.add(new double[] { step, intervalLoss / intervalSteps });
+					intervalLoss = 0;
+					intervalSteps = 0;
+				}
+				if (validation != null && (step % settings.validationEvery == 0 || step == settings.steps)) {
+					final double v = validationLoss();
+					validationHistory.add(new double[] { step, v });
+					listener.validation(step, v);
+				}
+				if (checkpoint != null && (step % settings.checkpointEvery == 0 || step == settings.steps)) save(checkpoint);
+			}
+		}
+		finally {
+			seconds = secondsBefore + (System.nanoTime() - runStart) / 1e9;
+		}
+	}
+
+	/**
+	 * The loss of the current weights on fixed held-out patches: the same patches, timesteps
+	 * (spread evenly over 0 … T−1) and noise at every evaluation, so the curve compares like with like.
+	 */
+	public double validationLoss() {
+		final int v = settings.validationPatches, p = validation.patch(), n = v * p * p;
+		final float[] buf = new float[n];
+		validation.batch(new SplittableRandom(settings.seed + 77), v, buf);
+		try (NDManager sub = model.getNDManager().newSubManager()) {
+			final Shape shape = new Shape(v, 1, p, p), col = new Shape(v, 1, 1, 1);
+			final float[] ts = new float[v], sa = new float[v], s1a = new float[v];
+			for (int i = 0; i < v; i++) {
+				final int t = (int) ((i + 0.5) * schedule.T() / v);
+				ts[i] = t;
+				sa[i] = (float) Math.sqrt(schedule.alphaBar(t));
+				s1a[i] = (float) Math.sqrt(1 - schedule.alphaBar(t));
+			}
+			final NDArray eps = sub.create(new GaussianNoise(settings.seed + 1).floats(0, 0, n), shape);
+			final NDArray xt = sub.create(buf, shape).mul(sub.create(sa, col)).addi(eps.mul(sub.create(s1a, col)));
+			// training = true keeps PyTorch out of inference mode, whose tensors the trainable parameters cannot
+			// mix with; no gradient collector is open, so nothing is recorded
+			final NDArray pred = block.forward(new ParameterStore(sub, false), new NDList(xt, sub.create(ts), labels(sub, v)),
+				true).singletonOrThrow();
+			return pred.sub(eps).square().mean().getFloat();
+		}
+	}
+
+	private NDArray labels(final NDManager m, final int n) {
+		final long[] y = new long[n];
+		java.util.Arrays.fill(y, settings.label);
+		return m.create(y);
+	}
+
+	/** Writes the EMA weights as TorchScript (the training weights are put back afterwards). */
+	public void export(final OutputStream out) {
+		final List<float[]> current = new ArrayList<>(params.size());
+		for (int i = 0; i < params.size(); i++) {
+			current.add(params.get(i).toFloatArray());
+			params.get(i).set(adam.ema.get(i).toFloatArray());
+		}
+		try {
+			JniUtils.writeModule((PtSymbolBlock) block, out, false);
+		}
+		finally {
+			for (int i = 0; i < params.size(); i++)
+				params.get(i).set(current.get(i));
+		}
+	}
+
+	/** Saves the full training state to {@code dir} (created; replaced atomically file by file). */
+	public void save(final Path dir) throws IOException {
+		Files.createDirectories(dir);
+		final Path net = dir.resolve("network.pt");
+		if (!Files.exists(net) || !Files.isSameFile(net, network)) copyAtomically(network, net);
+		final NDList all = new NDList();
+		all.addAll(params);
+		all.addAll(adam.m);
+		all.addAll(adam.v);
+		all.addAll(adam.ema);
+		final byte[] bytes = all.encode();
+		writeAtomically(dir.resolve("state.ndlist"), bytes);
+		final Properties p = new Properties();
+		p.setProperty("step", String.valueOf(step));
+		p.setProperty("seconds", String.valueOf(seconds));
+		p.setProperty("parameters", String.join(",", names));
+		p.setProperty("loss", history(lossHistory));
+		p.setProperty("validation", history(validationHistory));
+		p.setProperty("settings", settings.asMap().toString());
+		final java.io.StringWriter w = new java.io.StringWriter();
+		p.store(w, "Diffusion for Fiji training checkpoint");
+		writeAtomically(dir.resolve("checkpoint.properties"), w.toString().getBytes(StandardCharsets.ISO_8859_1));
+	}
+
+	/**
+	 * Restores the state saved by {@link #save} into this trainer, which must have been made on
+	 * the checkpoint's {@code network.pt} with the same architecture.
+	 */
+	public void restore(final Path dir) throws IOException {
+		final Properties p = new Properties();
+		try (java.io.Reader r = Files.newBufferedReader(dir.resolve("checkpoint.properties"), StandardCharsets.ISO_8859_1)) {
+			p.load(r);
+		}
+		if (!String.join(",", names).equals(p.getProperty("parameters"))) throw new IllegalArgumentException("the checkpoint " +
+			"in " + dir + " was saved for another network (its parameters differ); start without resume, or choose " +
+			"another name");
+		final NDList all = NDList.decode(state, Files.readAllBytes(dir.resolve("state.ndlist")));
+		final int n = params.size();
+		if (all.size() != 4 * n) throw new IllegalArgumentException("the checkpoint in " + dir + " is incomplete or for " +
+			"another network (" + all.size() + " arrays, expected " + 4 * n + ")");
+		for (int i = 0; i < n; i++) {
+			if (!all.get(i).getShape().equals(params.get(i).getShape())) throw new IllegalArgumentException(
+				"the checkpoint in " + dir + " does not match the network: parameter " + names.get(i) + " is " + all.get(i)
+					.getShape() + " there and " + params.get(i).getShape() + " here");
+			params.get(i).set(all.get(i).toFloatArray());
+			adam.m.get(i).set(all.get(n + i).toFloatArray());
+			adam.v.get(i).set(all.get(2 * n + i).toFloatArray());
+			adam.ema.get(i).set(all.get(3 * n + i).toFloatArray());
+		}
+		all.close();
+		step = Integer.parseInt(p.getProperty("step"));
+		seconds = Double.parseDouble(p.getProperty("seconds", "0"));
+		lossHistory.clear();
+		lossHistory.addAll(parse(p.getProperty("loss", "")));
+		validationHistory.clear();
+		validationHistory.addAll(parse(p.getProperty("validation", "")));
+		if (step > settings.steps) throw new IllegalArgumentException("the checkpoint is at step " + step +
+			", beyond the " + settings.steps + " steps asked for; ask for more steps to continue");
+	}
+
+	private static String history(final List<double[]> h) {
+		final StringBuilder sb = new StringBuilder();
+		for (final double[] r : h)
+			sb.append(sb.length() == 0 ? "" : ";").append((long) r[0]).append(':').append(String.format(Locale.ROOT, "%.6g",
+				r[1]));
+		return sb.toString();
+	}
+
+	private static List<double[]> parse(final String s) {
+		final List<double[]> out = new ArrayList<>();
+		if (s == null || s.isEmpty()) return out;
+		for (final String row : s.split(";")) {
+			final String[] f = row.split(":");
+			out.add(new double[] { Double.parseDouble(f[0]), Double.parseDouble(f[1]) });
+		}
+		return out;
+	}
+
+	static void writeAtomically(final Path target, final byte[] bytes) throws IOException {
+		final Path tmp = target.resolveSibling("." + target.getFileName() + ".part");
+		Files.write(tmp, bytes);
+		Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+	}
+
+	static void copyAtomically(final Path from, final Path target) throws IOException {
+		final Path tmp = target.resolveSibling("." + target.getFileName() + ".part");
+		Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
+		Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+	}
+
+	public Device device() {
+		return model.getNDManager().getDevice();
+	}
+
+	@Override
+	public void close() {
+		state.close();
+		model.close();
+	}
+}

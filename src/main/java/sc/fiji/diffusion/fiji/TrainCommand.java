@@ -1,0 +1,232 @@
+package sc.fiji.diffusion.fiji;
+
+import ij.ImagePlus;
+import ij.gui.Plot;
+import ij.gui.PlotWindow;
+
+import java.awt.GraphicsEnvironment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+
+import org.scijava.ItemIO;
+import org.scijava.command.Command;
+import org.scijava.module.MethodCallException;
+import org.scijava.module.MutableModuleItem;
+import org.scijava.plugin.Parameter;
+import org.scijava.plugin.Plugin;
+
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.engine.training.Trainer;
+import sc.fiji.diffusion.engine.values.Normalization;
+import sc.fiji.diffusion.models.Models;
+
+/**
+ * Plugins › Diffusion › Train: trains a diffusion prior on the active image (every slice is a
+ * training image), fine-tuning an installed model or starting from fresh weights of the bundled
+ * architecture ({@code base=none}), and installs it as a new model that Sample, Denoise, Inpaint
+ * and Edit find by name at once. The status bar shows the step, loss, speed and time left; a
+ * plot of the training (and validation) loss is updated in place; cancel stops within one step
+ * and keeps the checkpoint, from which {@code resume=true} continues. Macro:
+ * {@code run("Train", "base=grayscale name=my-cells steps=2000 batch=16 patch=64 lr=0.0002 seed=1");}
+ */
+@Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Train", headless = true)
+public class TrainCommand extends DiffusionCommand {
+
+	@Parameter(label = "Training images", description = "Clean images of your kind; every slice is one")
+	private ImagePlus image;
+
+	@Parameter(persist = false, label = "Base model", description = "An installed model to fine-tune, or 'none' for " +
+		"fresh weights of the bundled architecture")
+	private String base = Models.DEFAULT_IMAGE;
+
+	@Parameter(persist = false, label = "New model name", description = "Letters, digits, '.', '_', '-'")
+	private String name = "";
+
+	@Parameter(persist = false, label = "Steps", min = "1")
+	private int steps = 2000;
+
+	@Parameter(persist = false, label = "Batch", description = "Patches per step", min = "1")
+	private int batch = 16;
+
+	@Parameter(persist = false, label = "Patch size", description = "Side of the square training patches (a size the " +
+		"model accepts, e.g. a multiple of 16)")
+	private int patch = 64;
+
+	@Parameter(persist = false, label = "Learning rate")
+	private double lr = 2e-4;
+
+	@Parameter(persist = false, label = "Seed", description = "Same seed, same training (on the CPU)")
+	private long seed = 1;
+
+	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
+	private String device = "auto";
+
+	@Parameter(persist = false, label = "Validation fraction", required = false, description = "Held out for the " +
+		"validation loss: whole slices when there are at least 5, else the bottom rows of each")
+	private double validation = 0.1;
+
+	@Parameter(persist = false, label = "Resume", required = false, description = "Continue the checkpoint of a " +
+		"cancelled or shorter run of the same name")
+	private boolean resume = false;
+
+	@Parameter(persist = false, label = "Overwrite", required = false, description = "Replace a model of the same name")
+	private boolean overwrite = false;
+
+	@Parameter(persist = false, label = "Normalize", required = false, choices = { "auto", "none", "percentile" })
+	private String normalize = "auto";
+
+	@Parameter(persist = false, label = "Low percentile", required = false)
+	private double low = Normalization.DEFAULT_LOW;
+
+	@Parameter(persist = false, label = "High percentile", required = false)
+	private double high = Normalization.DEFAULT_HIGH;
+
+	/** The new model's name, for the next command. */
+	@Parameter(type = ItemIO.OUTPUT, required = false)
+	private String trained;
+
+	/** Where it was written. */
+	@Parameter(type = ItemIO.OUTPUT, required = false)
+	private String folder;
+
+	@Override
+	public void initialize() throws MethodCallException {
+		super.initialize();
+		final MutableModuleItem<String> item = getInfo().getMutableInput("base", String.class);
+		final List<String> choices = new ArrayList<>(Models.available());
+		choices.remove(Models.DEFAULT_IMAGE);
+		choices.add(0, Models.DEFAULT_IMAGE);
+		choices.add("none");
+		item.setChoices(choices);
+	}
+
+	@Override
+	protected String taskName() {
+		return "Train";
+	}
+
+	@Override
+	protected void execute(final Monitor monitor) throws Exception {
+		ImagePlanes.checkSingleChannel(image, "training image");
+		final boolean fresh = base == null || base.trim().equalsIgnoreCase("none");
+		final ModelDescriptor d = ModelDescriptor.read(Models.resolve(fresh ? Models.DEFAULT_IMAGE : base));
+		final Train task = Train.from(d, fresh).name(name).steps(steps).batch(batch).patch(patch).lr(lr).seed(seed).device(
+			device).validation(validation).resume(resume).overwrite(overwrite).normalization(Normalization.parse(normalize, low,
+				high), image.getBitDepth()).data("'" + image.getTitle() + "' (" + image.getWidth() + "x" + image.getHeight() +
+					", " + image.getStackSize() + " slice(s), " + image.getBitDepth() + "-bit)");
+		task.validate();
+		final int w = image.getWidth(), h = image.getHeight();
+		if (w < patch || h < patch) throw new IllegalArgumentException("image '" + image.getTitle() + "' (" + w + "x" + h +
+			") is smaller than the patch size " + patch + ": choose a smaller patch or larger images");
+		final List<Train.Image> images = new ArrayList<>();
+		for (final float[] p : ImagePlanes.planes(image))
+			images.add(new Train.Image(p, w, h));
+		final Path where = Models.trainingFolder();
+		final LossPlot plot = new LossPlot(name, steps);
+		final Trainer.Listener listener = new Trainer.Listener() {
+
+			@Override
+			public void step(final int k, final int n, final double loss, final double rate) {
+				if (status != null) status.showStatus(k, n, String.format(Locale.ROOT, "Train '%s': step %d/%d, loss %.4f, " +
+					"%.2f steps/s, %s left", name, k, n, loss, rate, eta((n - k) / Math.max(rate, 1e-9))));
+				plot.add(k, loss);
+			}
+
+			@Override
+			public void validation(final int k, final double loss) {
+				log.info(String.format(Locale.ROOT, "Train: step %d: validation loss %.5f", k, loss));
+				plot.addValidation(k, loss);
+			}
+		};
+		try {
+			final Path model = task.run(images, where, monitor, listener, log::info);
+			trained = name;
+			folder = model.toString();
+			plot.finish();
+		}
+		catch (final CancellationException e) {
+			log.info("Train: " + e.getMessage() + "; run again with resume=true to continue");
+			throw e;
+		}
+	}
+
+	private static String eta(final double seconds) {
+		if (!Double.isFinite(seconds)) return "?";
+		final long s = Math.round(seconds);
+		return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, s / 60 % 60) : String.format(Locale.ROOT,
+			"%dm%02ds", s / 60, s % 60);
+	}
+
+	/** The loss curves in one ImageJ plot window, redrawn in place (not shown without a display). */
+	private static final class LossPlot {
+
+		private final String title;
+		private final int steps;
+		private final List<Double> x = new ArrayList<>(), y = new ArrayList<>(), vx = new ArrayList<>(),
+			vy = new ArrayList<>();
+		private double acc;
+		private int n;
+		private PlotWindow window;
+		private long last;
+		private final boolean display = !GraphicsEnvironment.isHeadless();
+
+		LossPlot(final String name, final int steps) {
+			this.title = "Train '" + name + "': loss";
+			this.steps = steps;
+		}
+
+		/** Training loss averaged over intervals of about steps/200 steps. */
+		void add(final int k, final double loss) {
+			acc += loss;
+			n++;
+			if (n >= Math.max(1, steps / 200) || k == steps) {
+				x.add((double) k);
+				y.add(acc / n);
+				acc = 0;
+				n = 0;
+				redraw(false);
+			}
+		}
+
+		void addValidation(final int k, final double loss) {
+			vx.add((double) k);
+			vy.add(loss);
+			redraw(false);
+		}
+
+		void finish() {
+			redraw(true);
+		}
+
+		private void redraw(final boolean force) {
+			if (!display || x.isEmpty()) return;
+			final long now = System.currentTimeMillis();
+			if (!force && now - last < 1000) return; // at most once a second
+			last = now;
+			final Plot p = new Plot(title, "step", "loss (mean squared error of the noise)");
+			p.setColor(java.awt.Color.BLUE);
+			p.addPoints(toArray(x), toArray(y), Plot.LINE);
+			if (!vx.isEmpty()) {
+				p.setColor(java.awt.Color.RED);
+				p.addPoints(toArray(vx), toArray(vy), Plot.CONNECTED_CIRCLES);
+				p.setColor(java.awt.Color.BLACK);
+				p.addLegend("training\tvalidation");
+			}
+			p.setLimitsToFit(false);
+			if (window == null || window.isClosed()) window = p.show();
+			else window.drawPlot(p);
+		}
+
+		private static double[] toArray(final List<Double> l) {
+			final double[] a = new double[l.size()];
+			for (int i = 0; i < a.length; i++)
+				a[i] = l.get(i);
+			return a;
+		}
+	}
+}

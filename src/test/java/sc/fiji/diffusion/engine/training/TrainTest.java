@@ -1,0 +1,198 @@
+package sc.fiji.diffusion.engine.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CancellationException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.tasks.Denoise;
+import sc.fiji.diffusion.engine.tasks.Train;
+
+/** Training in Java: the loop, checkpoints, export, and what a user can get wrong. */
+class TrainTest {
+
+	@TempDir
+	Path tmp;
+
+	static ModelDescriptor tiny() throws Exception {
+		return ModelDescriptor.read(Paths.get(TrainTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent());
+	}
+
+	/** Smooth random blobs, 0–255: something with structure to learn. */
+	static List<Train.Image> images(final int n, final int w, final int h, final long seed) {
+		final Random r = new Random(seed);
+		final List<Train.Image> out = new ArrayList<>();
+		for (int k = 0; k < n; k++) {
+			final float[] px = new float[w * h];
+			for (int b = 0; b < 6; b++) {
+				final double cx = r.nextDouble() * w, cy = r.nextDouble() * h, s = 4 + 8 * r.nextDouble(), a = 60 + 150 * r
+					.nextDouble();
+				for (int y = 0; y < h; y++)
+					for (int x = 0; x < w; x++)
+						px[y * w + x] += (float) (a * Math.exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * s * s)));
+			}
+			for (int i = 0; i < px.length; i++)
+				px[i] = Math.min(255, px[i] + 20);
+			out.add(new Train.Image(px, w, h));
+		}
+		return out;
+	}
+
+	private Train task(final String name, final int steps, final long seed) throws Exception {
+		return Train.from(tiny(), false).name(name).steps(steps).batch(4).patch(32).lr(1e-3).seed(seed).validation(0.2)
+			.validationEvery(5).checkpointEvery(5).device("cpu");
+	}
+
+	/** The network's output on a fixed input: equal outputs, equal weights (the files also hold archive names). */
+	static float[] outputs(final Path model) {
+		try (DiffusionModel m = DiffusionModel.load(model, Device.cpu());
+			ai.djl.ndarray.NDManager nd = m.manager().newSubManager())
+		{
+			final ai.djl.ndarray.NDArray x = new sc.fiji.diffusion.engine.GaussianNoise(1).ndarray(nd, 0,
+				new ai.djl.ndarray.types.Shape(2, 1, 32, 48));
+			return m.eps(x, 300, new int[] { -1, -1 }).toFloatArray();
+		}
+	}
+
+	private static byte[] weights(final Path model) throws IOException {
+		return Files.readAllBytes(model.resolve("weights.pt"));
+	}
+
+	@Test
+	void sameSeedSameModelAndTheModelWorksByName() throws Exception {
+		final Path a = Files.createDirectories(tmp.resolve("a")), b = Files.createDirectories(tmp.resolve("b"));
+		final List<String> said = new ArrayList<>();
+		final Path ma = task("mine", 8, 3).run(images(6, 64, 48, 1), a, Monitor.NONE, new Trainer.Listener() {}, said::add);
+		final Path mb = task("mine", 8, 3).run(images(6, 64, 48, 1), b, Monitor.NONE, new Trainer.Listener() {}, s -> {});
+		final Path mc = task("other", 8, 4).run(images(6, 64, 48, 1), b, Monitor.NONE, new Trainer.Listener() {}, s -> {});
+		assertEquals(ModelDescriptor.read(ma).weightsSha256(), ModelDescriptor.read(mb).weightsSha256(), "same seed, same weights");
+		assertTrue(!ModelDescriptor.read(ma).weightsSha256().equals(ModelDescriptor.read(mc).weightsSha256()));
+		assertTrue(said.stream().anyMatch(s -> s.contains("1 of 6 images held out")), said.toString());
+		// the result is a model like any other: its descriptor reads, its weights load, Denoise runs on it
+		final ModelDescriptor d = ModelDescriptor.read(ma);
+		assertEquals("mine", d.name());
+		try (DiffusionModel m = DiffusionModel.load(ma, Device.cpu())) {
+			final float[] img = images(1, 40, 40, 9).get(0).px;
+			final float[] out = Denoise.with(m).sigma(20).run(img, 40, 40, Monitor.NONE).image;
+			assertEquals(img.length, out.length);
+		}
+		final String rdf = new String(Files.readAllBytes(ma.resolve("rdf.yaml")), java.nio.charset.StandardCharsets.UTF_8);
+		assertTrue(rdf.contains("loss_history") && rdf.contains("validation_loss_history") && rdf.contains("seed: 3") && rdf
+			.contains("base: tiny-gray"), rdf);
+		// nothing hidden is left but the checkpoint
+		try (Stream<Path> s = Files.list(a)) {
+			assertEquals("[.mine.training, mine]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors
+				.toList()).toString());
+		}
+	}
+
+	/** Cancel keeps the checkpoint and no model; resume then ends exactly where an uninterrupted run does. */
+	@Test
+	void cancelThenResumeEqualsOneRun() throws Exception {
+		final Path one = Files.createDirectories(tmp.resolve("one")), two = Files.createDirectories(tmp.resolve("two"));
+		final Path straight = task("m", 12, 5).run(images(2, 64, 64, 2), one, Monitor.NONE, new Trainer.Listener() {}, s -> {});
+		final int[] steps = { 0 };
+		final Monitor cancelAt7 = new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {
+				steps[0] = done;
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return steps[0] >= 7;
+			}
+		};
+		assertThrows(CancellationException.class, () -> task("m", 12, 5).run(images(2, 64, 64, 2), two, cancelAt7,
+			new Trainer.Listener() {}, s -> {}));
+		assertFalse(Files.exists(two.resolve("m")), "a cancelled run leaves no model");
+		assertTrue(Files.exists(Train.checkpoint(two, "m").resolve("state.ndlist")));
+		final Path resumed = task("m", 12, 5).resume(true).run(images(2, 64, 64, 2), two, Monitor.NONE,
+			new Trainer.Listener() {}, s -> {});
+		assertArrayEquals(outputs(straight), outputs(resumed), "resumed run = uninterrupted run, bit for bit");
+	}
+
+	@Test
+	void freshWeightsStartAsTheIdentityResidualsSay() throws Exception {
+		final double[] first = { Double.NaN };
+		Train.from(tiny(), true).name("fresh").steps(1).batch(8).patch(32).seed(1).validation(0).device("cpu").run(images(1,
+			64, 64, 3), Files.createDirectories(tmp.resolve("f")), Monitor.NONE, new Trainer.Listener() {
+
+				@Override
+				public void step(final int step, final int steps, final double loss, final double rate) {
+					first[0] = loss;
+				}
+			}, s -> {});
+		// conv_out starts at zero, so the first prediction is 0 and the loss is E[ε²] ≈ 1
+		assertEquals(1, first[0], 0.15);
+	}
+
+	@Test
+	void badInputGetsClearMessagesAndLeavesNoModel() throws Exception {
+		final Path dir = Files.createDirectories(tmp.resolve("bad"));
+		final Monitor none = Monitor.NONE;
+		final Trainer.Listener quiet = new Trainer.Listener() {};
+		assertMessage(() -> task("small", 2, 1).run(images(1, 20, 20, 1), dir, none, quiet, s -> {}), "smaller than the patch");
+		assertMessage(() -> task("", 2, 1).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "name");
+		assertMessage(() -> task("a/b", 2, 1).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "letters, digits");
+		assertMessage(() -> task("odd", 2, 1).patch(40).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "steps of 16");
+		assertMessage(() -> task("empty", 2, 1).run(new ArrayList<>(), dir, none, quiet, s -> {}), "empty");
+		final List<Train.Image> nan = images(1, 64, 64, 1);
+		nan.get(0).px[5] = Float.NaN;
+		assertMessage(() -> task("nan", 2, 1).run(nan, dir, none, quiet, s -> {}), "NaN");
+		assertMessage(() -> task("nothing", 2, 1).resume(true).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}),
+			"nothing to resume");
+		task("taken", 1, 1).validation(0).run(images(1, 64, 64, 1), dir, none, quiet, s -> {});
+		assertMessage(() -> task("taken", 1, 1).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "overwrite=true");
+		final byte[] before = weights(dir.resolve("taken"));
+		task("taken", 2, 9).validation(0).overwrite(true).run(images(1, 64, 64, 1), dir, none, quiet, s -> {});
+		assertTrue(!java.util.Arrays.equals(before, weights(dir.resolve("taken"))), "overwrite replaces the model");
+		// a checkpoint of another network cannot be resumed
+		final Path other = Train.checkpoint(dir, "taken");
+		final String props = new String(Files.readAllBytes(other.resolve("checkpoint.properties")), "ISO-8859-1");
+		Files.write(other.resolve("checkpoint.properties"), props.replace("parameters=", "parameters=extra,").getBytes(
+			"ISO-8859-1"));
+		assertMessage(() -> task("taken", 4, 9).resume(true).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}),
+			"another network");
+		// an unwritable models folder
+		final Path ro = Files.createDirectories(tmp.resolve("ro"));
+		ro.toFile().setWritable(false);
+		if (!Files.isWritable(ro)) assertMessage(() -> task("x", 1, 1).run(images(1, 64, 64, 1), ro, none, quiet, s -> {}),
+			"cannot write");
+		ro.toFile().setWritable(true);
+		try (Stream<Path> s = Files.list(dir)) {
+			assertTrue(s.noneMatch(p -> p.getFileName().toString().contains("partial")), "no half-written model folders");
+		}
+	}
+
+	private interface Run {
+
+		void run() throws Exception;
+	}
+
+	private static void assertMessage(final Run r, final String part) {
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, r::run);
+		assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should mention " + part);
+	}
+}
