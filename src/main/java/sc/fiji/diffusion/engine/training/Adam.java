@@ -3,6 +3,8 @@ package sc.fiji.diffusion.engine.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 
 import java.util.List;
 
@@ -33,19 +35,25 @@ final class Adam {
 		}
 	}
 
-	/** One update of every parameter from its gradient; k is the 1-based step. Temporaries go to {@code step}. */
+	/**
+	 * One update of every parameter from its gradient; k is the 1-based step. Temporaries go to
+	 * {@code step}. Each parameter costs a few native calls, not a dozen: the moments and the
+	 * weight are updated by PyTorch's fused Adam kernel that DJL exposes, which computes
+	 * p ← p − c·m/(√v + e); with c = lr·√(1−β2^k)/(1−β1^k) and e = ε·√(1−β2^k) that is exactly
+	 * the form above. The EMA step ema ← ema − (1−d)(ema − p) uses the fused SGD kernel.
+	 */
 	void update(final List<NDArray> params, final List<NDArray> grads, final int k, final double lr,
 		final double emaDecay, final NDManager step)
 	{
 		final double bc1 = 1 - Math.pow(beta1, k), bc2 = 1 - Math.pow(beta2, k);
 		final double d = Math.min(emaDecay, (1.0 + (k - 1)) / (10.0 + (k - 1)));
+		final float c = (float) (lr * Math.sqrt(bc2) / bc1), e = (float) (eps * Math.sqrt(bc2));
 		for (int i = 0; i < params.size(); i++) {
-			final NDArray p = params.get(i), g = grads.get(i);
-			m.get(i).muli((float) beta1).addi(tmp(g.mul((float) (1 - beta1)), step));
-			v.get(i).muli((float) beta2).addi(tmp(g.square().muli((float) (1 - beta2)), step));
-			final NDArray denom = tmp(v.get(i).sqrt(), step).divi((float) Math.sqrt(bc2)).addi((float) eps);
-			p.subi(tmp(m.get(i).div(denom), step).muli((float) (lr / bc1)));
-			ema.get(i).muli((float) d).addi(tmp(p.mul((float) (1 - d)), step));
+			final PtNDArray p = (PtNDArray) params.get(i);
+			JniUtils.adamUpdate(p, (PtNDArray) grads.get(i), (PtNDArray) m.get(i), (PtNDArray) v.get(i), (float) lr, c, 0f, 1f,
+				-1f, (float) beta1, (float) beta2, e, false);
+			final PtNDArray ema = (PtNDArray) this.ema.get(i);
+			JniUtils.sgdUpdate(ema, (PtNDArray) tmp(ema.sub(p), step), null, (float) (1 - d), 0f, 1f, -1f, 0f);
 		}
 	}
 
