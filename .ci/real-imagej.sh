@@ -2,6 +2,7 @@
 # Installs the built plugin into a real ImageJ the way a user would -- Debian's `imagej`
 # package, the plugin jar in ~/.imagej/plugins and its dependencies in ~/.imagej/plugins/jars --
 # and runs every example macro under Xvfb, checking that each saved its result.
+# (Train writes its model to ~/.diffusion-fiji/models of the temporary home.)
 # Usage: .ci/real-imagej.sh   (after `mvn package`; installs imagej and xvfb when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,7 @@ run_ij sample.ijm "$w/sample-result.tif"
 run_ij denoise.ijm "$w/noisy.tif|$w/denoise-result.tif|$w/denoise-source.tif"
 run_ij edit.ijm "$w/guide.tif|$w/edit-result.tif|$w/edit-source.tif"
 run_ij inpaint.ijm "$w/picture.tif|$w/inpaint-result.tif|$w/inpaint-source.tif"
+run_ij train.ijm "$w/picture.tif|$w/train-result.tif|$w/train-source.tif"
 
 # bad options: the macro must stop with the message in the log, not hang on a modal dialog
 printf 'run("Sample", "count=1 steps=2 sampler=warp");\nprint("still running");\n' > "$w/bad.ijm"
@@ -50,7 +52,7 @@ fail=0
 if echo "$bad" | grep -q "Unknown sampler 'warp'" && ! echo "$bad" | grep -q "still running"; then
   echo "real ImageJ: bad options stop the macro with: $(echo "$bad" | grep -m1 "Unknown sampler")"
 else echo "real ImageJ: bad options did not stop the macro cleanly:"; echo "$bad"; fail=1; fi
-for f in sample-result denoise-result edit-result inpaint-result; do
+for f in sample-result denoise-result edit-result inpaint-result train-result; do
   if [ -s "$w/$f.tif" ]; then echo "real ImageJ: $f.tif written ($(stat -c %s "$w/$f.tif") bytes)";
   else echo "real ImageJ: $f.tif MISSING"; fail=1; fi
 done

@@ -72,6 +72,8 @@ final class HeadlessImageJ {
 		cmd.add("-Dai.djl.offline=true");
 		cmd.add("-Dai.djl.pytorch.num_threads=2");
 		cmd.add("-Djava.util.prefs.userRoot=" + plugins.getParent().resolve("prefs"));
+		// models trained by a macro go to the test's own folder, not the user's
+		cmd.add("-Ddiffusion.models=" + plugins.getParent().resolve("models"));
 		cmd.add("-cp");
 		cmd.add(String.join(File.pathSeparator, cp));
 		cmd.add("ij.ImageJ");

@@ -148,6 +148,19 @@ class MacroTest {
 		assertTrue(changed > 50, changed + " pixels changed inside the selection");
 	}
 
+	/** Train from a macro, then the new model by name in the same ImageJ. */
+	@Test
+	void trainMacroMakesAModelUsableByName() throws Exception {
+		final float[] img = mosaic();
+		final Path in = save(new ij.process.FloatProcessor(64, 64, img).convertToByte(false), "cells");
+		final ImagePlus out = runOn("train", in, "Train: model macro-cells, then Denoise: cells-denoised, 64x64, 32-bit");
+		assertEquals(64, out.getWidth());
+		final Path model = tmp.resolve("models").resolve("macro-cells");
+		assertTrue(Files.isRegularFile(model.resolve("rdf.yaml")), "the model folder is written where diffusion.models says");
+		final String rdf = new String(Files.readAllBytes(model.resolve("rdf.yaml")), StandardCharsets.UTF_8);
+		assertTrue(rdf.contains("steps_done: 4") && rdf.contains("base: grayscale"), rdf);
+	}
+
 	@Test
 	void badMacroOptionsAbortWithTheMessage() throws Exception {
 		final Path macro = tmp.resolve("bad.ijm");

@@ -35,4 +35,25 @@ public final class TestData {
 		requireFashionMnist();
 		return FashionMnist.load(split, n);
 	}
+
+	/** Smooth random blobs, 0–255: something with structure to learn. */
+	public static java.util.List<sc.fiji.diffusion.engine.tasks.Train.Image> blobs(final int n, final int w, final int h, final long seed) {
+		final java.util.Random r = new java.util.Random(seed);
+		final java.util.List<sc.fiji.diffusion.engine.tasks.Train.Image> out = new java.util.ArrayList<>();
+		for (int k = 0; k < n; k++) {
+			final float[] px = new float[w * h];
+			for (int b = 0; b < 6; b++) {
+				final double cx = r.nextDouble() * w, cy = r.nextDouble() * h, s = 4 + 8 * r.nextDouble(), a = 60 + 150 * r
+					.nextDouble();
+				for (int y = 0; y < h; y++)
+					for (int x = 0; x < w; x++)
+						px[y * w + x] += (float) (a * Math.exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * s * s)));
+			}
+			for (int i = 0; i < px.length; i++)
+				px[i] = Math.min(255, px[i] + 20);
+			out.add(new sc.fiji.diffusion.engine.tasks.Train.Image(px, w, h));
+		}
+		return out;
+	}
+
 }

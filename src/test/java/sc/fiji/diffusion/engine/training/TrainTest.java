@@ -38,24 +38,8 @@ class TrainTest {
 		return ModelDescriptor.read(Paths.get(TrainTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent());
 	}
 
-	/** Smooth random blobs, 0–255: something with structure to learn. */
 	static List<Train.Image> images(final int n, final int w, final int h, final long seed) {
-		final Random r = new Random(seed);
-		final List<Train.Image> out = new ArrayList<>();
-		for (int k = 0; k < n; k++) {
-			final float[] px = new float[w * h];
-			for (int b = 0; b < 6; b++) {
-				final double cx = r.nextDouble() * w, cy = r.nextDouble() * h, s = 4 + 8 * r.nextDouble(), a = 60 + 150 * r
-					.nextDouble();
-				for (int y = 0; y < h; y++)
-					for (int x = 0; x < w; x++)
-						px[y * w + x] += (float) (a * Math.exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * s * s)));
-			}
-			for (int i = 0; i < px.length; i++)
-				px[i] = Math.min(255, px[i] + 20);
-			out.add(new Train.Image(px, w, h));
-		}
-		return out;
+		return sc.fiji.diffusion.testing.TestData.blobs(n, w, h, seed);
 	}
 
 	private Train task(final String name, final int steps, final long seed) throws Exception {

@@ -1,0 +1,115 @@
+package sc.fiji.diffusion.fiji;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.ImageStack;
+import ij.process.ColorProcessor;
+import ij.process.FloatProcessor;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scijava.Cancelable;
+import org.scijava.Context;
+import org.scijava.command.CommandService;
+import org.scijava.module.Module;
+
+import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.models.Models;
+
+/** Plugins › Diffusion › Train as Fiji runs it: the model it makes is offered and used at once. */
+class TrainCommandTest {
+
+	@TempDir
+	Path tmp;
+	private Context context;
+	private String before;
+
+	@BeforeEach
+	void open() {
+		before = System.getProperty("diffusion.models");
+		System.setProperty("diffusion.models", tmp.toString());
+		context = new Context(CommandService.class, DiffusionModelService.class);
+	}
+
+	@AfterEach
+	void close() {
+		context.dispose();
+		if (before == null) System.clearProperty("diffusion.models");
+		else System.setProperty("diffusion.models", before);
+	}
+
+	private Module run(final Class<? extends org.scijava.command.Command> c, final Map<String, Object> in)
+		throws Exception
+	{
+		return Commands.run(context.service(CommandService.class), c, in).get();
+	}
+
+	private static ImagePlus stack() {
+		final List<Train.Image> imgs = sc.fiji.diffusion.testing.TestData.blobs(3, 64, 64, 5);
+		final ImageStack st = new ImageStack(64, 64);
+		for (final Train.Image im : imgs)
+			st.addSlice(new FloatProcessor(64, 64, im.px.clone()));
+		return new ImagePlus("cells", st);
+	}
+
+	@Test
+	void trainsAModelThatTheOtherCommandsFindByName() throws Exception {
+		final Path base = Paths.get(TrainCommandTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent();
+		final Map<String, Object> in = new HashMap<>();
+		final ImagePlus imp = stack();
+		final float[] px = ((float[]) imp.getStack().getPixels(2)).clone();
+		in.put("image", imp);
+		in.put("base", base.toString());
+		in.put("name", "my-cells");
+		in.put("steps", 6);
+		in.put("batch", 2);
+		in.put("patch", 32);
+		in.put("validation", 0.25);
+		final Module m = run(TrainCommand.class, in);
+		assertFalse(((Cancelable) m).isCanceled(), ((Cancelable) m).getCancelReason());
+		assertEquals("my-cells", m.getOutput("trained"));
+		assertTrue(Models.available().contains("my-cells"), Models.available().toString());
+		assertTrue(java.util.Arrays.equals(px, (float[]) imp.getStack().getPixels(2)), "the training image is only read");
+		// the model is used by name right after, in the same context, and offered in the dialogs
+		final Map<String, Object> dn = new HashMap<>();
+		dn.put("image", new ImagePlus("noisy", new FloatProcessor(48, 40, sc.fiji.diffusion.testing.TestData.blobs(1, 48, 40, 6).get(0).px)));
+		dn.put("model", "my-cells");
+		dn.put("sigma", 15.0);
+		final Module d = run(DenoiseCommand.class, dn);
+		assertFalse(((Cancelable) d).isCanceled(), ((Cancelable) d).getCancelReason());
+		assertNotNull(d.getOutput("result"));
+		// an existing name is refused with how to proceed, and no half-written model appears
+		final Module again = run(TrainCommand.class, in);
+		assertTrue(((Cancelable) again).isCanceled());
+		assertTrue(((Cancelable) again).getCancelReason().contains("overwrite=true"), ((Cancelable) again).getCancelReason());
+		try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+			assertTrue(s.noneMatch(p -> p.getFileName().toString().contains("partial")));
+		}
+	}
+
+	@Test
+	void colourAndTooSmallImagesAreRefused() throws Exception {
+		final Map<String, Object> in = new HashMap<>();
+		in.put("image", new ImagePlus("rgb", new ColorProcessor(64, 64)));
+		in.put("name", "x");
+		final Module m = run(TrainCommand.class, in);
+		assertTrue(((Cancelable) m).getCancelReason().contains("RGB"), ((Cancelable) m).getCancelReason());
+		in.put("image", new ImagePlus("tiny", new FloatProcessor(20, 20)));
+		final Module small = run(TrainCommand.class, in);
+		assertTrue(((Cancelable) small).getCancelReason().contains("smaller than the patch"), ((Cancelable) small)
+			.getCancelReason());
+	}
+}
