@@ -62,6 +62,9 @@ public final class Main {
 				case "train":
 					TrainCli.run(o);
 					break;
+				case "train-report":
+					sc.fiji.diffusion.eval.TrainingReport.main(o);
+					break;
 				case "real-quality":
 					sc.fiji.diffusion.eval.RealImageQuality.main(o);
 					break;
@@ -97,6 +100,7 @@ public final class Main {
 			"       batch --task " + String.join("|", imageCommands()) + " --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       train --in DIR --name NAME [--base grayscale|none|MODEL] [--steps 2000] [--batch 16] [--patch 64] [--lr 0.0002]\n" +
 			"             [--seed 1] [--validation 0.1] [--resume false] [--overwrite false] [--normalize auto] [--device auto] [--out MODELS_DIR]\n" +
+			"       train-report [--mosaics 120] [--test-mosaics 6] [--milestones 250,500,1000,2000] [--batch 16] [--patch 64] [--parts finetune,speed] [--out results/training.md]\n" +
 			"       real-quality [--sigmas 15,25,50] [--peaks 5,10,30,100] [--steps 20] [--parts denoise,poisson,inpaint,edit] [--out results/real-quality.md]\n" +
 			"       tasks-quality [--images 200] [--inpaint-images 100] [--edit-images 100] [--validation 100] [--steps 20] [--seed 1]\n" +
 			"       sampler-table [--samples 500] [--calls 10,20,50,100,1000] [--samplers all] [--guidance 1] [--out results/sampler-table.csv]\n" +
