@@ -161,10 +161,11 @@ public final class TrainingReport {
 				.toArray();
 			plot.setColor(java.awt.Color.BLUE);
 			plot.addPoints(x, y, Plot.CONNECTED_CIRCLES);
+			final double[] ends = { 0, x[x.length - 1] };
 			plot.setColor(java.awt.Color.RED);
-			plot.drawLine(0, ded, x[x.length - 1], ded);
+			plot.addPoints(ends, new double[] { ded, ded }, Plot.LINE);
 			plot.setColor(java.awt.Color.GRAY);
-			plot.drawLine(0, basePsnr, x[x.length - 1], basePsnr);
+			plot.addPoints(ends, new double[] { basePsnr, basePsnr }, Plot.LINE);
 			plot.setColor(java.awt.Color.BLACK);
 			plot.addLegend("fine-tuned grayscale\tdedicated fashion-mnist\tbase grayscale");
 			plot.setLimitsToFit(false);
