@@ -51,7 +51,7 @@ abstract class ImageTask<T extends ImageTask<T>> {
 	}
 
 	/** The canvas for a w × h plane: at least the network's minimum size, in sizes it accepts. */
-	protected Canvas canvas(final int w, final int h) {
+	public Canvas canvas(final int w, final int h) {
 		final ModelDescriptor d = model.descriptor();
 		return new Canvas(w, h, d.minSize(), d.sizeMultiple());
 	}
@@ -74,7 +74,7 @@ abstract class ImageTask<T extends ImageTask<T>> {
 	 * The tiles over a canvas: a fixed-size model's own size at fixed strides; a fully
 	 * convolutional model's tiles as large as its descriptor allows, spread evenly.
 	 */
-	protected TileGrid grid(final Canvas c) {
+	public TileGrid grid(final Canvas c) {
 		final ModelDescriptor d = model.descriptor();
 		final int[] o = d.overlap();
 		if (overlap >= 0) java.util.Arrays.fill(o, overlap);
