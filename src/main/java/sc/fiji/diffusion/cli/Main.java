@@ -59,6 +59,9 @@ public final class Main {
 				case "batch":
 					Batch.run(o);
 					break;
+				case "spark":
+					spark(o);
+					break;
 				case "train":
 					TrainCli.run(o);
 					break;
@@ -98,6 +101,8 @@ public final class Main {
 			"              [--device auto|cpu|gpu] [--out out/samples]\n" +
 			"       quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler ddim] [--guidance 2] [--seed 1]\n" +
 			"       batch --task " + String.join("|", imageCommands()) + " --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
+			"       spark --task denoise --in IMAGE.ome.zarr --out RESULT.ome.zarr [--block 1024] [--master local[*]] [--overwrite]\n" +
+			"             [--resume] [--compression none|gzip] [--KEY VALUE ... as batch]   (build with -Pspark)\n" +
 			"       train --in DIR --name NAME [--base grayscale|none|MODEL] [--steps 2000] [--batch 16] [--patch 64] [--lr 0.0002]\n" +
 			"             [--seed 1] [--validation 0.1] [--resume false] [--overwrite false] [--normalize auto] [--device auto] [--out MODELS_DIR]\n" +
 			"       train-report [--mosaics 120] [--test-mosaics 6] [--milestones 250,500,1000,2000] [--batch 16] [--patch 64] [--parts finetune,speed] [--out results/training.md]\n" +
@@ -118,6 +123,25 @@ public final class Main {
 		}
 		finally {
 			context.dispose();
+		}
+	}
+
+	/** The spark verb lives in the -Pspark build only; reached by name so the plugin does not depend on Spark. */
+	private static void spark(final Map<String, String> o) throws Exception {
+		final Class<?> c;
+		try {
+			c = Class.forName("sc.fiji.diffusion.spark.SparkDenoise");
+		}
+		catch (final ClassNotFoundException e) {
+			throw new IllegalArgumentException("the spark verb needs the Spark build: mvn -q -Pspark compile exec:java " +
+				"-Ddiffusion.args=\"spark ...\"");
+		}
+		try {
+			c.getMethod("main", Map.class).invoke(null, o);
+		}
+		catch (final java.lang.reflect.InvocationTargetException e) {
+			if (e.getCause() instanceof Exception) throw (Exception) e.getCause();
+			throw e;
 		}
 	}
 

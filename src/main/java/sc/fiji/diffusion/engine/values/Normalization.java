@@ -65,22 +65,52 @@ public final class Normalization {
 	 * {@code planes} (in the image's units).
 	 */
 	public ValueMap map(final ModelDescriptor d, final int bitDepth, final float[][] planes) {
+		return map(d, bitDepth, (lo, hi) -> percentiles(planes, lo, hi));
+	}
+
+	/** Percentiles (low %, high %) of the whole image, however they are computed (e.g. block-wise on a cluster). */
+	@FunctionalInterface
+	public interface Percentiles {
+
+		double[] of(double low, double high);
+	}
+
+	/** As {@link #map(ModelDescriptor, int, float[][])}, with the percentiles given by {@code p} when needed. */
+	public ValueMap map(final ModelDescriptor d, final int bitDepth, final Percentiles p) {
 		switch (kind) {
 			case NONE:
 				return ValueMap.data(d);
 			case AUTO:
 				if (bitDepth == 8) return ValueMap.range(d, 0, 255, "8-bit image as it is");
-				return percentiles(d, planes, DEFAULT_LOW, DEFAULT_HIGH, "auto (" + bitDepth + "-bit): percentiles");
+				return percentiles(d, p, DEFAULT_LOW, DEFAULT_HIGH, "auto (" + bitDepth + "-bit): percentiles");
 			default:
-				return percentiles(d, planes, low, high, "percentile");
+				return percentiles(d, p, low, high, "percentile");
 		}
 	}
 
-	private static ValueMap percentiles(final ModelDescriptor d, final float[][] planes, final double low,
+	/** Whether {@link #map} will need percentiles for an image of this bit depth. */
+	public boolean needsPercentiles(final int bitDepth) {
+		return kind == Kind.PERCENTILE || (kind == Kind.AUTO && bitDepth != 8);
+	}
+
+	public double low() {
+		return kind == Kind.PERCENTILE ? low : DEFAULT_LOW;
+	}
+
+	public double high() {
+		return kind == Kind.PERCENTILE ? high : DEFAULT_HIGH;
+	}
+
+	/** The sampling stride of {@link #percentiles}: every stride-th value of all planes (in order) is used. */
+	public static long stride(final long pixels) {
+		return Math.max(1, pixels / 1_000_000);
+	}
+
+	private static ValueMap percentiles(final ModelDescriptor d, final Percentiles p, final double low,
 		final double high, final String what)
 	{
-		final double[] p = percentiles(planes, low, high);
-		return ValueMap.range(d, p[0], p[1], String.format(Locale.ROOT, "%s %s–%s %%", what, low, high));
+		final double[] v = p.of(low, high);
+		return ValueMap.range(d, v[0], v[1], String.format(Locale.ROOT, "%s %s–%s %%", what, low, high));
 	}
 
 	/**
@@ -89,7 +119,7 @@ public final class Normalization {
 	 */
 	public static double[] percentiles(final float[][] planes, final double low, final double high) {
 		final long n = Arrays.stream(planes).mapToLong(p -> p.length).sum();
-		final long stride = Math.max(1, n / 1_000_000);
+		final long stride = stride(n);
 		final float[] sample = new float[(int) ((n + stride - 1) / stride)];
 		int k = 0;
 		long i = 0;

@@ -1,0 +1,200 @@
+package sc.fiji.diffusion.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ij.ImagePlus;
+import ij.io.FileSaver;
+import ij.io.Opener;
+import ij.process.ShortProcessor;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.scalableminds.bloscjava.Blosc;
+
+/**
+ * The spark verb in local mode against the single-machine batch on the same image (a 16-bit
+ * image larger than several blocks, Blosc-compressed OME-Zarr in): equal results for
+ * output=mean and output=sample, with tasks failing once on purpose, resume, and bad input.
+ */
+class SparkDenoiseTest {
+
+	@TempDir
+	static Path tmp;
+	static Path zarr, tiff, model;
+	static final int W = 600, H = 520, CHUNK = 128;
+	static float[] pixels;
+
+	@BeforeAll
+	static void image() throws Exception {
+		model = Paths.get(SparkDenoiseTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent();
+		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0).px;
+		final java.util.Random r = new java.util.Random(3);
+		final short[] s = new short[W * H];
+		pixels = new float[W * H];
+		for (int i = 0; i < s.length; i++) {
+			final int v = (int) Math.max(0, Math.min(65535, Math.round(1000 + 20 * blobs[i] + 300 * r.nextGaussian())));
+			s[i] = (short) v;
+			pixels[i] = v;
+		}
+		tiff = Files.createDirectories(tmp.resolve("tiff")).resolve("big.tif");
+		new FileSaver(new ImagePlus("big", new ShortProcessor(W, H, s, null))).saveAsTiff(tiff.toString());
+		zarr = tmp.resolve("big.ome.zarr");
+		writeOmeZarr(zarr, s, "<u2", "yx");
+	}
+
+	/** An OME-NGFF 0.4 image as ome-zarr-py writes it: Blosc (lz4, byte shuffle) chunks of 128². */
+	static void writeOmeZarr(final Path dir, final short[] s, final String dtype, final String axes) throws IOException {
+		final Path a = Files.createDirectories(dir.resolve("0"));
+		Files.write(dir.resolve(".zgroup"), "{\"zarr_format\": 2}".getBytes(StandardCharsets.UTF_8));
+		final StringBuilder ax = new StringBuilder();
+		for (final char c : axes.toCharArray())
+			ax.append(ax.length() == 0 ? "" : ", ").append("{\"name\": \"").append(c).append("\", \"type\": \"space\"}");
+		Files.write(dir.resolve(".zattrs"), ("{\"multiscales\": [{\"version\": \"0.4\", \"axes\": [" + ax +
+			"], \"datasets\": [{\"path\": \"0\", \"coordinateTransformations\": [{\"type\": \"scale\", \"scale\": [0.5, " +
+			"0.5]}]}]}]}").getBytes(StandardCharsets.UTF_8));
+		Files.write(a.resolve(".zarray"), ("{\"zarr_format\": 2, \"shape\": [" + H + ", " + W + "], \"chunks\": [" + CHUNK +
+			", " + CHUNK + "], \"dtype\": \"" + dtype + "\", \"compressor\": {\"id\": \"blosc\", \"cname\": \"lz4\", \"clevel\": " +
+			"5, \"shuffle\": 1, \"blocksize\": 0}, \"fill_value\": 0, \"order\": \"C\", \"filters\": null}").getBytes(
+				StandardCharsets.UTF_8));
+		for (int cy = 0; cy * CHUNK < H; cy++)
+			for (int cx = 0; cx * CHUNK < W; cx++) {
+				final ByteBuffer b = ByteBuffer.allocate(2 * CHUNK * CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+				for (int y = 0; y < CHUNK; y++)
+					for (int x = 0; x < CHUNK; x++) {
+						final int yy = cy * CHUNK + y, xx = cx * CHUNK + x;
+						b.putShort(yy < H && xx < W ? s[yy * W + xx] : 0);
+					}
+				Files.write(a.resolve(cy + "." + cx), Blosc.compress(b.array(), 2, Blosc.Compressor.LZ4, 5,
+					Blosc.Shuffle.BYTE_SHUFFLE));
+			}
+	}
+
+	static Map<String, String> keys(final String output, final String out) {
+		final Map<String, String> o = new LinkedHashMap<>();
+		o.put("task", "denoise");
+		o.put("in", zarr.toString());
+		o.put("out", out);
+		o.put("model", model.toString());
+		o.put("sigma", "300");
+		o.put("output", output);
+		o.put("steps", "3");
+		o.put("seed", "5");
+		o.put("block", "256");
+		o.put("master", "local[2,4]");
+		o.put("ui", "false");
+		return o;
+	}
+
+	/** The single-machine result: batch over a folder with the TIFF, the Fiji command inside. */
+	static float[] batch(final String output) throws Exception {
+		final Path out = tmp.resolve("batch-" + output);
+		final Map<String, String> o = new HashMap<>();
+		o.put("task", "denoise");
+		o.put("in", tiff.getParent().toString());
+		o.put("out", out.toString());
+		o.put("model", model.toString());
+		o.put("sigma", "300");
+		o.put("output", output);
+		o.put("steps", "3");
+		o.put("seed", "5");
+		final java.lang.reflect.Method run = Class.forName("sc.fiji.diffusion.cli.Batch").getDeclaredMethod("run",
+			Map.class);
+		run.setAccessible(true);
+		run.invoke(null, o);
+		return (float[]) new Opener().openImage(out.resolve("big-denoised.tif").toString()).getProcessor().getPixels();
+	}
+
+	static float[] result(final Path out) throws IOException {
+		return ZarrArray.open(out.resolve("0")).read(new long[] { 0, 0 }, new int[] { H, W });
+	}
+
+	static double maxDiff(final float[] a, final float[] b) {
+		double m = 0;
+		for (int i = 0; i < a.length; i++)
+			m = Math.max(m, Math.abs(a[i] - b[i]));
+		return m;
+	}
+
+	/** Float rounding of batched convolutions only: a millionth of the image's range. */
+	static final double TOLERANCE = 1e-6 * 65535;
+
+	@Test
+	void meanEqualsTheSingleMachineResultAndResumes() throws Exception {
+		final Path out = tmp.resolve("mean.ome.zarr");
+		SparkDenoise.main(keys("mean", out.toString()));
+		final float[] spark = result(out), single = batch("mean");
+		final double d = maxDiff(spark, single);
+		System.out.println("mean: max |spark - batch| = " + d);
+		assertTrue(d <= TOLERANCE, "max difference " + d);
+		// resume: two chunks lost; a rerun writes just those, the same values
+		final Path c1 = out.resolve("0").resolve("1").resolve("2"), c2 = out.resolve("0").resolve("0").resolve("0");
+		final Path kept = out.resolve("0").resolve("2").resolve("1");
+		final long keptTime = Files.getLastModifiedTime(kept).toMillis();
+		Files.delete(c1);
+		Files.delete(c2);
+		final Map<String, String> again = keys("mean", out.toString());
+		assertThrows(IllegalArgumentException.class, () -> SparkDenoise.main(again), "an existing output is refused");
+		again.put("resume", "true");
+		Thread.sleep(20);
+		SparkDenoise.main(again);
+		assertTrue(Files.exists(c1) && Files.exists(c2));
+		assertEquals(keptTime, Files.getLastModifiedTime(kept).toMillis(), "complete chunks are not written again");
+		assertEquals(0, maxDiff(spark, result(out)), 0);
+		// the output is OME-Zarr float32 with the input's axes and scale
+		final String attrs = new String(Files.readAllBytes(out.resolve(".zattrs")), StandardCharsets.UTF_8);
+		assertTrue(attrs.contains("\"version\" : \"0.4\"") && attrs.contains("0.5"), attrs);
+		assertEquals("<f4", ZarrArray.open(out.resolve("0")).dtype());
+	}
+
+	@Test
+	void sampleEqualsTheSingleMachineResultAfterFailedTasks() throws Exception {
+		final Path out = tmp.resolve("sample.ome.zarr"), failures = tmp.resolve("failures");
+		final Map<String, String> o = keys("sample", out.toString());
+		o.put("fail-once", failures.toString());
+		SparkDenoise.main(o);
+		try (Stream<Path> s = Files.list(failures)) {
+			assertTrue(s.count() >= 3, "tasks failed on purpose and were run again");
+		}
+		final double d = maxDiff(result(out), batch("sample"));
+		System.out.println("sample: max |spark - batch| = " + d);
+		assertTrue(d <= TOLERANCE, "max difference " + d);
+		assertTrue(!Files.exists(out.resolve(".diffusion-work")), "scratch state removed");
+	}
+
+	@Test
+	void badInputIsRefusedBeforeSparkStarts() throws Exception {
+		final Path plain = Files.createDirectories(tmp.resolve("plain"));
+		assertMessage(keys("mean", tmp.resolve("x1").toString()), "in", plain.toString(), "not OME-Zarr");
+		final Path ints = tmp.resolve("ints.ome.zarr");
+		writeOmeZarr(ints, new short[W * H], "<i4", "yx");
+		assertMessage(keys("mean", tmp.resolve("x2").toString()), "in", ints.toString(), "not supported");
+		final Path channels = tmp.resolve("channels.ome.zarr");
+		writeOmeZarr(channels, new short[W * H], "<u2", "cx");
+		assertMessage(keys("mean", tmp.resolve("x3").toString()), "in", channels.toString(), "axes 'cx'");
+		assertMessage(keys("mean", tmp.resolve("x4").toString()), "task", "inpaint", "denoise");
+	}
+
+	private static void assertMessage(final Map<String, String> o, final String key, final String value,
+		final String part)
+	{
+		o.put(key, value);
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SparkDenoise.main(o));
+		assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' should mention " + part);
+	}
+}
