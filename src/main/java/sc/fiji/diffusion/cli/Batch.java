@@ -44,20 +44,22 @@ final class Batch {
 
 	private Batch() {}
 
-	static void run(final Map<String, String> o) throws IOException, InterruptedException {
+	/** Runs the batch; returns the seconds each written file took (read, run, write), in order. */
+	static double[] run(final Map<String, String> o) throws IOException, InterruptedException {
 		final String task = o.getOrDefault("task", "denoise");
 		final Context context = new Context(CommandService.class, DiffusionModelService.class);
 		try {
-			run(o, task, context);
+			return run(o, task, context);
 		}
 		finally {
 			context.dispose();
 		}
 	}
 
-	private static void run(final Map<String, String> o, final String task, final Context context) throws IOException,
-		InterruptedException
+	private static double[] run(final Map<String, String> o, final String task, final Context context)
+		throws IOException, InterruptedException
 	{
+		final List<Double> seconds = new java.util.ArrayList<>();
 		final CommandService cs = context.service(CommandService.class);
 		final CommandInfo command = DiffusionCommands.get(cs, task);
 		if (!DiffusionCommands.isImageCommand(command)) throw new IllegalArgumentException("'" + task +
@@ -116,8 +118,9 @@ final class Batch {
 					".tif.part");
 				if (!new FileSaver(result).saveAsTiff(tmp.toString())) throw new IOException("could not write " + tmp);
 				Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-				System.out.println(String.format(Locale.ROOT, "%s %s -> %s (%.1f s)", progress(k + 1, mine.size()),
-					f.getFileName(), target.getFileName(), (System.nanoTime() - t0) / 1e9));
+				seconds.add((System.nanoTime() - t0) / 1e9);
+				System.out.println(String.format(Locale.ROOT, "%s %s -> %s (%.3f s)", progress(k + 1, mine.size()),
+					f.getFileName(), target.getFileName(), seconds.get(seconds.size() - 1)));
 			}
 		}
 		catch (final java.util.concurrent.ExecutionException e) {
@@ -125,6 +128,7 @@ final class Batch {
 		}
 		System.out.println(String.format("done: %d written, %d failed", mine.size() - failed, failed));
 		if (failed > 0) System.exit(1);
+		return seconds.stream().mapToDouble(Double::doubleValue).toArray();
 	}
 
 	/** "i/n", else SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, else 0/1. */

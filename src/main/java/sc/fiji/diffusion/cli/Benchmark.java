@@ -112,8 +112,9 @@ final class Benchmark {
 		}
 
 		report.add("");
-		report.add(String.format(Locale.ROOT, "Denoise (Fiji command, output=mean, σ estimated from the image), 16-bit " +
-			"square images; median of %d (2048²: of %d)", repeats, Math.min(repeats, 3)));
+		report.add(String.format(Locale.ROOT, "Denoise (Fiji command, default model `%s`, output=mean, σ estimated from " +
+			"the image), 16-bit square images; median of %d (2048²: of %d)", Models.DEFAULT_IMAGE, repeats, Math.min(repeats,
+				3)));
 		report.add("");
 		report.add("| image | time (s) | Mpixel/s | peak Java heap (MB) | peak RSS (MB) |");
 		report.add("|---|---|---|---|---|");
@@ -158,6 +159,8 @@ final class Benchmark {
 		finally {
 			context.dispose();
 		}
+		batchFiles(report, o, device);
+
 		report.add("");
 		report.add("Threads: PyTorch intra-op " + Devices.cpuThreads() + " (ai.djl.pytorch.num_threads=" + System.getProperty(
 			"ai.djl.pytorch.num_threads", "unset") + "), " + rt.availableProcessors() + " available processors");
@@ -169,6 +172,54 @@ final class Benchmark {
 			Files.write(out, text.getBytes(StandardCharsets.UTF_8));
 			System.out.println("wrote " + out);
 		}
+	}
+
+	/**
+	 * Batch over many small files: the time per file after the first (which loads the model)
+	 * against the bare network time for that file's one forward pass, in one process.
+	 */
+	private static void batchFiles(final List<String> report, final Map<String, String> o, final String device)
+		throws Exception
+	{
+		final int files = Integer.parseInt(o.getOrDefault("files", "100")), size = Integer.parseInt(o.getOrDefault(
+			"file-size", "512"));
+		final Path dir = Files.createTempDirectory("bench-batch-");
+		final Path in = Files.createDirectories(dir.resolve("in")), out = dir.resolve("out");
+		for (int k = 0; k < files; k++)
+			new ij.io.FileSaver(image(size, 100 + k)).saveAsTiff(in.resolve(String.format("f%03d.tif", k)).toString());
+		final Map<String, String> keys = new HashMap<>();
+		keys.put("task", "denoise");
+		keys.put("in", in.toString());
+		keys.put("out", out.toString());
+		keys.put("device", device);
+		final double[] t = Batch.run(keys);
+		final double[] after = Arrays.copyOfRange(t, 1, t.length);
+		// the bare network on the same input size, in this process
+		final DiffusionModel m = sc.fiji.diffusion.engine.model.ModelCache.shared().get(Models.resolve(Models.DEFAULT_IMAGE),
+			Devices.resolve(device));
+		final double[] bare = new double[9];
+		try (TorchScriptNet net = TorchScriptNet.load(m.descriptor().verifiedWeights(), m.device());
+			NDManager nd = m.manager().newSubManager())
+		{
+			final NDArray x = nd.randomNormal(new Shape(1, 1, size, size));
+			final NDArray tt = nd.create(new float[] { 100 }), y = nd.create(new long[] { 0 });
+			net.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray(); // warm-up
+			for (int r = 0; r < bare.length; r++) {
+				final long t0 = System.nanoTime();
+				net.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray();
+				bare[r] = (System.nanoTime() - t0) / 1e9;
+			}
+		}
+		report.add("");
+		report.add(String.format(Locale.ROOT, "Batch over %d files (%d² 16-bit, Denoise output=mean, default model, one " +
+			"process): first file %.2f s (model load included)", files, size, t[0]));
+		report.add("");
+		report.add("| per file after the first, median (range) (s) | bare network forward for one file, median (s) | " +
+			"ratio |");
+		report.add("|---|---|---|");
+		report.add(String.format(Locale.ROOT, "| %.3f (%.3f–%.3f) | %.3f | **%.2f** |", median(after), min(after), max(after),
+			median(bare), median(after) / median(bare)));
+		System.out.println(report.get(report.size() - 1));
 	}
 
 	/** {@code count} forwards of the network alone on a fixed batch, each in its own sub-manager. */

@@ -62,6 +62,9 @@ public final class Main {
 				case "spark":
 					spark(o);
 					break;
+				case "spark-benchmark":
+					spark("sc.fiji.diffusion.spark.SparkBenchmark", o);
+					break;
 				case "train":
 					TrainCli.run(o);
 					break;
@@ -103,6 +106,7 @@ public final class Main {
 			"       batch --task " + String.join("|", imageCommands()) + " --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       spark --task denoise --in IMAGE.ome.zarr --out RESULT.ome.zarr [--block 1024] [--master local[*]] [--overwrite]\n" +
 			"             [--resume] [--compression none|gzip] [--KEY VALUE ... as batch]   (build with -Pspark)\n" +
+			"       spark-benchmark [--size 8192] [--blocks 256,512,1024,2048] [--out results/spark-benchmark.md]   (build with -Pspark)\n" +
 			"       train --in DIR --name NAME [--base grayscale|none|MODEL] [--steps 2000] [--batch 16] [--patch 64] [--lr 0.0002]\n" +
 			"             [--seed 1] [--validation 0.1] [--resume false] [--overwrite false] [--normalize auto] [--device auto] [--out MODELS_DIR]\n" +
 			"       train-report [--mosaics 120] [--test-mosaics 6] [--milestones 250,500,1000,2000] [--batch 16] [--patch 64] [--parts finetune,speed] [--out results/training.md]\n" +
@@ -128,9 +132,13 @@ public final class Main {
 
 	/** The spark verb lives in the -Pspark build only; reached by name so the plugin does not depend on Spark. */
 	private static void spark(final Map<String, String> o) throws Exception {
+		spark("sc.fiji.diffusion.spark.SparkDenoise", o);
+	}
+
+	private static void spark(final String name, final Map<String, String> o) throws Exception {
 		final Class<?> c;
 		try {
-			c = Class.forName("sc.fiji.diffusion.spark.SparkDenoise");
+			c = Class.forName(name);
 		}
 		catch (final ClassNotFoundException e) {
 			throw new IllegalArgumentException("the spark verb needs the Spark build: mvn -q -Pspark compile exec:java " +
