@@ -8,22 +8,14 @@ H and W multiples of 16; y is ignored) and <out>/rdf.yaml with the training reco
 Run it with Debian's torch 1.13 so every libtorch DJL ships can load the result.
 """
 import argparse
-import hashlib
 import json
 import os
 
 import torch
 
+from export import sha256
 from grayscale import GrayscaleUNet
 import grayscale_data
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 16), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def main():

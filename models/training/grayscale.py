@@ -12,6 +12,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from common import timestep_embedding  # noqa: F401  (the same sinusoidal embedding as the fashion-mnist UNet)
+
 T = 1000
 
 
@@ -24,13 +26,6 @@ def cosine_alpha_bar(T=T, s=0.008, max_beta=0.999):
         prod *= 1 - beta
         ab.append(prod)
     return torch.tensor(ab, dtype=torch.float64)
-
-
-def timestep_embedding(t, dim: int):
-    half = dim // 2
-    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
-    a = t.float().unsqueeze(1) * freqs.unsqueeze(0)
-    return torch.cat([torch.sin(a), torch.cos(a)], dim=1)
 
 
 class Block(nn.Module):

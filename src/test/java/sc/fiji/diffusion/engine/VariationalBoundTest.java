@@ -3,13 +3,10 @@ package sc.fiji.diffusion.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,21 +15,10 @@ import org.junit.jupiter.api.Test;
  * entropy (cross-entropy ≥ entropy, and the bound ≥ the model's NLL), and the stratified
  * estimate (about 100 calls) must agree with the full sum over all T steps.
  */
-class VariationalBoundTest {
+class VariationalBoundTest extends sc.fiji.diffusion.testing.EngineTest {
 
 	private static final NoiseSchedule SCHEDULE = NoiseSchedule.linear(1000, 1e-4, 0.02);
 	private static final double MU = 0.1, S = 0.3, BIN = 2.0 / 255;
-	private static NDManager manager;
-
-	@BeforeAll
-	static void open() {
-		manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-	}
-
-	@AfterAll
-	static void close() {
-		manager.close();
-	}
 
 	@Test
 	void erfcMatchesTabulatedValues() {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -13,8 +12,6 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import sc.fiji.diffusion.engine.AnalyticDenoiser;
@@ -24,20 +21,9 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
 import sc.fiji.diffusion.engine.tasks.Inpaint;
 
 /** The one loop: walks that go back up, constraints after every move, memory per move. */
-class ReverseProcessTest {
+class ReverseProcessTest extends sc.fiji.diffusion.testing.EngineTest {
 
 	private static final NoiseSchedule SCHEDULE = NoiseSchedule.linear(1000, 1e-4, 0.02);
-	private static NDManager manager;
-
-	@BeforeAll
-	static void open() {
-		manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-	}
-
-	@AfterAll
-	static void close() {
-		manager.close();
-	}
 
 	/** RePaint's walk in level indices: down, and back up jumpLength levels every jumpLength levels. */
 	@Test

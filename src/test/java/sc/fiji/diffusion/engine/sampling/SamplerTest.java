@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -19,8 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sc.fiji.diffusion.engine.AnalyticDenoiser;
 import sc.fiji.diffusion.engine.GaussianNoise;
@@ -28,21 +25,10 @@ import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
 /** The samplers on the exact Gaussian-data denoiser: reference numbers, equivalences, distributions. */
-class SamplerTest {
+class SamplerTest extends sc.fiji.diffusion.testing.EngineTest {
 
 	private static final NoiseSchedule SCHEDULE = NoiseSchedule.linear(1000, 1e-4, 0.02);
 	private static final double[] CLIP = { -1, 1 };
-	private static NDManager manager;
-
-	@BeforeAll
-	static void open() {
-		manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-	}
-
-	@AfterAll
-	static void close() {
-		manager.close();
-	}
 
 	/** Reference rows from src/test/python/reference_samplers.py (diffusers' update rules in numpy). */
 	private static Map<String, double[]> reference() throws IOException {

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import sc.fiji.diffusion.engine.Denoiser;
@@ -21,19 +18,8 @@ import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 
 /** The n-dimensional tile grid: layout, blending, and the same prediction from any region. */
-class TileGridTest {
+class TileGridTest extends sc.fiji.diffusion.testing.EngineTest {
 
-	private static NDManager manager;
-
-	@BeforeAll
-	static void open() {
-		manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-	}
-
-	@AfterAll
-	static void close() {
-		manager.close();
-	}
 
 	/** A "network" with spatial context and zero padding: a 5×5 box filter plus a t-dependent offset. */
 	private static final Denoiser BOX = (x, t) -> {
