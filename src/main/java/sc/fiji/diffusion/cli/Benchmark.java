@@ -35,6 +35,7 @@ import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.model.TorchScriptNet;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * The performance benchmark (a command, not a test): times are medians of {@code repeats}
@@ -84,7 +85,7 @@ final class Benchmark {
 			final String label = d.isConditional() ? d.classes().get(0) : "";
 			final boolean doubled = d.isConditional() && guidance != 1;
 			for (final int b : new int[] { 1, 16 }) {
-				final Generate gen = Generate.with(model).count(b).batchSize(b).steps(steps).sampler("ddim").seed(1).label(label)
+				final Generate gen = Generate.with(model).count(b).batchSize(b).steps(steps).sampler(Samplers.defaultName()).seed(1).label(label)
 					.guidance(guidance);
 				final int netBatch = doubled ? 2 * b : b;
 				final Runnable bareRun = () -> bareForwards(bare, model, netBatch, steps);

@@ -33,9 +33,9 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
  * Command line: {@code sample} writes a grid of samples as PNG + TIFF; {@code quality}
  * measures guided-sample accuracy and pixel statistics against the test set.
  * <pre>
- *   sample  [--model fashion-mnist] [--label all|NAME|""] [--count 8] [--steps 50] [--sampler ddim]
+ *   sample  [--model fashion-mnist] [--label all|NAME|""] [--count 8] [--steps 50] [--sampler NAME]
  *           [--seed 1] [--guidance 2] [--device auto] [--out out/samples]
- *   quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler ddim] [--guidance 2] [--seed 1]
+ *   quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler NAME] [--guidance 2] [--seed 1]
  * </pre>
  */
 public final class Main {
@@ -102,7 +102,7 @@ public final class Main {
 		System.out.println("usage: sample [--model fashion-mnist] [--label all|NAME|\"\"] [--count 8] [--steps 50]\n" +
 			"              [--sampler " + String.join("|", Samplers.names()) + "] [--seed 1] [--guidance 2]\n" +
 			"              [--device auto|cpu|gpu] [--out out/samples]\n" +
-			"       quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler ddim] [--guidance 2] [--seed 1]\n" +
+			"       quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler " + Samplers.defaultName() + "] [--guidance 2] [--seed 1]\n" +
 			"       batch --task " + String.join("|", imageCommands()) + " --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       spark --task denoise --in IMAGE.ome.zarr --out RESULT.ome.zarr [--block 1024] [--master local[*]] [--overwrite]\n" +
 			"             [--resume] [--compression none|gzip] [--KEY VALUE ... as batch]   (build with -Pspark)\n" +
@@ -169,7 +169,7 @@ public final class Main {
 	private static void sample(final Map<String, String> o) throws IOException {
 		final int count = Integer.parseInt(o.getOrDefault("count", "8"));
 		final int steps = Integer.parseInt(o.getOrDefault("steps", "50"));
-		final String sampler = o.getOrDefault("sampler", "ddim");
+		final String sampler = o.getOrDefault("sampler", Samplers.defaultName());
 		final long seed = Long.parseLong(o.getOrDefault("seed", "1"));
 		final double guidance = Double.parseDouble(o.getOrDefault("guidance", "2"));
 		final Path out = Paths.get(o.getOrDefault("out", "out/samples"));

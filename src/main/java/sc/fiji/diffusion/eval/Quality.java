@@ -10,6 +10,7 @@ import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * The sample-quality report: for each class, {@code per-class} guided samples are classified
@@ -24,7 +25,7 @@ public final class Quality {
 	public static void main(final Map<String, String> o) throws IOException {
 		final int perClass = Integer.parseInt(o.getOrDefault("per-class", "100"));
 		final int steps = Integer.parseInt(o.getOrDefault("steps", "50"));
-		final String sampler = o.getOrDefault("sampler", "ddim");
+		final String sampler = o.getOrDefault("sampler", Samplers.defaultName());
 		final double guidance = Double.parseDouble(o.getOrDefault("guidance", "2"));
 		final long seed = Long.parseLong(o.getOrDefault("seed", "1"));
 		try (DiffusionModel model = DiffusionModel.load(Models.resolve(o.get("model")), Devices.resolve(o.get("device")));

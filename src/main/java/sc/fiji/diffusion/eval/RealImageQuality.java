@@ -36,6 +36,7 @@ import sc.fiji.diffusion.engine.tasks.Inpaint;
 import sc.fiji.diffusion.fiji.Commands;
 import sc.fiji.diffusion.fiji.DenoiseCommand;
 import sc.fiji.diffusion.fiji.DiffusionModelService;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * The quality of the image commands on real images that no model was trained on (the
@@ -411,7 +412,7 @@ public final class RealImageQuality {
 		panels.add(small);
 		panels.add(guide);
 		for (final double s : strengths)
-			panels.add(Edit.with(model).strength(s).steps(50).sampler("ddim").seed(seed).run(guide, w, h, Monitor.NONE));
+			panels.add(Edit.with(model).strength(s).steps(50).sampler(Samplers.defaultName()).seed(seed).run(guide, w, h, Monitor.NONE));
 		final BufferedImage strip = new BufferedImage(panels.size() * (w + 4) - 4, h, BufferedImage.TYPE_BYTE_GRAY);
 		for (int k = 0; k < panels.size(); k++)
 			for (int y = 0; y < h; y++)

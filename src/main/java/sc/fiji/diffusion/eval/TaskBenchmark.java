@@ -13,6 +13,7 @@ import sc.fiji.diffusion.engine.tasks.Edit;
 import sc.fiji.diffusion.engine.tasks.Inpaint;
 import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * The quality tables of Denoise, Inpaint and Edit on Fashion-MNIST test images (28×28, never
@@ -202,7 +203,7 @@ public final class TaskBenchmark {
 			final float[][] outs = new float[test.length][];
 			final float[][] outsPadded = new float[test.length][];
 			for (int k = 0; k < test.length; k++) {
-				outs[k] = Edit.with(model).strength(strength).steps(50).sampler("ddim").label(model.descriptor().classes().get(
+				outs[k] = Edit.with(model).strength(strength).steps(50).sampler(Samplers.defaultName()).label(model.descriptor().classes().get(
 					labels[k])).guidance(2).seed(seed + k).run(guides[k], W, W, Monitor.NONE);
 				outsPadded[k] = pad.apply(outs[k]);
 			}

@@ -8,6 +8,7 @@ import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.values.ValueMap;
 import sc.fiji.diffusion.engine.tasks.Edit;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * Plugins › Diffusion › Edit: SDEdit, a plausible image of the model's domain that follows the
@@ -24,7 +25,7 @@ public class EditCommand extends ImageCommand {
 	private int steps = 50;
 
 	@Parameter(persist = false, label = "Sampler", description = "A sampler of the registry (the dialog lists them)")
-	private String sampler = "ddim";
+	private String sampler = Samplers.defaultName();
 
 	@Parameter(persist = false, label = "Seed")
 	private long seed = 1;

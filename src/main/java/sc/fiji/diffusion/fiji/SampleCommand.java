@@ -13,6 +13,7 @@ import sc.fiji.diffusion.engine.tasks.Generate;
 import sc.fiji.diffusion.imaging.Images;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
  * Plugins › Diffusion › Sample: draws new images from a model. The result is a new float
@@ -32,7 +33,7 @@ public class SampleCommand extends DiffusionCommand {
 	private int steps = 50;
 
 	@Parameter(persist = false, label = "Sampler", description = "A sampler of the registry (the dialog lists them)")
-	private String sampler = "ddim";
+	private String sampler = Samplers.defaultName();
 
 	@Parameter(persist = false, label = "Seed", description = "Same seed, same images")
 	private long seed = 1;

@@ -104,4 +104,21 @@ class BatchTest {
 		final Map<String, String> o = Main.options(new String[] { "batch", "--task", "blur", "--in", "a", "--out", "b" });
 		assertTrue(assertThrows(IllegalArgumentException.class, () -> Batch.run(o)).getMessage().contains("blur"));
 	}
+
+	/** train --in FOLDER: the CLI's keys are Train's; the model lands in --out. */
+	@Test
+	void trainFromAFolder() throws Exception {
+		final Path in = Files.createDirectories(tmp.resolve("train-in")), models = tmp.resolve("models");
+		int k = 0;
+		for (final sc.fiji.diffusion.engine.tasks.Train.Image im : sc.fiji.diffusion.testing.TestData.blobs(2, 64, 64, 1))
+			new FileSaver(new ImagePlus("t" + k, new FloatProcessor(64, 64, im.px))).saveAsTiff(in.resolve("t" + k++ + ".tif")
+				.toString());
+		final java.net.URI base = BatchTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI();
+		TrainCli.run(Main.options(new String[] { "train", "--in", in.toString(), "--base", java.nio.file.Paths.get(base)
+			.getParent().toString(), "--name", "cli-model", "--steps", "3", "--batch", "2", "--patch", "32", "--out", models
+				.toString() }));
+		assertTrue(Files.isRegularFile(models.resolve("cli-model").resolve("weights.pt")));
+		assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainCli.run(Main.options(new String[] { "train",
+			"--in", tmp.resolve("nowhere").toString(), "--name", "x" }))).getMessage().contains("not found"));
+	}
 }

@@ -246,4 +246,65 @@ class ImageCommandsTest {
 		assertTrue(refused(run(InpaintCommand.class, "image", ok, "jumps", "0")).contains("jumps"));
 		assertArrayEquals(clean, floats(ok.getProcessor()));
 	}
+
+	/** normalize=none: a 32-bit image of 0–255 values is denoised exactly as the same 8-bit image. */
+	@Test
+	void normalizeNoneKeepsThirtyTwoBitValuesOnTheModelsScale() throws Exception {
+		final float[] n = noisy(25, 11);
+		final byte[] b = new byte[n.length];
+		final float[] f = new float[n.length];
+		for (int i = 0; i < n.length; i++) {
+			final int v = (int) Math.max(0, Math.min(255, Math.round(n[i])));
+			b[i] = (byte) v;
+			f[i] = v;
+		}
+		final float[] eight = (float[]) ok(run(DenoiseCommand.class, "image", new ImagePlus("b", new ij.process.ByteProcessor(
+			64, 64, b)), "model", "fashion-mnist", "sigma", 25.0)).getProcessor().getPixels();
+		final float[] none = (float[]) ok(run(DenoiseCommand.class, "image", new ImagePlus("f", new FloatProcessor(64, 64, f)),
+			"model", "fashion-mnist", "sigma", 25.0, "normalize", "none")).getProcessor().getPixels();
+		org.junit.jupiter.api.Assertions.assertArrayEquals(eight, none, "none = the 8-bit path");
+		// a dim 32-bit image (0–127): none keeps it dim for the model, auto stretches it by its percentiles
+		final float[] dim = f.clone();
+		for (int i = 0; i < dim.length; i++)
+			dim[i] /= 2;
+		final float[] dimNone = (float[]) ok(run(DenoiseCommand.class, "image", new ImagePlus("d", new FloatProcessor(64, 64,
+			dim.clone())), "model", "fashion-mnist", "sigma", 12.5, "normalize", "none")).getProcessor().getPixels();
+		final float[] dimAuto = (float[]) ok(run(DenoiseCommand.class, "image", new ImagePlus("d", new FloatProcessor(64, 64,
+			dim.clone())), "model", "fashion-mnist", "sigma", 12.5)).getProcessor().getPixels();
+		assertTrue(!java.util.Arrays.equals(dimNone, dimAuto), "auto stretches a 32-bit image by its percentiles");
+		assertTrue(refused(run(DenoiseCommand.class, "image", new ImagePlus("f", new FloatProcessor(64, 64, f)), "normalize",
+			"stretch")).contains("auto, none, percentile"));
+	}
+
+	/** noise=poisson on a photon-limited 16-bit image: estimated gain, stabilised, better than the input. */
+	@Test
+	void poissonNoiseThroughTheCommand() throws Exception {
+		final Random r = new Random(4);
+		final short[] z = new short[128 * 128];
+		final float[] truth = new float[z.length];
+		for (int y = 0; y < 128; y++)
+			for (int x = 0; x < 128; x++) {
+				final double lambda = 2 + 40 * clean[(y % 64) * 64 + x % 64] / 255; // 2 … 42 photons
+				int k = 0;
+				double p = 1;
+				final double l = Math.exp(-lambda);
+				do {
+					k++;
+					p *= r.nextDouble();
+				}
+				while (p > l);
+				truth[y * 128 + x] = (float) (2 * lambda + 100);
+				z[y * 128 + x] = (short) Math.round(2 * (k - 1) + 100 + 1.5 * r.nextGaussian());
+			}
+		final ImagePlus imp = new ImagePlus("photons", new ij.process.ShortProcessor(128, 128, z, null));
+		final Module m = run(DenoiseCommand.class, "image", imp, "noise", "poisson", "gain", 0.0, "sigma", 0.0, "offset", 100.0);
+		final float[] out = (float[]) ok(m).getProcessor().getPixels();
+		double before = 0, after = 0;
+		for (int i = 0; i < z.length; i++) {
+			before += ((z[i] & 0xffff) - truth[i]) * ((z[i] & 0xffff) - truth[i]);
+			after += (out[i] - truth[i]) * (out[i] - truth[i]);
+		}
+		assertTrue(after < 0.75 * before, "squared error: " + after + " vs noisy " + before);
+		assertTrue(refused(run(DenoiseCommand.class, "image", imp, "noise", "shot")).contains("gaussian, poisson"));
+	}
 }

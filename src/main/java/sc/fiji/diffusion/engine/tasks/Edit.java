@@ -22,7 +22,7 @@ public final class Edit extends ImageTask<Edit> {
 
 	private double strength = 0.5;
 	private int steps = 50;
-	private String sampler = "ddim";
+	private String sampler = Samplers.defaultName();
 	private String label = "";
 	private double guidance = 1;
 

@@ -26,7 +26,7 @@ public final class Generate {
 	private final DiffusionModel model;
 	private int count = 1;
 	private int steps = 50;
-	private String sampler = "ddim";
+	private String sampler = Samplers.defaultName();
 	private long seed = 0;
 	private String label = "";
 	private double guidance = 1;

@@ -21,6 +21,7 @@ import sc.fiji.diffusion.engine.sampling.KnownRegion;
 import sc.fiji.diffusion.engine.sampling.ReverseProcess;
 import sc.fiji.diffusion.engine.sampling.Sampler;
 import sc.fiji.diffusion.engine.sampling.Samplers;
+import sc.fiji.diffusion.engine.sampling.DdpmSampler;
 
 /**
  * RePaint (Lugmayr et al. 2022): fills the masked pixels with content the model finds
@@ -129,7 +130,8 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			// start: pure noise at the first level, with the known pixels already in place
 			final NDArray xStart = constraint.apply(noise.ndarray(m, 0, shape), walk[0], () -> noise.ndarray(m,
 				ReverseProcess.startStream(1), shape));
-			final Sampler ddpm = Samplers.create("ddpm", schedule, model.clipRange());
+			// RePaint is defined on ancestral DDPM steps (σ² = β̃)
+			final Sampler ddpm = new DdpmSampler(schedule, DdpmSampler.Variance.SMALL, model.clipRange());
 			final NDArray x = ReverseProcess.run(ddpm, schedule, d, walk, xStart, noise, 0, constraint, monitor);
 			result = fromModel(c, x);
 		}
