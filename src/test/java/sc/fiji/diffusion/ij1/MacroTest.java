@@ -161,6 +161,29 @@ class MacroTest {
 		assertTrue(rdf.contains("steps_done: 4") && rdf.contains("base: grayscale"), rdf);
 	}
 
+	/** The normalize and noise keys from a macro: a 32-bit image in the model's units, and a photon-limited 16-bit one. */
+	@Test
+	void normalizeAndPoissonKeysFromAMacro() throws Exception {
+		final float[] img = mosaic();
+		final Path f32 = save(new ij.process.FloatProcessor(64, 64, img.clone()), "units");
+		final java.util.Random r = new java.util.Random(2);
+		final short[] z = new short[64 * 64];
+		for (int i = 0; i < z.length; i++)
+			z[i] = (short) Math.round(100 + 2 * (img[i] / 10 + Math.sqrt(img[i] / 10 + 1) * r.nextGaussian()));
+		final Path photons = save(new ij.process.ShortProcessor(64, 64, z, null), "photons");
+		final Path macro = tmp.resolve("keys.ijm");
+		Files.write(macro, ("open(\"" + f32 + "\");\n" +
+			"run(\"Denoise\", \"model=grayscale sigma=25 steps=20 output=mean seed=1 normalize=none\");\n" +
+			"print(\"normalize: \" + getTitle() + \", \" + bitDepth() + \"-bit\");\n" +
+			"open(\"" + photons + "\");\n" +
+			"run(\"Denoise\", \"model=grayscale noise=poisson gain=0 sigma=0 offset=100 output=mean\");\n" +
+			"print(\"poisson: \" + getTitle() + \", \" + bitDepth() + \"-bit\");\n").getBytes(StandardCharsets.UTF_8));
+		final HeadlessImageJ.Result res = HeadlessImageJ.runMacro(plugins, macro, null);
+		assertEquals(0, res.exitCode, res.output);
+		assertTrue(res.output.contains("normalize: units-denoised, 32-bit"), res.output);
+		assertTrue(res.output.contains("poisson: photons-denoised, 32-bit"), res.output);
+	}
+
 	@Test
 	void badMacroOptionsAbortWithTheMessage() throws Exception {
 		final Path macro = tmp.resolve("bad.ijm");
