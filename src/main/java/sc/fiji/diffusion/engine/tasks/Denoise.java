@@ -3,7 +3,6 @@ package sc.fiji.diffusion.engine.tasks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
-import java.util.Arrays;
 
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.GaussianNoise;
@@ -14,6 +13,7 @@ import sc.fiji.diffusion.engine.model.GuidedDenoiser;
 import sc.fiji.diffusion.engine.sampling.DdrmSampler;
 import sc.fiji.diffusion.engine.sampling.ReverseProcess;
 import sc.fiji.diffusion.engine.tiling.Canvas;
+import sc.fiji.diffusion.engine.values.OrderStatistics;
 
 
 /**
@@ -92,9 +92,7 @@ public final class Denoise extends ImageTask<Denoise> {
 				final int i = 2 * by * w + 2 * bx;
 				hh[by * bw + bx] = Math.abs((plane[i] - plane[i + 1] - plane[i + w] + plane[i + w + 1]) / 2.0);
 			}
-		Arrays.sort(hh);
-		final double median = hh.length % 2 == 1 ? hh[hh.length / 2] : (hh[hh.length / 2 - 1] + hh[hh.length / 2]) / 2;
-		return median / 0.6745;
+		return OrderStatistics.median(hh) / 0.6745;
 	}
 
 	public Result run(final float[] plane, final int w, final int h, final Monitor monitor) {

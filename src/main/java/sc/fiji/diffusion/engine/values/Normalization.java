@@ -128,9 +128,10 @@ public final class Normalization {
 				if (i++ % stride == 0 && k < sample.length) sample[k++] = v;
 			}
 		final float[] s = Arrays.copyOf(sample, k);
-		Arrays.sort(s);
-		return new double[] { s[(int) Math.floor(low / 100 * (s.length - 1))], s[(int) Math.ceil(high / 100 * (s.length -
-			1))] };
+		final int lowRank = (int) Math.floor(low / 100 * (s.length - 1)), highRank = (int) Math.ceil(high / 100 * (s.length -
+			1));
+		final double hi = OrderStatistics.select(s, highRank);
+		return new double[] { OrderStatistics.select(s, lowRank), hi };
 	}
 
 	@Override

@@ -1,0 +1,86 @@
+package sc.fiji.diffusion.engine.values;
+
+/**
+ * The k-th smallest value of an array in linear expected time (Hoare's quickselect with a
+ * median-of-three pivot), instead of sorting: percentiles and medians of whole images are taken
+ * per image and per file, where a full sort was a visible part of a small file's time. The
+ * array is reordered; the value is the one a sort would put at index k.
+ */
+public final class OrderStatistics {
+
+	private OrderStatistics() {}
+
+	/** The value at index k of the sorted array; {@code a} is reordered (a[k] holds it afterwards). */
+	public static float select(final float[] a, final int k) {
+		if (k < 0 || k >= a.length) throw new IllegalArgumentException("k = " + k + " outside 0.." + (a.length - 1));
+		int lo = 0, hi = a.length - 1;
+		while (hi > lo) {
+			final int mid = (lo + hi) >>> 1;
+			// median of three as the pivot, then Hoare partition
+			if (a[mid] < a[lo]) swap(a, mid, lo);
+			if (a[hi] < a[lo]) swap(a, hi, lo);
+			if (a[hi] < a[mid]) swap(a, hi, mid);
+			final float pivot = a[mid];
+			int i = lo, j = hi;
+			while (i <= j) {
+				while (a[i] < pivot)
+					i++;
+				while (a[j] > pivot)
+					j--;
+				if (i <= j) swap(a, i++, j--);
+			}
+			if (k <= j) hi = j;
+			else if (k >= i) lo = i;
+			else return a[k];
+		}
+		return a[k];
+	}
+
+	/** As {@link #select(float[], int)} for doubles. */
+	public static double select(final double[] a, final int k) {
+		if (k < 0 || k >= a.length) throw new IllegalArgumentException("k = " + k + " outside 0.." + (a.length - 1));
+		int lo = 0, hi = a.length - 1;
+		while (hi > lo) {
+			final int mid = (lo + hi) >>> 1;
+			if (a[mid] < a[lo]) swap(a, mid, lo);
+			if (a[hi] < a[lo]) swap(a, hi, lo);
+			if (a[hi] < a[mid]) swap(a, hi, mid);
+			final double pivot = a[mid];
+			int i = lo, j = hi;
+			while (i <= j) {
+				while (a[i] < pivot)
+					i++;
+				while (a[j] > pivot)
+					j--;
+				if (i <= j) swap(a, i++, j--);
+			}
+			if (k <= j) hi = j;
+			else if (k >= i) lo = i;
+			else return a[k];
+		}
+		return a[k];
+	}
+
+	/** The median (the mean of the two middle values for an even length); {@code a} is reordered. */
+	public static double median(final double[] a) {
+		final int n = a.length, k = n / 2;
+		final double upper = select(a, k);
+		if (n % 2 == 1) return upper;
+		double lower = a[0];
+		for (int i = 1; i < k; i++)
+			lower = Math.max(lower, a[i]);
+		return (lower + upper) / 2;
+	}
+
+	private static void swap(final float[] a, final int i, final int j) {
+		final float t = a[i];
+		a[i] = a[j];
+		a[j] = t;
+	}
+
+	private static void swap(final double[] a, final int i, final int j) {
+		final double t = a[i];
+		a[i] = a[j];
+		a[j] = t;
+	}
+}
