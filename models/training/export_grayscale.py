@@ -92,7 +92,7 @@ config:
     prediction: epsilon
     schedule: {{kind: cosine, timesteps: 1000, s: 0.008, max_beta: 0.999}}
     image: {{height: 256, width: 256, channels: 1}}
-    tiling: {{tile: 512, overlap: 32}}
+    tiling: {{tile: 768, overlap: 32}}
     range: {{data: [0, 255], model: [-1, 1]}}
     clip_x0: [-1.5, 1.5]
     architecture: {{name: GrayscaleUNet, zero_init: [.conv2., conv_out.]}}

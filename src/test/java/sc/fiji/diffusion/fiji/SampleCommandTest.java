@@ -109,7 +109,7 @@ class SampleCommandTest {
 	}
 
 	/**
-	 * The dialog offers what is installed: the bundled model and a model dropped into the models
+	 * The dialog offers what is installed: the bundled models and a model dropped into the models
 	 * folder, the chosen model's class names, every sampler; changing the model updates the classes.
 	 */
 	@Test
@@ -122,7 +122,7 @@ class SampleCommandTest {
 		try {
 			final Module m = context.service(ModuleService.class).createModule(commands.getCommand(SampleCommand.class));
 			m.initialize();
-			assertEquals(Arrays.asList("fashion-mnist", "my-model"), choices(m, "model"));
+			assertEquals(Arrays.asList("fashion-mnist", "grayscale", "my-model"), choices(m, "model"));
 			assertEquals(new HashSet<>(Samplers.names()), new HashSet<>(choices(m, "sampler")));
 			// the bundled model's own descriptor lists its classes; "" is "no class"
 			final List<String> expected = new ArrayList<>();

@@ -47,18 +47,20 @@ public final class TileGrid {
 	 * instead of leaving a thin last tile.
 	 */
 	public static TileGrid fitted(final long[] size, final int[] maxTile, final int[] overlap, final int[] multiple) {
-		final int[] t = new int[size.length];
+		final int[] t = new int[size.length], ov = overlap.clone();
 		for (int d = 0; d < size.length; d++) {
 			final int q = Math.max(1, multiple[d]);
 			if (size[d] <= maxTile[d]) {
+				// one tile spans the axis: an overlap wider than the image means nothing there
 				t[d] = (int) size[d];
+				ov[d] = Math.min(overlap[d], t[d] - 1);
 				continue;
 			}
 			final long n = ceilDiv(size[d] - overlap[d], maxTile[d] - overlap[d]);
 			final long even = ceilDiv(size[d] + (n - 1) * overlap[d], n);
 			t[d] = (int) Math.min(size[d] / q * q, ceilDiv(even, q) * q);
 		}
-		return new TileGrid(size, t, overlap);
+		return new TileGrid(size, t, ov);
 	}
 
 	private static long ceilDiv(final long a, final long b) {

@@ -50,6 +50,17 @@ class TileGridTest extends sc.fiji.diffusion.testing.EngineTest {
 			8 }));
 	}
 
+	/** An image smaller than the overlap (a 32² padded thumbnail, overlap 32) is one tile, not an error. */
+	@Test
+	void anImageNarrowerThanTheOverlapIsOneTile() {
+		final TileGrid g = TileGrid.fitted(new long[] { 32, 2048 }, new int[] { 768, 768 }, new int[] { 32, 32 },
+			new int[] { 16, 16 });
+		assertEquals(32, g.tile()[0]);
+		assertTrue(g.overlap()[0] < 32, "overlap " + g.overlap()[0]);
+		assertEquals(32, g.overlap()[1]);
+		assertEquals(1, g.positions(32, g.tile()[0], g.tile()[0] - g.overlap()[0]).length);
+	}
+
 	@Test
 	void weightsSumToOneAfterNormalisation() {
 		final TileGrid g = new TileGrid(new long[] { 50, 70 }, new int[] { 32, 32 }, new int[] { 8, 8 });
