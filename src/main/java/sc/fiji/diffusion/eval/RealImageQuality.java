@@ -50,7 +50,8 @@ import sc.fiji.diffusion.engine.sampling.Samplers;
  * <li>Photon-limited images (peak 5, 10, 30, 100 photons, gain 1, read noise 1.5, offset 100,
  * 16-bit): noisy, tuned Gaussian Blur, Denoise noise=gaussian (σ estimated) and noise=poisson
  * (gain and read noise estimated, offset given).</li>
- * <li>Inpaint on 256² crops: PSNR inside the hole, harmonic fill vs Inpaint.</li>
+ * <li>Inpaint on 256² crops: PSNR inside the hole, harmonic fill vs Inpaint, and the average of
+ * several Inpaint samples; a picture (results/inpaint-camera.png).</li>
  * <li>Edit: a picture (results/edit-camera.png) from a blocky guide.</li>
  * </ol>
  * Denoise runs through the Fiji command, as a user runs it.
@@ -75,7 +76,10 @@ public final class RealImageQuality {
 		}
 	}
 
-	/** Options: data, sigmas, peaks, steps, seed, tune, parts (denoise,poisson,inpaint,edit), python, out, images. */
+	/**
+	 * Options: data, sigmas, peaks, steps, seed, tune, parts (denoise,poisson,inpaint,edit), python, out, images,
+	 * inpaint-samples, inpaint-picture, picture.
+	 */
 	public static void main(final Map<String, String> o) throws Exception {
 		final Path data = Paths.get(o.getOrDefault("data", "data/grayscale"));
 		final String python = o.getOrDefault("python", "/usr/bin/python3");
@@ -99,7 +103,8 @@ public final class RealImageQuality {
 			if (parts.contains("poisson")) poisson(md, cs, held, tune, o, seed);
 			final DiffusionModel gray = context.service(DiffusionModelService.class).get("grayscale", o.getOrDefault("device",
 				"auto"));
-			if (parts.contains("inpaint")) inpaint(md, gray, held, seed);
+			if (parts.contains("inpaint")) inpaint(md, gray, held, seed, Integer.parseInt(o.getOrDefault("inpaint-samples", "8")),
+				Paths.get(o.getOrDefault("inpaint-picture", "results/inpaint-camera.png")));
 			if (parts.contains("edit")) edit(md, gray, held, seed, Paths.get(o.getOrDefault("picture",
 				"results/edit-camera.png")));
 		}
@@ -354,15 +359,23 @@ public final class RealImageQuality {
 		return new Img(img.name, px, w, h);
 	}
 
-	private static void inpaint(final List<String> md, final DiffusionModel model, final List<Img> held, final long seed) {
+	/**
+	 * Inpaint against a harmonic fill, plus the average of several Inpaint samples: not a
+	 * product feature but a check of the prior, since PSNR rewards the posterior mean and one
+	 * sample of even a perfect prior has twice its error. Writes a picture of the camera crop.
+	 */
+	private static void inpaint(final List<String> md, final DiffusionModel model, final List<Img> held, final long seed,
+		final int samples, final Path picture) throws IOException
+	{
 		say(md, "");
 		say(md, "#### Inpaint on held-out real images (256² centre crops; PSNR dB inside the hole, mean over images)");
 		say(md, "");
 		say(md, "| hole | harmonic fill | Inpaint `grayscale`, no resampling (50 steps) | Inpaint `grayscale`, jumps 3 × length 5 " +
-			"(50 steps) |");
-		say(md, "|---|---|---|---|");
+			"(50 steps) | average of " + samples + " Inpaint samples (jumps 3 × 5, seeds " + seed + "…" + (seed + samples - 1) +
+			") |");
+		say(md, "|---|---|---|---|---|");
 		for (final int side : new int[] { 32, 64 }) {
-			final double[] acc = new double[3];
+			final double[] acc = new double[4];
 			for (int k = 0; k < held.size(); k++) {
 				final Img img = centre(held.get(k), 256);
 				final float[] mask = new float[img.px.length];
@@ -372,15 +385,47 @@ public final class RealImageQuality {
 				final float[] holed = img.px.clone();
 				for (int i = 0; i < holed.length; i++)
 					if (mask[i] != 0) holed[i] = 0;
-				acc[0] += ImageMetrics.psnr(img.px, Filters.harmonic(holed, mask, img.w, img.h), mask) / held.size();
+				final float[] harmonic = Filters.harmonic(holed, mask, img.w, img.h);
+				acc[0] += ImageMetrics.psnr(img.px, harmonic, mask) / held.size();
 				acc[1] += ImageMetrics.psnr(img.px, Inpaint.with(model).steps(50).jumps(1).jumpLength(1).seed(seed + k).run(holed,
 					mask, img.w, img.h, Monitor.NONE), mask) / held.size();
-				acc[2] += ImageMetrics.psnr(img.px, Inpaint.with(model).steps(50).jumps(3).jumpLength(5).seed(seed + k).run(holed,
-					mask, img.w, img.h, Monitor.NONE), mask) / held.size();
+				final float[] mean = new float[img.px.length];
+				float[] first = null;
+				for (int r = 0; r < samples; r++) {
+					// sample r = 0 uses the seed of the jumps column, so that column is one of the averaged samples
+					final float[] one = Inpaint.with(model).steps(50).jumps(3).jumpLength(5).seed(seed + k + 1000L * r).run(holed,
+						mask, img.w, img.h, Monitor.NONE);
+					if (r == 0) first = one;
+					for (int i = 0; i < mean.length; i++)
+						mean[i] += one[i] / samples;
+				}
+				acc[2] += ImageMetrics.psnr(img.px, first, mask) / held.size();
+				acc[3] += ImageMetrics.psnr(img.px, mean, mask) / held.size();
+				if (side == 64 && img.name.equals("camera")) {
+					final float[] shown = holed.clone();
+					for (int i = 0; i < shown.length; i++)
+						if (mask[i] != 0) shown[i] = 255;
+					strip(java.util.Arrays.asList(img.px, shown, harmonic, first, mean), img.w, img.h, picture);
+				}
 			}
-			say(md, String.format(Locale.ROOT, "| centred %d×%d square | %.2f | %.2f | %.2f |", side, side, acc[0], acc[1],
-				acc[2]));
+			say(md, String.format(Locale.ROOT, "| centred %d×%d square | %.2f | %.2f | %.2f | %.2f |", side, side, acc[0], acc[1],
+				acc[2], acc[3]));
 		}
+		say(md, "");
+		say(md, "Picture: " + picture + " — left to right: camera (256² centre crop), the 64×64 hole (white), harmonic fill, " +
+			"one Inpaint sample (jumps 3 × 5), the average of " + samples + " samples");
+	}
+
+	/** Panels of equal size side by side (4 px apart) as an 8-bit PNG, values clamped to 0–255. */
+	private static void strip(final List<float[]> panels, final int w, final int h, final Path picture) throws IOException {
+		final BufferedImage strip = new BufferedImage(panels.size() * (w + 4) - 4, h, BufferedImage.TYPE_BYTE_GRAY);
+		for (int k = 0; k < panels.size(); k++)
+			for (int y = 0; y < h; y++)
+				for (int x = 0; x < w; x++)
+					strip.getRaster().setSample(k * (w + 4) + x, y, 0, (int) Math.max(0, Math.min(255, Math.round(panels.get(k)[y *
+						w + x]))));
+		if (picture.getParent() != null) Files.createDirectories(picture.getParent());
+		ImageIO.write(strip, "png", new File(picture.toString()));
 	}
 
 	/** SDEdit from a blocky guide (the camera image averaged in 16×16 blocks), at three strengths, as one PNG strip. */
@@ -413,14 +458,7 @@ public final class RealImageQuality {
 		panels.add(guide);
 		for (final double s : strengths)
 			panels.add(Edit.with(model).strength(s).steps(50).sampler(Samplers.defaultName()).seed(seed).run(guide, w, h, Monitor.NONE));
-		final BufferedImage strip = new BufferedImage(panels.size() * (w + 4) - 4, h, BufferedImage.TYPE_BYTE_GRAY);
-		for (int k = 0; k < panels.size(); k++)
-			for (int y = 0; y < h; y++)
-				for (int x = 0; x < w; x++)
-					strip.getRaster().setSample(k * (w + 4) + x, y, 0, (int) Math.max(0, Math.min(255, Math.round(panels.get(k)[y *
-						w + x]))));
-		if (picture.getParent() != null) Files.createDirectories(picture.getParent());
-		ImageIO.write(strip, "png", new File(picture.toString()));
+		strip(panels, w, h, picture);
 		say(md, "");
 		say(md, "#### Edit (SDEdit) from a rough guide: " + picture + " — left to right: the image (" + img.name +
 			", halved), the guide (8×8-pixel blocks), Edit `grayscale` at strength 0.3, 0.5, 0.7 (DDIM 50 steps, seed " + seed +

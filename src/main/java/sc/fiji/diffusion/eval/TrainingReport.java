@@ -166,9 +166,15 @@ public final class TrainingReport {
 			plot.addPoints(ends, new double[] { ded, ded }, Plot.LINE);
 			plot.setColor(java.awt.Color.GRAY);
 			plot.addPoints(ends, new double[] { basePsnr, basePsnr }, Plot.LINE);
-			plot.setColor(java.awt.Color.BLACK);
 			plot.addLegend("fine-tuned grayscale\tdedicated fashion-mnist\tbase grayscale");
-			plot.setLimitsToFit(false);
+			// limits over all three series, so that the reference lines are inside the frame
+			double lo = Math.min(ded, basePsnr), hi = Math.max(ded, basePsnr);
+			for (final double v : y) {
+				lo = Math.min(lo, v);
+				hi = Math.max(hi, v);
+			}
+			final double pad = 0.1 * (hi - lo) + 0.05;
+			plot.setLimits(0, x[x.length - 1], lo - pad, hi + pad);
 			final ImagePlus png = plot.getImagePlus();
 			final Path pngPath = Paths.get(o.getOrDefault("picture", "results/finetune-fashion.png"));
 			new ij.io.FileSaver(png).saveAsPng(pngPath.toString());

@@ -50,6 +50,16 @@ class TileGridTest extends sc.fiji.diffusion.testing.EngineTest {
 			8 }));
 	}
 
+	/** Large tiles go one per network call; small ones up to the batch. */
+	@Test
+	void largeTilesAreNotBatched() {
+		final long[] big = { 4096, 4096 };
+		assertEquals(1, TiledDenoiser.tilesPerCall(new TileGrid(big, new int[] { 704, 704 }, new int[] { 32, 32 }), 16));
+		assertEquals(4, TiledDenoiser.tilesPerCall(new TileGrid(big, new int[] { 256, 256 }, new int[] { 32, 32 }), 16));
+		assertEquals(16, TiledDenoiser.tilesPerCall(new TileGrid(big, new int[] { 32, 32 }, new int[] { 8, 8 }), 16));
+		assertEquals(3, TiledDenoiser.tilesPerCall(new TileGrid(big, new int[] { 32, 32 }, new int[] { 8, 8 }), 3));
+	}
+
 	/** An image smaller than the overlap (a 32² padded thumbnail, overlap 32) is one tile, not an error. */
 	@Test
 	void anImageNarrowerThanTheOverlapIsOneTile() {
