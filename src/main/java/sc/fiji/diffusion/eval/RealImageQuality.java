@@ -371,8 +371,7 @@ public final class RealImageQuality {
 		say(md, "#### Inpaint on held-out real images (256² centre crops; PSNR dB inside the hole, mean over images)");
 		say(md, "");
 		say(md, "| hole | harmonic fill | Inpaint `grayscale`, no resampling (50 steps) | Inpaint `grayscale`, jumps 3 × length 5 " +
-			"(50 steps) | average of " + samples + " Inpaint samples (jumps 3 × 5, seeds " + seed + "…" + (seed + samples - 1) +
-			") |");
+			"(50 steps) | average of " + samples + " Inpaint samples (jumps 3 × 5, " + samples + " seeds) |");
 		say(md, "|---|---|---|---|---|");
 		for (final int side : new int[] { 32, 64 }) {
 			final double[] acc = new double[4];
