@@ -2,7 +2,7 @@
 # Installs the built plugin into a real ImageJ the way a user would -- Debian's `imagej`
 # package, the plugin jar in ~/.imagej/plugins and its dependencies in ~/.imagej/plugins/jars --
 # and runs every example macro under Xvfb, checking that each saved its result.
-# (Train writes its model to ~/.diffusion-fiji/models of the temporary home.)
+# (Train writes its model to $DIFFUSION_MODELS, a folder of the temporary home.)
 # Usage: .ci/real-imagej.sh   (after `mvn package`; installs imagej and xvfb when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +20,10 @@ mkdir -p "$home/.imagej/plugins/jars" "$home/work"
 cp "$jar" "$home/.imagej/plugins/"
 mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DexcludeArtifactIds=ij \
   -DoutputDirectory="$home/.imagej/plugins/jars"
+
+# models trained by the macros go to the temporary home, not the user's (Java takes user.home
+# from the password database, not from $HOME)
+export DIFFUSION_MODELS="$home/models"
 
 run_ij() { # macro, argument
   HOME="$home" timeout 600 xvfb-run -a imagej -b "$PWD/macros/$1" "$2" 2>&1 | grep -v -e '^$' -e SLF4J -e 'imagej -p' -e 'Open other images' || true

@@ -117,8 +117,11 @@ class SampleCommandTest {
 		final Path mine = Files.createDirectories(dir.resolve("my-model"));
 		for (final String f : new String[] { "rdf.yaml", "weights.pt" })
 			Files.copy(Paths.get("src/test/resources/models/gauss-epsilon", f), mine.resolve(f));
-		final String before = System.getProperty("diffusion.models");
+		final String before = System.getProperty("diffusion.models"), home = System.getProperty("user.home");
 		System.setProperty("diffusion.models", dir.toString());
+		// the per-user models folder is searched too: point it at an empty place so that models
+		// this machine's user has trained do not enter the list
+		System.setProperty("user.home", dir.resolve("home").toString());
 		try {
 			final Module m = context.service(ModuleService.class).createModule(commands.getCommand(SampleCommand.class));
 			m.initialize();
@@ -142,6 +145,7 @@ class SampleCommandTest {
 		finally {
 			if (before == null) System.clearProperty("diffusion.models");
 			else System.setProperty("diffusion.models", before);
+			System.setProperty("user.home", home);
 		}
 	}
 }
