@@ -106,7 +106,7 @@ public final class Main {
 			"       batch --task " + String.join("|", imageCommands()) + " --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       spark --task denoise --in IMAGE.ome.zarr --out RESULT.ome.zarr [--block 1024] [--master local[*]] [--overwrite]\n" +
 			"             [--resume] [--compression none|gzip] [--KEY VALUE ... as batch]   (build with -Pspark)\n" +
-			"       spark-benchmark [--size 8192] [--blocks 256,512,1024,2048] [--out results/spark-benchmark.md]   (build with -Pspark)\n" +
+			"       spark-benchmark [--size 8192] [--blocks 1024,2048,4096] [--out results/spark-benchmark.md]   (build with -Pspark)\n" +
 			"       train --in DIR --name NAME [--base grayscale|none|MODEL] [--steps 2000] [--batch 16] [--patch 64] [--lr 0.0002]\n" +
 			"             [--seed 1] [--validation 0.1] [--resume false] [--overwrite false] [--normalize auto] [--device auto] [--out MODELS_DIR]\n" +
 			"       train-report [--mosaics 120] [--test-mosaics 6] [--milestones 250,500,1000,2000] [--batch 16] [--patch 64] [--parts finetune,speed] [--out results/training.md]\n" +
