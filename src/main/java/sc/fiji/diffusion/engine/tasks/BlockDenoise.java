@@ -7,7 +7,6 @@ import ai.djl.ndarray.types.Shape;
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.NoiseSchedule;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.GuidedDenoiser;
 import sc.fiji.diffusion.engine.sampling.DdrmSampler;
@@ -63,14 +62,8 @@ public final class BlockDenoise {
 		grid = task.grid(canvas);
 		sigmaImage = sigma;
 		sigmaModel = values.sigmaToModel(sigma);
-		final NoiseSchedule schedule = model.schedule();
-		tStar = schedule.timestepForSigma(sigmaModel);
-		if ("mean".equals(output.trim().toLowerCase())) walk = new int[] { tStar, -1 };
-		else {
-			final DdrmSampler s = new DdrmSampler(schedule, null, sigmaModel, 0.85, 1.0, model.clipRange());
-			s.setTimesteps(steps, tStar);
-			walk = ReverseProcess.walk(s);
-		}
+		tStar = model.schedule().timestepForSigma(sigmaModel);
+		walk = task.walk(task.sampler(null, sigmaModel), tStar);
 	}
 
 	public long[] canvasSize() {
@@ -187,7 +180,7 @@ public final class BlockDenoise {
 				coreSize[0], coreMin[1] - regionMin[1], coreMin[1] - regionMin[1] + coreSize[1]);
 			final NDArray xCore = x.get(idx), epsCore = eps.get(idx);
 			final NDArray y = m.create(yCore, cs);
-			final DdrmSampler s = new DdrmSampler(model.schedule(), y, sigmaModel, 0.85, 1.0, model.clipRange());
+			final DdrmSampler s = task.sampler(y, sigmaModel);
 			final long[] canvasSize = canvas.size();
 			final GaussianNoise noise = new GaussianNoise(seed);
 			final NDArray next = s.step((z, t) -> epsCore, from, to, xCore, () -> {

@@ -95,6 +95,21 @@ public final class Denoise extends ImageTask<Denoise> {
 		return OrderStatistics.median(hh) / 0.6745;
 	}
 
+	/** The DDRM sampler of this task for an observation y (model units; null when only its timesteps are wanted). */
+	DdrmSampler sampler(final NDArray y, final double sigmaModel) {
+		return new DdrmSampler(model.schedule(), y, sigmaModel, eta, 1.0, model.clipRange());
+	}
+
+	/**
+	 * The walk from t*: for {@code mean} one move t* → clean, whose result is the posterior mean
+	 * x̂_0; for {@code sample} DDRM's steps (set on {@code s}).
+	 */
+	int[] walk(final DdrmSampler s, final int tStar) {
+		if (output.equals("mean")) return new int[] { tStar, -1 };
+		s.setTimesteps(steps, tStar);
+		return ReverseProcess.walk(s);
+	}
+
 	public Result run(final float[] plane, final int w, final int h, final Monitor monitor) {
 		validate();
 		checkPlane(plane, w, h, "image");
@@ -111,15 +126,9 @@ public final class Denoise extends ImageTask<Denoise> {
 			// y = x_0 + σ n, so √ᾱ_t* y is distributed as x_t* of the forward process
 			final NDArray xStart = y.mul((float) Math.sqrt(schedule.alphaBar(tStar)));
 			final Denoiser d = tiled(GuidedDenoiser.uniform(model, -1, 0), c, monitor, m);
-			final DdrmSampler s = new DdrmSampler(schedule, y, sigmaModel, eta, 1.0, model.clipRange());
-			// mean: one move t* → clean, whose result is the posterior mean x̂_0; sample: DDRM's steps
-			final int[] walk;
-			if (output.equals("mean")) walk = new int[] { tStar, -1 };
-			else {
-				s.setTimesteps(steps, tStar);
-				walk = ReverseProcess.walk(s);
-			}
-			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk, xStart, new GaussianNoise(seed), 0, null, monitor);
+			final DdrmSampler s = sampler(y, sigmaModel);
+			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk(s, tStar), xStart, new GaussianNoise(seed), 0, null,
+				monitor);
 			return new Result(fromModel(c, x0), sigmaImage, estimated, tStar);
 		}
 	}
