@@ -1,9 +1,7 @@
 package sc.fiji.diffusion.cli;
 
 import ij.ImagePlus;
-import ij.ImageStack;
 import ij.io.Opener;
-import ij.process.ImageProcessor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +19,7 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.tasks.Train;
 import sc.fiji.diffusion.engine.training.Trainer;
 import sc.fiji.diffusion.engine.values.Normalization;
+import sc.fiji.diffusion.fiji.ImagePlanes;
 import sc.fiji.diffusion.models.Models;
 
 /**
@@ -47,17 +46,10 @@ final class TrainCli {
 		for (final Path f : files) {
 			final ImagePlus imp = new Opener().openImage(f.toString());
 			if (imp == null) throw new IllegalArgumentException(f + " is not an image ImageJ can read");
-			if (imp.getType() == ImagePlus.COLOR_RGB || imp.getNChannels() > 1) throw new IllegalArgumentException(f +
-				" has colour or several channels; Train takes one channel: convert or split it first");
+			ImagePlanes.checkSingleChannel(imp, "training image");
 			bits = Math.max(bits, imp.getBitDepth());
-			final ImageStack st = imp.getStack();
-			for (int z = 1; z <= st.getSize(); z++) {
-				final ImageProcessor ip = st.getProcessor(z);
-				final float[] px = new float[ip.getPixelCount()];
-				for (int i = 0; i < px.length; i++)
-					px[i] = ip.getf(i);
+			for (final float[] px : ImagePlanes.planes(imp))
 				images.add(new Train.Image(px, imp.getWidth(), imp.getHeight()));
-			}
 		}
 		if (images.isEmpty()) throw new IllegalArgumentException("no TIFF images in " + in);
 		final String base = o.getOrDefault("base", Models.DEFAULT_IMAGE);
