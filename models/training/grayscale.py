@@ -168,3 +168,138 @@ def tweedie_psnr(net, images, sigmas, abar, seed=0):
             vals.append(psnr((est + 1) * 127.5, x0))
         out[s] = sum(vals) / len(vals)
     return out
+
+
+class MicrographPatches:
+    """Random training patches in the model range from real micrographs (float planes in their
+    own units), put on the prior's scale the way Denoise puts a user's image there.
+
+    Per patch: a source drawn with probability ∝ (its pixels)^¼ and a plane within it ∝ √pixels
+    (so neither the big slide scans nor the 36 planes of one embryo dominate); with probability
+    ½ the plane is first averaged 2×2 (less of the micrograph's own noise, a second scale); a
+    random crop and one of the 8 flips/rotations; then the values: 8-bit sources with
+    probability 0.3 as they are (0–255, as `normalize=auto` leaves 8-bit images), otherwise the
+    plane's percentiles (low ∈ {0.1, 0.5, 1, 2} %, high ∈ {98, 99, 99.5, 99.9} %, of the WHOLE
+    plane as Denoise computes them) onto 0–1 without clipping, so sparse bright objects keep
+    their tails above 1 and a dark background its offset below; inversion (10 %, EM contrast
+    conventions differ); a mild contrast/brightness change. Values are limited to the model
+    range [−3, 7] (beyond what any percentile-normalised micrograph reaches but a hot pixel).
+    """
+
+    LOWS, HIGHS = (0.1, 0.5, 1.0, 2.0), (98.0, 99.0, 99.5, 99.9)
+
+    def __init__(self, items, size, seed):
+        """items: [(name, source, float32 plane, is_8bit)]"""
+        self.size = size
+        self.rng = np.random.RandomState(seed)
+        self.planes, self.halves, self.pct, self.eight = [], [], [], []
+        by_source = {}
+        for name, src, p, eight in items:
+            if min(p.shape) < size:
+                continue
+            k = len(self.planes)
+            self.planes.append(p)
+            h = p[:p.shape[0] // 2 * 2, :p.shape[1] // 2 * 2]
+            h = 0.25 * (h[0::2, 0::2] + h[1::2, 0::2] + h[0::2, 1::2] + h[1::2, 1::2])
+            self.halves.append(h if min(h.shape) >= size else None)
+            self.pct.append({q: float(v) for q, v in zip(self.LOWS + self.HIGHS,
+                                                          np.percentile(p, self.LOWS + self.HIGHS))})
+            self.eight.append(eight)
+            by_source.setdefault(src, []).append(k)
+        self.sources = sorted(by_source)
+        self.members = [by_source[s] for s in self.sources]
+        w = np.array([sum(self.planes[k].size for k in m) ** 0.25 for m in self.members])
+        self.p_source = w / w.sum()
+        self.p_member = []
+        for m in self.members:
+            v = np.sqrt([self.planes[k].size for k in m])
+            self.p_member.append(v / v.sum())
+
+    def one(self):
+        r, s = self.rng, self.size
+        si = r.choice(len(self.sources), p=self.p_source)
+        k = self.members[si][r.choice(len(self.members[si]), p=self.p_member[si])]
+        a = self.planes[k]
+        if self.halves[k] is not None and r.rand() < 0.5:
+            a = self.halves[k]
+        y, x = r.randint(0, a.shape[0] - s + 1), r.randint(0, a.shape[1] - s + 1)
+        u = np.rot90(a[y:y + s, x:x + s], r.randint(4))
+        if r.rand() < 0.5:
+            u = u[:, ::-1]
+        u = np.ascontiguousarray(u, dtype=np.float32)
+        if self.eight[k] and r.rand() < 0.3:
+            u = u / 255.0
+        else:
+            lo = self.pct[k][self.LOWS[r.randint(len(self.LOWS))]]
+            hi = self.pct[k][self.HIGHS[r.randint(len(self.HIGHS))]]
+            u = (u - lo) / max(hi - lo, 1e-6)
+        if r.rand() < 0.1:
+            u = 1 - u
+        u = (u - 0.5) * math.exp(r.uniform(-0.3, 0.1)) + 0.5 + r.uniform(-0.05, 0.05)
+        return np.clip(u * 2 - 1, -3, 7).astype(np.float32)
+
+    def state(self):
+        return self.rng.get_state()
+
+    def set_state(self, st):
+        self.rng.set_state(st)
+
+
+class MixedPatches:
+    """Batches drawn from photographs (`Patches`) with probability 1 − f and micrographs
+    (`MicrographPatches`) with probability f, per patch."""
+
+    def __init__(self, photos, micro, fraction, seed):
+        self.photos, self.micro, self.fraction = photos, micro, fraction
+        self.rng = np.random.RandomState(seed + 1)
+
+    def batch(self, n):
+        return torch.from_numpy(np.stack([
+            (self.micro if self.rng.rand() < self.fraction else self.photos).one() for _ in range(n)])[:, None])
+
+    def state(self):
+        return {"photos": self.photos.state(), "micro": self.micro.state(), "mix": self.rng.get_state()}
+
+    def set_state(self, st):
+        self.photos.set_state(st["photos"])
+        self.micro.set_state(st["micro"])
+        self.rng.set_state(st["mix"])
+
+
+def sample_timesteps(n, abar, gen, sigma_fraction, sigma_lo, sigma_hi):
+    """t for a batch: uniform on 0..T−1, except a fraction whose σ_t = √((1−ᾱ)/ᾱ) is
+    log-uniform on [sigma_lo, sigma_hi] (model units): the levels Denoise enters at."""
+    T_ = abar.numel()
+    t = torch.randint(0, T_, (n,), generator=gen)
+    if sigma_fraction <= 0:
+        return t
+    pick = torch.rand(n, generator=gen) < sigma_fraction
+    u = torch.rand(n, generator=gen)
+    target = math.log(sigma_lo) + u * (math.log(sigma_hi) - math.log(sigma_lo))
+    sig_t = ((1 - abar) / abar).sqrt().log()
+    nearest = torch.argmin((sig_t[None, :] - target[:, None]).abs(), dim=1)
+    return torch.where(pick, nearest, t)
+
+
+@torch.no_grad()
+def tweedie_psnr_scaled(net, images, sigmas, abar, seed=0):
+    """As `tweedie_psnr`, on float images already on the 0–255 scale (percentile-normalised
+    micrographs, values may pass 255): PSNR with peak 255, estimate not clipped below 6 in model units."""
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    sig_t = ((1 - abar) / abar).sqrt()
+    for s in sigmas:
+        vals = []
+        for a in images:
+            h, w = a.shape[0] // 16 * 16, a.shape[1] // 16 * 16
+            x0 = torch.from_numpy(np.ascontiguousarray(a[:h, :w], dtype=np.float32))[None, None]
+            y = x0 + s * torch.randn(x0.shape, generator=g)
+            ym = y / 127.5 - 1
+            t = int(torch.argmin((sig_t.log() - math.log(s / 127.5)).abs()))
+            ab = float(abar[t])
+            xt = ym * math.sqrt(ab)
+            eps = net(xt, torch.tensor([float(t)]), torch.zeros(1, dtype=torch.long))
+            est = ((xt - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1.5, 6)
+            vals.append(psnr((est + 1) * 127.5, x0))
+        out[s] = sum(vals) / len(vals)
+    return out

@@ -27,6 +27,14 @@ VALIDATION = ["camera", "cell", "hubble_deep_field"]
 TRAIN = ["astronaut", "brick", "chelsea", "clock_motion", "coffee", "coins", "grass", "gravel", "ihc",
          "moon", "motorcycle_left", "motorcycle_right", "page", "retina", "rocket", "text",
          "pywt_aero", "ascent", "scipy_face"]
+# More photographs from Debian's opencv-doc (classic test pictures; JPEG ones downscaled 2x
+# against compression artefacts). Scenes with a second view in the package (graf3, leuvenB,
+# aloeR, rubberwhale2, basketball2) are left out so no held-out picture has a twin in training.
+OPENCV = "/usr/share/doc/opencv-doc/examples/data"
+OPENCV_TRAIN = ["graf1.png", "rubberwhale1.png", "basketball1.png", "box_in_scene.png", "chicky_512.png",
+                "aloeL.jpg", "leuvenA.jpg", "ela_original.jpg", "apple.jpg", "orange.jpg", "squirrel_cls.jpg",
+                "messi5.jpg", "home.jpg", "butterfly.jpg", "board.jpg", "aero1.jpg"]
+OPENCV_VALIDATION = ["baboon.jpg", "fruits.jpg", "building.jpg"]
 EXCLUDED = {
     "pywt_camera": "same picture as skimage camera (held out)",
     "scipy_ascent": "same picture as pywt ascent",
@@ -58,6 +66,19 @@ def load(name):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return luminance(scipy.misc.face())
+    if name.startswith("opencv/"):
+        import imageio
+        p = os.path.join(OPENCV, name[len("opencv/"):])
+        if not os.path.exists(p):
+            raise FileNotFoundError(f"{name}: not in {OPENCV} (apt-get install opencv-doc)")
+        a = np.asarray(imageio.imread(p))
+        if a.ndim == 3 and a.shape[-1] == 4:
+            a = a[..., :3]
+        a = luminance(a).astype(np.float64)
+        if p.endswith(".jpg"):
+            h, w = a.shape[0] // 2 * 2, a.shape[1] // 2 * 2
+            a = 0.25 * (a[0:h:2, 0:w:2] + a[1:h:2, 0:w:2] + a[0:h:2, 1:w:2] + a[1:h:2, 1:w:2])
+        return np.clip(np.rint(a), 0, 255).astype(np.uint8)
     import skimage.io
     for ext in (".png", ".jpg"):
         p = os.path.join(SKIMAGE, name + ext)
@@ -66,9 +87,12 @@ def load(name):
     raise FileNotFoundError(f"{name}: not in {SKIMAGE} (apt-get install python3-skimage)")
 
 
-def images(role):
-    """[(name, uint8 array)] for role 'train' or 'validation'."""
+def images(role, opencv=False):
+    """[(name, uint8 array)] for role 'train' or 'validation' (with opencv=True also the
+    opencv-doc photographs of that role)."""
     names = TRAIN if role == "train" else VALIDATION
+    if opencv:
+        names = names + ["opencv/" + n for n in (OPENCV_TRAIN if role == "train" else OPENCV_VALIDATION)]
     return [(n, load(n)) for n in names]
 
 
