@@ -337,8 +337,9 @@ public final class RealImageQuality {
 				keys.put("gain", 1.0);
 				keys.put("sigma", READ);
 				final float[] known = run(cs, shorts(z, img.w, img.h), keys);
-				final sc.fiji.diffusion.engine.values.PoissonGaussian est = sc.fiji.diffusion.engine.values.PoissonGaussian
-					.estimate(new float[][] { z }, img.w, 0, 0, OFFSET);
+				final sc.fiji.diffusion.engine.noise.PoissonGaussian est = (sc.fiji.diffusion.engine.noise.PoissonGaussian)
+					sc.fiji.diffusion.engine.noise.NoiseSettings.parse("poisson", 0, 0, OFFSET).model(new float[][] { z }, img.w,
+						s2 -> {}).get(0);
 				gain += est.gain() / held.size();
 				read += est.sigma() / held.size();
 				final float[][] outs = { z, Filters.gaussian(z, img.w, img.h, gs), gauss, pois, known };

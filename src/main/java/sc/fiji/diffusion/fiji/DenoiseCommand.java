@@ -7,7 +7,8 @@ import org.scijava.plugin.Plugin;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
-import sc.fiji.diffusion.engine.values.PoissonGaussian;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
+import sc.fiji.diffusion.engine.noise.PoissonGaussian;
 import sc.fiji.diffusion.engine.values.ValueMap;
 
 /**
@@ -84,7 +85,8 @@ public class DenoiseCommand extends ImageCommand {
 	@Override
 	protected float[][] toWorkingUnits(final DiffusionModel m, final float[][] planes) {
 		if (!poisson()) return planes;
-		camera = PoissonGaussian.estimate(planes, image.getWidth(), gain, sigma, offset);
+		camera = (PoissonGaussian) NoiseSettings.parse("poisson", sigma, gain, offset).model(planes, image.getWidth(), s -> {})
+			.get(0);
 		log.info("Denoise: noise=poisson: " + camera + "; denoising the stabilised image at sigma = 1");
 		final float[][] out = new float[planes.length][];
 		for (int z = 0; z < planes.length; z++)

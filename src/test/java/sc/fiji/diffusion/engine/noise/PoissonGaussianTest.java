@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.engine.values;
+package sc.fiji.diffusion.engine.noise;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -86,18 +86,21 @@ class PoissonGaussianTest {
 				final double lambda = 0.5 + 30.0 * x / w + 30 * Math.exp(-(bx * bx + by * by) / 2000.0);
 				z[y * w + x] = camera(r, lambda, gain, offset, sigma);
 			}
-		final PoissonGaussian est = PoissonGaussian.estimate(new float[][] { z }, w, 0, 0, offset);
+		final PoissonGaussian est = (PoissonGaussian) NoiseSettings.parse("poisson", 0, 0, offset).model(new float[][] { z },
+			w, s -> {}).get(0);
 		assertEquals(gain, est.gain(), 0.1 * gain, est.toString());
 		assertEquals(sigma, est.sigma(), 0.3 * sigma, est.toString());
 		assertTrue(est.toString().contains("estimated"), est.toString());
 		// given values are kept
-		final PoissonGaussian given = PoissonGaussian.estimate(new float[][] { z }, w, 2, 5, offset);
+		final PoissonGaussian given = (PoissonGaussian) NoiseSettings.parse("poisson", 5, 2, offset).model(new float[][] { z },
+			w, s -> {}).get(0);
 		assertEquals(2, given.gain(), 0);
 		assertEquals(5, given.sigma(), 0);
 		// pure Gaussian noise has no signal-dependent part: a clear message instead of nonsense
 		final float[] flat = new float[w * h];
 		for (int i = 0; i < flat.length; i++)
 			flat[i] = (float) (100 + 200.0 * (i % w) / w + 10 * r.nextGaussian());
-		assertThrows(IllegalArgumentException.class, () -> PoissonGaussian.estimate(new float[][] { flat }, w, 0, 0, 0));
+		assertThrows(IllegalArgumentException.class, () -> NoiseSettings.parse("poisson", 0, 0, 0).model(new float[][] { flat },
+			w, s -> {}));
 	}
 }

@@ -1,0 +1,49 @@
+package sc.fiji.diffusion.engine.noise;
+
+import java.util.Locale;
+
+/** Additive Gaussian noise of constant σ (image units): no transform. */
+public final class AdditiveGaussian implements NoiseModel {
+
+	private final double sigma;
+	private final boolean estimated;
+
+	public AdditiveGaussian(final double sigma, final boolean estimated) {
+		if (!(sigma > 0) || !Double.isFinite(sigma)) throw new IllegalArgumentException("sigma must be > 0, was " + sigma);
+		this.sigma = sigma;
+		this.estimated = estimated;
+	}
+
+	public double sigma() {
+		return sigma;
+	}
+
+	public boolean estimated() {
+		return estimated;
+	}
+
+	@Override
+	public float[] forward(final float[] z) {
+		return z.clone();
+	}
+
+	@Override
+	public float[] inverse(final float[] d) {
+		return d.clone();
+	}
+
+	@Override
+	public double workingSigma() {
+		return sigma;
+	}
+
+	@Override
+	public boolean isStabilised() {
+		return false;
+	}
+
+	@Override
+	public String toString() {
+		return String.format(Locale.ROOT, "gaussian: sigma %.4g%s (image units)", sigma, estimated ? " estimated" : "");
+	}
+}

@@ -1,0 +1,217 @@
+package sc.fiji.diffusion.engine.noise;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+import sc.fiji.diffusion.engine.values.Normalization;
+import sc.fiji.diffusion.engine.values.OrderStatistics;
+
+/**
+ * The noise keys of Denoise (and of Train on noisy data), validated once: {@code noise} =
+ * {@code gaussian} (constant σ: {@code sigma}, 0 = estimate per plane), {@code poisson}
+ * (photon noise of a camera: {@code gain}, {@code sigma} = read noise and {@code offset}, each
+ * estimated when not given) or {@code auto} (decided from the image: Poisson–Gaussian when the
+ * noise variance grows with the signal, else Gaussian). {@link #model} turns them into the
+ * {@link NoiseModel} of an image, saying in the log what it estimated and decided.
+ */
+public final class NoiseSettings {
+
+	public enum Kind {
+		GAUSSIAN, POISSON, AUTO
+	}
+
+	private final Kind kind;
+	private final double sigma, gain, offset;
+
+	private NoiseSettings(final Kind kind, final double sigma, final double gain, final double offset) {
+		this.kind = kind;
+		this.sigma = sigma;
+		this.gain = gain;
+		this.offset = offset;
+	}
+
+	/** Gaussian noise of σ (image units; 0 = estimate). */
+	public static NoiseSettings gaussian(final double sigma) {
+		return parse("gaussian", sigma, 0, Double.NaN);
+	}
+
+	/**
+	 * Reads the keys; a clear message naming the key for values outside what is accepted.
+	 *
+	 * @param offset the camera offset, NaN = estimate it
+	 */
+	public static NoiseSettings parse(final String noise, final double sigma, final double gain, final double offset) {
+		final String n = noise == null || noise.trim().isEmpty() ? "gaussian" : noise.trim().toLowerCase(Locale.ROOT);
+		final Kind k;
+		switch (n) {
+			case "gaussian": k = Kind.GAUSSIAN; break;
+			case "poisson": k = Kind.POISSON; break;
+			case "auto": k = Kind.AUTO; break;
+			default:
+				throw new IllegalArgumentException("Unknown noise '" + noise + "'; accepted: gaussian, poisson, auto");
+		}
+		if (!(sigma >= 0) || Double.isInfinite(sigma)) throw new IllegalArgumentException("sigma must be a number >= 0 " +
+			"(0 = estimate it from the image), was " + sigma);
+		if (!(gain >= 0) || Double.isInfinite(gain)) throw new IllegalArgumentException("gain must be a number >= 0 (0 = " +
+			"estimate it from the image), was " + gain);
+		if (Double.isInfinite(offset)) throw new IllegalArgumentException("offset must be a number (or auto), was " + offset);
+		return new NoiseSettings(k, sigma, gain, offset);
+	}
+
+	/** Reads an {@code offset} key: "auto" or empty = estimate (NaN), else a number. */
+	public static double parseOffset(final String offset) {
+		if (offset == null || offset.trim().isEmpty() || offset.trim().equalsIgnoreCase("auto")) return Double.NaN;
+		try {
+			return Double.parseDouble(offset.trim());
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("offset must be a number (the camera's value at zero light) or auto (estimate " +
+				"it), was '" + offset + "'");
+		}
+	}
+
+	public Kind kind() {
+		return kind;
+	}
+
+	public double sigma() {
+		return sigma;
+	}
+
+	public double gain() {
+		return gain;
+	}
+
+	/** The given camera offset, NaN when it is to be estimated. */
+	public double offset() {
+		return offset;
+	}
+
+	/**
+	 * The noise model of each plane of one channel (planes in image units, all {@code width}
+	 * wide). Poisson–Gaussian noise is one camera for all planes; Gaussian σ is estimated per plane.
+	 *
+	 * @param say receives what was estimated and decided
+	 */
+	public List<NoiseModel> model(final float[][] planes, final int width, final Consumer<String> say) {
+		checkAgainst(planes, width);
+		Kind k = kind;
+		CameraFit fit = null;
+		if (k == Kind.AUTO) {
+			try {
+				fit = CameraFit.of(planes, width, gain > 0 ? gain : Double.NaN);
+				k = fit.signalDependent() ? Kind.POISSON : Kind.GAUSSIAN;
+				say.accept(String.format(Locale.ROOT, "noise=auto: the noise variance %s over the image's intensities (%s): %s",
+					fit.signalDependent() ? String.format(Locale.ROOT, "grows by %.0f %%", 100 * fit.growth()) : String.format(
+						Locale.ROOT, "changes by %+.0f %% (less than +50 %%)", 100 * fit.growth()), fit, k == Kind.POISSON ?
+							"Poisson-Gaussian (noise=poisson)" : "constant (noise=gaussian)"));
+			}
+			catch (final IllegalArgumentException e) {
+				k = Kind.GAUSSIAN;
+				say.accept("noise=auto: " + e.getMessage() + "; taking constant (gaussian) noise");
+			}
+		}
+		final List<NoiseModel> out = new ArrayList<>();
+		if (k == Kind.POISSON) {
+			final PoissonGaussian pg = poisson(planes, width, fit);
+			for (int z = 0; z < planes.length; z++)
+				out.add(pg);
+			return out;
+		}
+		for (final float[] p : planes) {
+			final double s = sigma > 0 ? sigma : estimateSigma(p, width, p.length / width);
+			if (!(s > 0)) throw new IllegalArgumentException("the image has no measurable noise (estimated sigma 0); give " +
+				"sigma explicitly");
+			out.add(new AdditiveGaussian(s, sigma == 0));
+		}
+		return out;
+	}
+
+	/** Robust σ of Gaussian noise in a plane: median |HH| / 0.6745 over 2×2 Haar blocks (Donoho). */
+	public static double estimateSigma(final float[] plane, final int w, final int h) {
+		final int bw = w / 2, bh = h / 2;
+		if (bw < 1 || bh < 1) return 0;
+		final double[] hh = new double[bw * bh];
+		for (int by = 0; by < bh; by++)
+			for (int bx = 0; bx < bw; bx++) {
+				final int i = 2 * by * w + 2 * bx;
+				hh[by * bw + bx] = Math.abs((plane[i] - plane[i + 1] - plane[i + w] + plane[i + w + 1]) / 2.0);
+			}
+		return OrderStatistics.median(hh) / 0.6745;
+	}
+
+	/**
+	 * The Poisson–Gaussian camera: gain and the line's intercept from the fit where not given; the
+	 * offset given, or implied by a given read noise, or read from the third moment (within what
+	 * the darkest pixels allow: no negative photon counts there, no negative read-noise variance).
+	 */
+	private PoissonGaussian poisson(final float[][] planes, final int width, final CameraFit known) {
+		final boolean haveOffset = !Double.isNaN(offset);
+		if (gain > 0 && sigma > 0 && haveOffset) return PoissonGaussian.of(gain, offset, sigma);
+		final CameraFit fit = known != null ? known : CameraFit.of(planes, width, gain > 0 ? gain : Double.NaN);
+		final double a = gain > 0 ? gain : fit.a();
+		if (!(a > 0) || (gain == 0 && !fit.signalDependent())) throw new IllegalArgumentException(String.format(Locale.ROOT,
+			"the noise does not grow with the signal here (%s): use noise=gaussian or noise=auto, or give gain", fit));
+		final double b = fit.b();
+		final double lowest = -b / a, highest = fit.meanLow();
+		final double mu;
+		String how;
+		if (haveOffset) {
+			mu = offset;
+			how = "offset given";
+		}
+		else if (sigma > 0) {
+			mu = (sigma * sigma - b) / a;
+			how = "offset from the given read noise";
+		}
+		else if (Double.isFinite(fit.offset()) && lowest <= highest) {
+			mu = Math.max(lowest, Math.min(highest, fit.offset()));
+			how = String.format(Locale.ROOT, "offset from the third moment (%.4g, allowed %.4g..%.4g)", fit.offset(), lowest,
+				highest);
+		}
+		else {
+			mu = Math.min(lowest, highest);
+			how = "offset at the darkest level the line allows";
+		}
+		final double b2 = sigma > 0 && haveOffset ? sigma * sigma - a * mu : b;
+		return PoissonGaussian.fitted(a, b2, mu, gain == 0, sigma == 0, "fit: " + fit + "; " + how);
+	}
+
+	/**
+	 * Refuses settings that cannot describe these pixels: a σ far beyond the image's whole range,
+	 * or a camera offset above most of the image (more than half its pixels would have fewer than
+	 * zero photons).
+	 */
+	private void checkAgainst(final float[][] planes, final int width) {
+		if (sigma == 0 && (kind == Kind.GAUSSIAN || Double.isNaN(offset))) return;
+		final double[] p = Normalization.percentiles(planes, 0.1, 99.9);
+		final double range = Math.max(p[1] - p[0], 1e-12);
+		if (sigma > 0 && sigma > 10 * range) throw new IllegalArgumentException(String.format(Locale.ROOT,
+			"sigma=%s is far beyond the image's range (its values span %.4g..%.4g): give the noise's standard deviation in " +
+				"pixel units, or 0 to estimate it", fmt(sigma), p[0], p[1]));
+		if (kind != Kind.GAUSSIAN && !Double.isNaN(offset)) {
+			final double median = Normalization.percentiles(planes, 50, 50)[0];
+			final double spread = estimateSigma(planes[0], width, planes[0].length / width);
+			if (offset > median + 3 * spread) throw new IllegalArgumentException(String.format(Locale.ROOT,
+				"offset=%s is above most of the image (its median is %.4g): the camera offset is the value at zero light, " +
+					"below the image's darkest values; give it, or leave offset=auto to estimate it", fmt(offset), median));
+		}
+	}
+
+	private static String fmt(final double v) {
+		return v == Math.rint(v) && Math.abs(v) < 1e15 ? String.valueOf((long) v) : String.valueOf(v);
+	}
+
+	@Override
+	public String toString() {
+		switch (kind) {
+			case GAUSSIAN:
+				return "gaussian (sigma " + (sigma > 0 ? fmt(sigma) : "estimated") + ")";
+			default:
+				return kind.name().toLowerCase(Locale.ROOT) + " (gain " + (gain > 0 ? fmt(gain) : "estimated") + ", read noise " +
+					(sigma > 0 ? fmt(sigma) : "estimated") + ", offset " + (Double.isNaN(offset) ? "estimated" : fmt(offset)) + ")";
+		}
+	}
+}

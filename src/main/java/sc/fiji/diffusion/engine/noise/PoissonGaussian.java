@@ -1,0 +1,217 @@
+package sc.fiji.diffusion.engine.noise;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Poisson–Gaussian noise, as photon-counting cameras produce it: z = a·p + n with p ~ Poisson(λ)
+ * photons, gain a and Gaussian read noise n ~ N(μ, σ²) around the camera offset μ, so that
+ * var(z) = a·(E[z] − μ) + σ², i.e. var(z) = a·E[z] + b with b = σ² − a·μ.
+ * <p>
+ * The generalised Anscombe transform (GAT; Starck, Murtagh &amp; Bijaoui 1998)
+ * <pre>
+ *   f(z) = (2/a) · √(max(a·z + 3a²/8 + σ² − a·μ, 0))
+ * </pre>
+ * makes the noise approximately Gaussian of unit variance, so a Gaussian denoiser can work at
+ * σ = 1. The way back is the exact unbiased inverse of Mäkitalo &amp; Foi (2013): with the
+ * normalised model z̃ = (z − μ)/a = p + σ̃ g, σ̃ = σ/a, the denoised value D estimates
+ * F(λ) = E[f̃(z̃) | λ] = Σ_k Poisson(k; λ) · E_g[2√(max(k + σ̃ g + 3/8 + σ̃², 0))], and the
+ * inverse maps D to the λ with F(λ) = D (tabulated and interpolated for λ ≤ 150, the
+ * closed-form approximation of the same inverse above), then E[z] = a·λ + μ. The plain
+ * algebraic inverse (D/2)² − 3/8 − σ̃² is biased at low counts; this one is not.
+ * <p>
+ * The forward transform needs only a and b = σ² − a·μ (what the image's mean–variance line
+ * shows, {@link CameraFit}); the inverse also needs the split of b into offset and read noise,
+ * which the fit reads from the third moment or which the user gives.
+ */
+public final class PoissonGaussian implements NoiseModel {
+
+	/** Above this λ the closed-form approximation of the exact inverse is used (its error there is negligible). */
+	private static final double TABLE_MAX = 150;
+
+	private final double a, mu, sigma;
+	/** The intercept the forward transform uses: the fitted one, which σ² − a·μ equals unless σ² had to be clamped at 0. */
+	private double b;
+	private final boolean estimatedGain, estimatedSigma;
+	private double[] tableLambda, tableF;
+
+	private PoissonGaussian(final double a, final double mu, final double sigma, final boolean estimatedGain,
+		final boolean estimatedSigma)
+	{
+		if (!(a > 0) || !Double.isFinite(a)) throw new IllegalArgumentException("the gain must be positive, was " + a);
+		if (!(sigma >= 0) || !Double.isFinite(sigma)) throw new IllegalArgumentException("sigma must be >= 0, was " + sigma);
+		this.a = a;
+		this.mu = mu;
+		this.sigma = sigma;
+		this.estimatedGain = estimatedGain;
+		this.estimatedSigma = estimatedSigma;
+		this.b = sigma * sigma - a * mu;
+	}
+
+	/** Known parameters: gain a, camera offset μ, read noise σ (all in image units). */
+	public static PoissonGaussian of(final double gain, final double offset, final double sigma) {
+		return new PoissonGaussian(gain, offset, sigma, false, false);
+	}
+
+	/**
+	 * The model of a fitted line var = a·E[z] + b with the offset μ: σ² = b + a·μ (≥ 0).
+	 *
+	 * @param how what was estimated and how, for the log
+	 */
+	static PoissonGaussian fitted(final double a, final double b, final double mu, final boolean estimatedGain,
+		final boolean estimatedSigma, final String how)
+	{
+		final PoissonGaussian pg = new PoissonGaussian(a, mu, Math.sqrt(Math.max(0, b + a * mu)), estimatedGain,
+			estimatedSigma);
+		pg.how = how;
+		pg.b = b;
+		return pg;
+	}
+
+	private String how = "";
+
+	public double gain() {
+		return a;
+	}
+
+	public double offset() {
+		return mu;
+	}
+
+	/** The read noise σ (image units). */
+	public double sigma() {
+		return sigma;
+	}
+
+	/** b = σ² − a·μ, the intercept of var(z) = a·E[z] + b. */
+	public double intercept() {
+		return b;
+	}
+
+	/** After the transform the noise has unit variance. */
+	@Override
+	public double workingSigma() {
+		return 1;
+	}
+
+	@Override
+	public boolean isStabilised() {
+		return true;
+	}
+
+	/** f(z) = (2/a)·√(max(a z + 3a²/8 + σ² − a μ, 0)): unit-variance noise. */
+	@Override
+	public float[] forward(final float[] z) {
+		final float[] out = new float[z.length];
+		final double c = 3 * a * a / 8 + b;
+		for (int i = 0; i < z.length; i++)
+			out[i] = (float) (2 / a * Math.sqrt(Math.max(a * z[i] + c, 0)));
+		return out;
+	}
+
+	/** The exact unbiased inverse: E[z] from a denoised value D of f(z) (see the class comment). */
+	@Override
+	public float[] inverse(final float[] d) {
+		table();
+		final float[] out = new float[d.length];
+		for (int i = 0; i < d.length; i++)
+			out[i] = (float) (a * lambda(d[i]) + mu);
+		return out;
+	}
+
+	/** λ with F(λ) = D in the normalised model. */
+	double lambda(final double d) {
+		table();
+		if (d <= tableF[0]) return 0;
+		final int last = tableF.length - 1;
+		if (d >= tableF[last]) return closedForm(d);
+		int lo = 0, hi = last;
+		while (hi - lo > 1) {
+			final int mid = (lo + hi) >>> 1;
+			if (tableF[mid] <= d) lo = mid;
+			else hi = mid;
+		}
+		final double t = (d - tableF[lo]) / (tableF[hi] - tableF[lo]);
+		return tableLambda[lo] + t * (tableLambda[hi] - tableLambda[lo]);
+	}
+
+	/** Mäkitalo &amp; Foi's closed-form approximation of the exact unbiased inverse (accurate at large D). */
+	double closedForm(final double d) {
+		final double s = sigma / a, r = Math.sqrt(1.5);
+		return Math.max(0, d * d / 4 + r / (4 * d) - 11 / (8 * d * d) + 5 * r / (8 * d * d * d) - 1.0 / 8 - s * s);
+	}
+
+	/** F(λ) = E[2√(max(p + σ̃ g + 3/8 + σ̃², 0))] on a λ grid, by exact Poisson sums and Gaussian quadrature. */
+	private synchronized void table() {
+		if (tableF != null) return;
+		final double s = sigma / a;
+		final int kMax = (int) Math.ceil(TABLE_MAX + 12 * Math.sqrt(TABLE_MAX) + 20);
+		// h(k) = E_g[2√(max(k + s g + 3/8 + s², 0))], trapezoid over g in [−8, 8]
+		final double[] h = new double[kMax + 1];
+		final int nodes = s == 0 ? 1 : 801;
+		final double[] g = new double[nodes], wg = new double[nodes];
+		if (s == 0) {
+			g[0] = 0;
+			wg[0] = 1;
+		}
+		else {
+			double sum = 0;
+			for (int j = 0; j < nodes; j++) {
+				g[j] = -8 + 16.0 * j / (nodes - 1);
+				wg[j] = Math.exp(-g[j] * g[j] / 2) * (j == 0 || j == nodes - 1 ? 0.5 : 1);
+				sum += wg[j];
+			}
+			for (int j = 0; j < nodes; j++)
+				wg[j] /= sum;
+		}
+		for (int k = 0; k <= kMax; k++) {
+			double e = 0;
+			for (int j = 0; j < nodes; j++)
+				e += wg[j] * 2 * Math.sqrt(Math.max(k + s * g[j] + 0.375 + s * s, 0));
+			h[k] = e;
+		}
+		// λ grid: fine near 0 where the inverse bends most
+		final List<Double> lambdas = new ArrayList<>();
+		for (double l = 0; l < 1; l += 0.005)
+			lambdas.add(l);
+		for (double l = 1; l < 10; l += 0.02)
+			lambdas.add(l);
+		for (double l = 10; l <= TABLE_MAX; l += 0.1)
+			lambdas.add(l);
+		tableLambda = new double[lambdas.size()];
+		tableF = new double[lambdas.size()];
+		for (int j = 0; j < tableLambda.length; j++) {
+			final double l = lambdas.get(j);
+			tableLambda[j] = l;
+			double f = 0;
+			if (l == 0) f = h[0];
+			else {
+				// Poisson pmf by the log-gamma-free recurrence from the mode outward
+				final int k0 = Math.max(0, (int) Math.floor(l - 12 * Math.sqrt(l) - 10));
+				final int k1 = Math.min(kMax, (int) Math.ceil(l + 12 * Math.sqrt(l) + 10));
+				double logp = -l + k0 * Math.log(l) - logFactorial(k0);
+				for (int k = k0; k <= k1; k++) {
+					f += Math.exp(logp) * h[k];
+					logp += Math.log(l) - Math.log(k + 1);
+				}
+			}
+			tableF[j] = f;
+		}
+	}
+
+	private static double logFactorial(final int k) {
+		double s = 0;
+		for (int i = 2; i <= k; i++)
+			s += Math.log(i);
+		return s;
+	}
+
+	@Override
+	public String toString() {
+		return String.format(Locale.ROOT, "poisson: gain a = %.4g%s, read noise sigma = %.4g%s, offset = %.4g (var = " +
+			"a*(E[z] - offset) + sigma^2 = %.4g * E[z] %s %.4g)%s", a, estimatedGain ? " (estimated)" : "", sigma,
+			estimatedSigma ? " (estimated)" : "", mu, a, intercept() < 0 ? "-" : "+", Math.abs(intercept()), how.isEmpty() ?
+				"" : "; " + how);
+	}
+}
