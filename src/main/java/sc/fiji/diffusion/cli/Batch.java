@@ -40,12 +40,12 @@ import sc.fiji.diffusion.fiji.DiffusionModelService;
  * </pre>
  * Other {@code --key value} options become the command's inputs (its macro keys).
  */
-final class Batch {
+public final class Batch {
 
 	private Batch() {}
 
 	/** Runs the batch; returns the seconds each written file took (read, run, write), in order. */
-	static double[] run(final Map<String, String> o) throws IOException, InterruptedException {
+	public static double[] run(final Map<String, String> o) throws IOException, InterruptedException {
 		final String task = o.getOrDefault("task", "denoise");
 		final Context context = new Context(CommandService.class, DiffusionModelService.class);
 		try {
@@ -83,30 +83,30 @@ final class Batch {
 		final Map<String, Object> common = new HashMap<>(o);
 		for (final String k : new String[] { "task", "in", "out", "mask-dir", "shard" })
 			common.remove(k);
-		Interpreter.batchMode = true; // mask images are looked up by title, as in a headless macro
+		Interpreter.batchMode = true; // no windows, as in a headless macro
 		int failed = 0;
 		try {
 			for (int k = 0; k < mine.size(); k++) {
 				final Path f = mine.get(k);
 				final long t0 = System.nanoTime();
-				final ImagePlus imp = new Opener().openImage(f.toString());
-				if (imp == null) {
-					System.out.println(progress(k + 1, mine.size()) + " " + f.getFileName() + ": not an image, skipped");
+				final ImagePlus imp;
+				try {
+					imp = open(f);
+				}
+				catch (final IllegalArgumentException e) {
+					System.out.println(progress(k + 1, mine.size()) + " " + f.getFileName() + ": " + e.getMessage() + "; skipped");
 					failed++;
 					continue;
 				}
 				final Map<String, Object> inputs = new HashMap<>(common);
 				inputs.put("image", imp);
-				ImagePlus mask = null;
 				if (maskDir != null) {
-					mask = new Opener().openImage(maskDir.resolve(f.getFileName()).toString());
-					if (mask == null) throw new IllegalArgumentException("no mask " + maskDir.resolve(f.getFileName()));
-					mask.setTitle("mask of " + f.getFileName());
-					Interpreter.addBatchModeImage(mask);
-					inputs.put("mask", mask.getTitle());
+					final Path mf = maskDir.resolve(f.getFileName());
+					if (!Files.isRegularFile(mf)) throw new IllegalArgumentException("no mask " + mf + " for " + f.getFileName());
+					inputs.put("mask", open(mf));
 				}
+				DiffusionCommands.checkValues(command, inputs);
 				final Module m = context.service(ModuleService.class).run(command, true, inputs).get();
-				if (mask != null) Interpreter.removeBatchModeImage(mask);
 				if (((Cancelable) m).isCanceled()) {
 					System.out.println(progress(k + 1, mine.size()) + " " + f.getFileName() + ": " + ((Cancelable) m)
 						.getCancelReason());
@@ -129,6 +129,74 @@ final class Batch {
 		System.out.println(String.format("done: %d written, %d failed", mine.size() - failed, failed));
 		if (failed > 0) System.exit(1);
 		return seconds.stream().mapToDouble(Double::doubleValue).toArray();
+	}
+
+	/**
+	 * Opens an image file completely or not at all: a TIFF whose image data run past the end of
+	 * the file (a truncated copy or download) is refused with a message, never read as zeros.
+	 */
+	static ImagePlus open(final Path f) {
+		final String name = f.getFileName().toString();
+		if (name.toLowerCase(Locale.ROOT).matches(".*\\.tiff?$")) checkComplete(f);
+		final ImagePlus imp = new Opener().openImage(f.toString());
+		if (imp == null) throw new IllegalArgumentException(name + " is not an image ImageJ can read");
+		return imp;
+	}
+
+	private static void checkComplete(final Path f) {
+		final long size;
+		final ij.io.FileInfo[] info;
+		try {
+			size = Files.size(f);
+			info = new ij.io.TiffDecoder(f.getParent() == null ? "" : f.getParent().toString() + java.io.File.separator, f
+				.getFileName().toString()).getTiffInfo();
+		}
+		catch (final IOException | RuntimeException e) {
+			throw new IllegalArgumentException(f.getFileName() + " cannot be read as a TIFF (" + e.getMessage() + ")");
+		}
+		if (info == null || info.length == 0) throw new IllegalArgumentException(f.getFileName() + " has no image in it");
+		long need = 0;
+		for (final ij.io.FileInfo fi : info) {
+			if (fi.stripOffsets != null && fi.stripLengths != null && fi.stripOffsets.length == fi.stripLengths.length)
+				for (int i = 0; i < fi.stripOffsets.length; i++)
+					need = Math.max(need, (fi.stripOffsets[i] & 0xffffffffL) + (fi.stripLengths[i] & 0xffffffffL));
+			if (fi.compression <= 1) {
+				final long images = Math.max(1, fi.nImages);
+				need = Math.max(need, fi.getOffset() + images * ((long) fi.width * fi.height * fi.getBytesPerPixel() + Math.max(0,
+					fi.gapBetweenImages)) - Math.max(0, fi.gapBetweenImages));
+			}
+		}
+		if (need > size) throw new IllegalArgumentException(String.format(Locale.ROOT, "%s is incomplete: its image data " +
+			"need %d bytes but the file has %d (a truncated copy?)", f.getFileName(), need, size));
+	}
+
+	/** An integer option, or a message naming the option. */
+	static int integer(final Map<String, String> o, final String key, final String dflt) {
+		final String v = o.getOrDefault(key, dflt);
+		try {
+			return Integer.parseInt(v.trim());
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("--" + key + " must be a whole number, was '" + v + "'");
+		}
+	}
+
+	/** A number option, or a message naming the option. */
+	static double number(final Map<String, String> o, final String key, final String dflt) {
+		final String v = o.getOrDefault(key, dflt);
+		try {
+			return Double.parseDouble(v.trim());
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("--" + key + " must be a number, was '" + v + "'");
+		}
+	}
+
+	/** A true/false option, or a message naming the option. */
+	static boolean bool(final Map<String, String> o, final String key) {
+		final String v = o.getOrDefault(key, "false").trim().toLowerCase(Locale.ROOT);
+		if (v.equals("true") || v.equals("false")) return v.equals("true");
+		throw new IllegalArgumentException("--" + key + " must be true or false, was '" + v + "'");
 	}
 
 	/** "i/n", else SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, else 0/1. */

@@ -22,9 +22,11 @@ import javax.imageio.ImageIO;
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.tasks.Generate;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.pipeline.ModelSource;
+import sc.fiji.diffusion.engine.pipeline.SamplePipeline;
+import sc.fiji.diffusion.engine.pipeline.SampleSettings;
 import sc.fiji.diffusion.engine.sampling.Samplers;
-import sc.fiji.diffusion.eval.Quality;
 import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
@@ -53,9 +55,6 @@ public final class Main {
 				case "sample":
 					sample(o);
 					break;
-				case "quality":
-					Quality.main(o);
-					break;
 				case "batch":
 					Batch.run(o);
 					break;
@@ -68,27 +67,11 @@ public final class Main {
 				case "train":
 					TrainCli.run(o);
 					break;
-				case "train-report":
-					sc.fiji.diffusion.eval.TrainingReport.main(o);
-					break;
-				case "real-quality":
-					sc.fiji.diffusion.eval.RealImageQuality.main(o);
-					break;
-				case "tasks-quality":
-					sc.fiji.diffusion.eval.TaskBenchmark.main(o);
-					break;
-				case "benchmark":
-					Benchmark.run(o);
-					break;
-				case "nll":
-					sc.fiji.diffusion.eval.Likelihood.main(o);
-					break;
-				case "sampler-table":
-					sc.fiji.diffusion.eval.SamplerTable.main(o);
-					break;
 				default:
-					usage();
-					System.exit(2);
+					if (!report(args[0], o)) {
+						usage();
+						System.exit(2);
+					}
 			}
 		}
 		catch (final IllegalArgumentException | ModelException e) {
@@ -102,6 +85,7 @@ public final class Main {
 		System.out.println("usage: sample [--model fashion-mnist] [--label all|NAME|\"\"] [--count 8] [--steps 50]\n" +
 			"              [--sampler " + String.join("|", Samplers.names()) + "] [--seed 1] [--guidance 2]\n" +
 			"              [--device auto|cpu|gpu] [--out out/samples]\n" +
+			"  (reports, built with the tests: mvn -q test-compile exec:java -Ddiffusion.args=\"VERB ...\")\n" +
 			"       quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler " + Samplers.defaultName() + "] [--guidance 2] [--seed 1]\n" +
 			"       batch --task " + String.join("|", imageCommands()) + " --in DIR --out DIR [--mask-dir DIR] [--shard i/n] [--KEY VALUE ...]\n" +
 			"       spark --task denoise --in IMAGE.ome.zarr --out RESULT.ome.zarr [--block 1024] [--master local[*]] [--overwrite]\n" +
@@ -117,6 +101,33 @@ public final class Main {
 			"       benchmark [--repeats 9] [--steps 50] [--guidance 2] [--sizes 256,1024,2048] [--runs 200] [--out FILE]\n" +
 			"samplers:\n  " + String.join("\n  ", Samplers.descriptions()));
 	}
+
+	/**
+	 * The evaluation and benchmark verbs (quality, real-quality, benchmark, …) live outside the
+	 * plugin in src/eval/java, compiled with the tests; reached by name so the plugin does not
+	 * carry them.
+	 */
+	private static boolean report(final String verb, final Map<String, String> o) throws Exception {
+		final Class<?> c;
+		try {
+			c = Class.forName("sc.fiji.diffusion.eval.Reports");
+		}
+		catch (final ClassNotFoundException e) {
+			if (!REPORTS.contains(verb)) return false;
+			throw new IllegalArgumentException("'" + verb + "' is a report, built with the tests: mvn -q test-compile " +
+				"exec:java -Ddiffusion.args=\"" + verb + " ...\"");
+		}
+		try {
+			return (Boolean) c.getMethod("run", String.class, Map.class).invoke(null, verb, o);
+		}
+		catch (final java.lang.reflect.InvocationTargetException e) {
+			if (e.getCause() instanceof Exception) throw (Exception) e.getCause();
+			throw e;
+		}
+	}
+
+	private static final List<String> REPORTS = java.util.Arrays.asList("quality", "train-report", "real-quality",
+		"tasks-quality", "benchmark", "nll", "sampler-table", "micro-quality", "noisy-report", "volume-report");
 
 	/** The image commands batch can run, from the command index. */
 	private static java.util.List<String> imageCommands() {
@@ -184,14 +195,14 @@ public final class Main {
 			else labels.add(label);
 			final List<float[]> images = new ArrayList<>();
 			final long s0 = System.nanoTime();
+			final ModelSource source = ModelSource.of(model);
 			for (int r = 0; r < labels.size(); r++) {
 				final String l = labels.get(r);
-				final int row = r;
-				final float[][] rowImages = Generate.with(model).count(count).steps(steps).sampler(sampler)
-					.seed(seed + r).label(l).guidance(guidance).run(progress("row " + (row + 1) + "/" + labels.size() +
-						(l.isEmpty() ? "" : " (" + l + ")")));
-				for (final float[] img : rowImages)
-					images.add(img);
+				// one row per class, each the Sample pipeline with the row's seed
+				final Hyperstack row = SamplePipeline.run(source, new SampleSettings(count, steps, sampler, seed + r, l,
+					guidance), progress("row " + (r + 1) + "/" + labels.size() + (l.isEmpty() ? "" : " (" + l + ")")));
+				for (int i = 0; i < row.planeCount(); i++)
+					images.add(row.plane(i));
 			}
 			if (System.console() != null) System.out.println();
 			final double sampling = (System.nanoTime() - s0) / 1e9;

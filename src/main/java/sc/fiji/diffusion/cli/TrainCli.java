@@ -1,7 +1,6 @@
 package sc.fiji.diffusion.cli;
 
 import ij.ImagePlus;
-import ij.io.Opener;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,12 +14,14 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.model.ModelDescriptor;
-import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
+import sc.fiji.diffusion.engine.pipeline.TrainPipeline;
+import sc.fiji.diffusion.engine.pipeline.TrainSettings;
 import sc.fiji.diffusion.engine.training.Trainer;
 import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.fiji.ImagePlanes;
-import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.models.ModelLocator;
 
 /**
  * {@code train --in FOLDER --base grayscale --name my-cells [--steps 2000 --batch 16 --patch 64
@@ -41,33 +42,25 @@ final class TrainCli {
 			files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?$")).sorted()
 				.collect(Collectors.toList());
 		}
-		final List<Train.Image> images = new ArrayList<>();
-		int bits = 8;
+		final List<Hyperstack> images = new ArrayList<>();
 		for (final Path f : files) {
-			final ImagePlus imp = new Opener().openImage(f.toString());
-			if (imp == null) throw new IllegalArgumentException(f + " is not an image ImageJ can read");
-			ImagePlanes.checkSingleChannel(imp, "training image");
-			bits = Math.max(bits, imp.getBitDepth());
-			for (final float[] px : ImagePlanes.planes(imp))
-				images.add(new Train.Image(px, imp.getWidth(), imp.getHeight()));
+			final ImagePlus imp = Batch.open(f);
+			images.add(ImagePlanes.toHyperstack(imp));
 		}
 		if (images.isEmpty()) throw new IllegalArgumentException("no TIFF images in " + in);
-		final String base = o.getOrDefault("base", Models.DEFAULT_IMAGE);
-		final boolean fresh = base.equalsIgnoreCase("none");
-		final ModelDescriptor d = ModelDescriptor.read(Models.resolve(fresh ? Models.DEFAULT_IMAGE : base));
-		final Train task = Train.from(d, fresh).name(o.get("name")).steps(Integer.parseInt(o.getOrDefault("steps", "2000")))
-			.batch(Integer.parseInt(o.getOrDefault("batch", "16"))).patch(Integer.parseInt(o.getOrDefault("patch", "64"))).lr(
-				Double.parseDouble(o.getOrDefault("lr", "0.0002"))).seed(Long.parseLong(o.getOrDefault("seed", "1"))).validation(
-					Double.parseDouble(o.getOrDefault("validation", "0.1"))).resume(Boolean.parseBoolean(o.getOrDefault("resume",
-						"false"))).overwrite(Boolean.parseBoolean(o.getOrDefault("overwrite", "false"))).device(o.getOrDefault(
-							"device", "auto")).normalization(Normalization.parse(o.get("normalize"), Double.parseDouble(o
-								.getOrDefault("low", "0.5")), Double.parseDouble(o.getOrDefault("high", "99.5"))), bits).data(
-									files.size() + " TIFF file(s) from " + in.getFileName());
-		if (o.containsKey("checkpoint-every")) task.checkpointEvery(Integer.parseInt(o.get("checkpoint-every")));
-		if (o.containsKey("validation-every")) task.validationEvery(Integer.parseInt(o.get("validation-every")));
-		final Path folder = o.containsKey("out") ? Files.createDirectories(Paths.get(o.get("out"))) : Models
-			.trainingFolder();
-		final int steps = task.settings().steps;
+		final TrainSettings.Builder b = TrainSettings.builder().base(o.get("base")).name(o.get("name")).steps(Batch.integer(o,
+			"steps", "2000")).batch(Batch.integer(o, "batch", "16")).patch(Batch.integer(o, "patch", "64")).lr(Batch.number(o,
+				"lr", "0.0002")).seed(Batch.integer(o, "seed", "1")).validation(Batch.number(o, "validation", "0.1")).resume(Batch
+					.bool(o, "resume")).overwrite(Batch.bool(o, "overwrite")).keepCheckpoint(Batch.bool(o, "keep_checkpoint"))
+			.device(o.get("device")).normalization(Normalization.parse(o.get("normalize"), Batch.number(o, "low", "0.5"), Batch
+				.number(o, "high", "99.5"))).data(o.get("data")).noise(NoiseSettings.parse(o.get("noise"), Batch.number(o,
+					"sigma", "0"), Batch.number(o, "gain", "0"), NoiseSettings.parseOffset(o.get("offset"))));
+		if (o.containsKey("checkpoint-every")) b.checkpointEvery(Batch.integer(o, "checkpoint-every", "250"));
+		if (o.containsKey("validation-every")) b.validationEvery(Batch.integer(o, "validation-every", "100"));
+		final TrainSettings settings = b.build();
+		final ModelLocator locator = o.containsKey("out") ? ModelLocator.of(ModelLocator.fromEnvironment().searchPath(), Paths
+			.get(o.get("out"))) : ModelLocator.fromEnvironment();
+		final int steps = settings.steps();
 		final Trainer.Listener listener = new Trainer.Listener() {
 
 			private int lastPct = -1;
@@ -86,7 +79,21 @@ final class TrainCli {
 				System.out.println(String.format(Locale.ROOT, "train: step %d: validation loss %.5f", k, loss));
 			}
 		};
-		task.run(images, folder, Monitor.NONE, listener, System.out::println);
+		TrainPipeline.run(images, files.size() + " TIFF file(s) from " + in.getFileName(), settings, locator, new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {}
+
+			@Override
+			public boolean isCanceled() {
+				return false;
+			}
+
+			@Override
+			public void log(final String message) {
+				System.out.println(message);
+			}
+		}, listener);
 		System.out.println("use it with --model " + o.get("name") + " (" + steps + " steps)");
 	}
 }

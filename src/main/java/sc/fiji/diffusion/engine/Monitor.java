@@ -11,6 +11,14 @@ public interface Monitor {
 	/** Checked between steps; when true the work stops with a {@link CancellationException}. */
 	boolean isCanceled();
 
+	/** A line for the user's log (what was estimated, decided, how long it took); ignored by default. */
+	default void log(final String message) {}
+
+	/** A warning for the user's log; by default a log line. */
+	default void warn(final String message) {
+		log(message);
+	}
+
 	/** Throws {@link CancellationException} when {@link #isCanceled()}. */
 	default void checkCanceled() {
 		if (isCanceled()) throw new CancellationException("cancelled by the user");

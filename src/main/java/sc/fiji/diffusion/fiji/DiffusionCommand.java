@@ -16,10 +16,10 @@ import java.util.concurrent.CancellationException;
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.OutOfMemory;
+import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.engine.model.ModelCache;
 import sc.fiji.diffusion.engine.sampling.Samplers;
-import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.models.ModelLocator;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
@@ -48,7 +48,7 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		super.initialize();
 		final MutableModuleItem<String> modelItem = stringInput("model");
 		if (modelItem != null) {
-			final List<String> names = new ArrayList<>(Models.available());
+			final List<String> names = new ArrayList<>(locator().available());
 			final String current = modelItem.getValue(this);
 			if (current != null && !current.isEmpty() && !names.contains(current)) names.add(current);
 			modelItem.setChoices(names);
@@ -67,7 +67,7 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		final List<String> classes = new ArrayList<>();
 		classes.add("");
 		try {
-			classes.addAll(ModelDescriptor.read(Models.resolve(modelItem.getValue(this))).classes());
+			classes.addAll(ModelDescriptor.read(locator().resolve(modelItem.getValue(this))).classes());
 		}
 		catch (final RuntimeException e) {
 			// an unreadable model offers no classes; running it will say what is wrong
@@ -95,6 +95,7 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		final Thread thread = Thread.currentThread();
 		final ClassLoader before = thread.getContextClassLoader();
 		thread.setContextClassLoader(getClass().getClassLoader());
+		window = progressWindow() ? ProgressWindow.open("Diffusion: " + taskName()) : null;
 		try {
 			execute(monitor());
 		}
@@ -104,7 +105,7 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		}
 		catch (final IllegalArgumentException | ModelException e) {
 			cancel(e.getMessage());
-			log.error(taskName() + ": " + e.getMessage());
+			UserLog.warn(log, taskName() + ": " + e.getMessage());
 		}
 		catch (final Exception e) {
 			cancel(taskName() + " failed: " + e);
@@ -113,43 +114,36 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		finally {
 			thread.setContextClassLoader(before);
 			if (status != null) status.clearStatus();
+			if (window != null) window.close();
+			window = null;
 		}
 	}
-
-	/** Network batch (images or tiles per call) to start with; halved on out-of-memory. */
-	static final int BATCH = 16;
 
 	/** The loaded models of this context; absent in a bare context, then a per-JVM cache serves. */
 	@Parameter(required = false)
 	protected DiffusionModelService models;
 
-	/** The model moved to the CPU after the GPU ran out of memory, if that happened in this run. */
-	private DiffusionModel cpuFallback;
-
-	/** Work on a model with a given batch size. */
-	@FunctionalInterface
-	protected interface Work<T> {
-
-		T run(DiffusionModel model, int batch);
+	/** Where models are found: the model service's locator, else this JVM's settings. */
+	protected ModelLocator locator() {
+		return models != null ? models.locator() : ModelLocator.fromEnvironment();
 	}
 
-	/**
-	 * Runs {@code work} on {@code m}; when the network runs out of memory it is retried with
-	 * half the batch down to 1 and then, on a GPU, on the CPU, saying so in the log. Results do
-	 * not depend on the batch size.
-	 */
-	protected <T> T withFallback(final DiffusionModel m, final Work<T> work) {
-		final DiffusionModel current = cpuFallback != null ? cpuFallback : m;
-		try {
-			return OutOfMemory.retry(BATCH, b -> work.run(current, b), msg -> log.warn(taskName() + ": " + msg));
-		}
-		catch (final RuntimeException e) {
-			if (!OutOfMemory.is(e) || !current.device().isGpu()) throw e;
-			log.warn(taskName() + ": " + Devices.describe(current.device()) + " is out of memory even for one " +
-				"image at a time; continuing on the CPU (slower)");
-			cpuFallback = models != null ? models.onCpu(current) : ModelCache.shared().onCpu(current);
-			return OutOfMemory.retry(BATCH, b -> work.run(cpuFallback, b), msg -> log.warn(taskName() + ": " + msg));
-		}
+	/** The model (name or folder) on the chosen device as a pipeline's source, with the CPU fallback. */
+	protected ModelSource source(final String model, final String device) {
+		if (models != null) return models.source(model, device);
+		final DiffusionModel m = ModelCache.shared().get(locator().resolve(model), Devices.resolve(device));
+		return new ModelSource() {
+
+			@Override
+			public DiffusionModel model() {
+				return m;
+			}
+
+			@Override
+			public DiffusionModel onCpu(final DiffusionModel gpu) {
+				return ModelCache.shared().onCpu(gpu);
+			}
+		};
 	}
 
 	/**
@@ -157,12 +151,23 @@ public abstract class DiffusionCommand extends DynamicCommand {
 	 * model service: loaded and checked once, shared by later runs. Not to be closed by the caller.
 	 */
 	protected DiffusionModel loadModel(final String model, final String device) {
-		cpuFallback = null;
-		final DiffusionModel m = models != null ? models.get(model, device) : ModelCache.shared().get(Models.resolve(model),
+		final DiffusionModel m = models != null ? models.get(model, device) : ModelCache.shared().get(locator().resolve(model),
 			Devices.resolve(device));
 		log.debug(taskName() + ": model '" + m.descriptor().name() + "' on " + Devices.describe(m.device()));
 		return m;
 	}
+
+	/** A line for the user's log (ImageJ's Log window in Fiji and ImageJ; stdout headless). */
+	protected void say(final String message) {
+		UserLog.info(log, message);
+	}
+
+	/** Whether this command shows a progress window with a Cancel button (long work). */
+	protected boolean progressWindow() {
+		return true;
+	}
+
+	private ProgressWindow window;
 
 	private Monitor monitor() {
 		return new Monitor() {
@@ -170,11 +175,23 @@ public abstract class DiffusionCommand extends DynamicCommand {
 			@Override
 			public void progress(final String what, final int done, final int total) {
 				if (status != null) status.showStatus(done, total, taskName() + ": " + what + " " + done + "/" + total);
+				if (window != null) window.progress(taskName() + ": " + what, done, total);
 			}
 
 			@Override
 			public boolean isCanceled() {
-				return DiffusionCommand.this.isCanceled() || Thread.currentThread().isInterrupted();
+				return DiffusionCommand.this.isCanceled() || Thread.currentThread().isInterrupted() || (window != null && window
+					.isCanceled());
+			}
+
+			@Override
+			public void log(final String message) {
+				UserLog.info(log, message);
+			}
+
+			@Override
+			public void warn(final String message) {
+				UserLog.warn(log, message);
 			}
 		};
 	}

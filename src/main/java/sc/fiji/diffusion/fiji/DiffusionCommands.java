@@ -69,6 +69,44 @@ public final class DiffusionCommands {
 			.isAssignableFrom(out.getType());
 	}
 
+	/**
+	 * Refuses, before anything runs, an input given as text that its parameter's type cannot take
+	 * (e.g. {@code sigma=abc}): SciJava would otherwise keep the default silently.
+	 */
+	public static void checkValues(final CommandInfo info, final Map<String, Object> inputs) {
+		for (final Map.Entry<String, Object> e : inputs.entrySet()) {
+			final ModuleItem<?> item = info.getInput(e.getKey());
+			if (item == null) throw new IllegalArgumentException("Unknown key '" + e.getKey() + "' for " + label(info) +
+				"; its keys: " + String.join(", ", keys(info)));
+			if (!(e.getValue() instanceof String)) continue;
+			final String v = ((String) e.getValue()).trim();
+			final Class<?> t = item.getType();
+			try {
+				if (t == int.class || t == Integer.class) Integer.parseInt(v);
+				else if (t == long.class || t == Long.class) Long.parseLong(v);
+				else if (t == double.class || t == Double.class || t == float.class || t == Float.class) {
+					if (Double.isNaN(Double.parseDouble(v))) throw new NumberFormatException();
+				}
+				else if ((t == boolean.class || t == Boolean.class) && !v.equalsIgnoreCase("true") && !v.equalsIgnoreCase(
+					"false")) throw new NumberFormatException();
+			}
+			catch (final NumberFormatException x) {
+				throw new IllegalArgumentException(e.getKey() + "=" + v + ": " + (t == boolean.class || t == Boolean.class ?
+					"give true or false" : t == int.class || t == long.class || t == Integer.class || t == Long.class ?
+						"give a whole number" : "give a number") + " (" + e.getKey() + ": " + item.getDescription() + ")");
+			}
+		}
+	}
+
+	/** The macro keys of a command (its inputs that are not services or images). */
+	public static List<String> keys(final CommandInfo info) {
+		final List<String> out = new ArrayList<>();
+		for (final ModuleItem<?> item : info.inputs())
+			if (!org.scijava.service.Service.class.isAssignableFrom(item.getType()) && !org.scijava.Context.class
+				.isAssignableFrom(item.getType())) out.add(item.getName());
+		return out;
+	}
+
 	/** The image commands (what batch mode can run over a folder), by lower-case label. */
 	public static List<String> imageCommands(final CommandService commands) {
 		final List<String> out = new ArrayList<>();

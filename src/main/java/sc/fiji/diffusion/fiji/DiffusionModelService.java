@@ -12,7 +12,8 @@ import org.scijava.service.Service;
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelCache;
-import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.pipeline.ModelSource;
+import sc.fiji.diffusion.models.ModelLocator;
 
 /**
  * The loaded diffusion models of a SciJava context: each (model, device) is loaded and its
@@ -27,6 +28,19 @@ public class DiffusionModelService extends AbstractService implements SciJavaSer
 
 	private ModelCache cache;
 
+	/** Where models are found and trained ones written; null = this JVM's settings, read at each use. */
+	private ModelLocator locator;
+
+	/** Where this context finds models and writes trained ones. */
+	public ModelLocator locator() {
+		return locator != null ? locator : ModelLocator.fromEnvironment();
+	}
+
+	/** Sets where this context finds models (e.g. a test's own folders); null = this JVM's settings. */
+	public void setLocator(final ModelLocator l) {
+		locator = l;
+	}
+
 	private synchronized ModelCache cache() {
 		if (cache == null) cache = new ModelCache(msg -> {
 			if (log != null) log.info(msg);
@@ -35,23 +49,35 @@ public class DiffusionModelService extends AbstractService implements SciJavaSer
 		return cache;
 	}
 
-	/** The model called {@code nameOrPath} (see {@link Models#resolve}) on the chosen device. */
+	/** The model called {@code nameOrPath} (see {@link ModelLocator#resolve}) on the chosen device. */
 	public DiffusionModel get(final String nameOrPath, final String device) {
 		return get(nameOrPath, Devices.resolve(device));
 	}
 
 	public DiffusionModel get(final String nameOrPath, final Device device) {
-		return cache().get(Models.resolve(nameOrPath), device);
+		return cache().get(locator().resolve(nameOrPath), device);
+	}
+
+	/** The model called {@code nameOrPath} on the chosen device, as a pipeline's model source (with the CPU fallback). */
+	public ModelSource source(final String nameOrPath, final String device) {
+		final DiffusionModel m = get(nameOrPath, device);
+		return new ModelSource() {
+
+			@Override
+			public DiffusionModel model() {
+				return m;
+			}
+
+			@Override
+			public DiffusionModel onCpu(final DiffusionModel model) {
+				return DiffusionModelService.this.onCpu(model);
+			}
+		};
 	}
 
 	/** The same model on the CPU (after a GPU ran out of memory). */
 	public DiffusionModel onCpu(final DiffusionModel m) {
 		return cache().onCpu(m);
-	}
-
-	/** Number of models loaded in this context. */
-	public int loaded() {
-		return cache == null ? 0 : cache.size();
 	}
 
 	@Override

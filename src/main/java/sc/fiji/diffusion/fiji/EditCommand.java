@@ -1,39 +1,48 @@
 package sc.fiji.diffusion.fiji;
 
 import org.scijava.command.Command;
+import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.values.ValueMap;
-import sc.fiji.diffusion.engine.tasks.Edit;
-import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.pipeline.EditPipeline;
+import sc.fiji.diffusion.engine.pipeline.EditSettings;
+import sc.fiji.diffusion.engine.pipeline.Fallback;
+import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.engine.sampling.Samplers;
+import sc.fiji.diffusion.engine.values.Normalization;
 
 /**
  * Plugins › Diffusion › Edit: SDEdit, a plausible image of the model's domain that follows the
- * active image's layout. Macro:
+ * active image's layout (see {@link EditPipeline}). Macro:
  * {@code run("Edit", "model=fashion-mnist strength=0.5 steps=50 sampler=ddim seed=1 label=Sneaker guidance=2");}
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Edit", headless = true)
 public class EditCommand extends ImageCommand {
 
-	@Parameter(persist = false, label = "Strength", description = "0 < strength <= 1: how much the model may change (1 ignores the guide)")
+	@Parameter(persist = false, label = "Strength", description = "0 < strength <= 1: how much the model may change " +
+		"(1 ignores the guide)", attrs = { @Attr(name = "group", value = "Sampling"), @Attr(name = "hint",
+			value = "0..1; 1 ignores the guide") })
 	private double strength = 0.5;
 
-	@Parameter(persist = false, label = "Steps", min = "1")
+	@Parameter(persist = false, label = "Steps", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
 	private int steps = 50;
 
-	@Parameter(persist = false, label = "Sampler", description = "A sampler of the registry (the dialog lists them)")
+	@Parameter(persist = false, label = "Sampler", description = "A sampler of the registry (the dialog lists them)",
+		attrs = @Attr(name = "group", value = "Sampling"))
 	private String sampler = Samplers.defaultName();
 
-	@Parameter(persist = false, label = "Seed")
+	@Parameter(persist = false, label = "Seed", attrs = @Attr(name = "group", value = "Sampling"))
 	private long seed = 1;
 
-	@Parameter(persist = false, label = "Class", required = false, description = "A class name of the model; empty for none")
+	@Parameter(persist = false, label = "Class", required = false, description = "A class name of the model; empty for " +
+		"none", attrs = @Attr(name = "group", value = "Sampling"))
 	private String label = "";
 
-	@Parameter(persist = false, label = "Guidance")
+	@Parameter(persist = false, label = "Guidance", attrs = { @Attr(name = "group", value = "Sampling"), @Attr(
+		name = "hint", value = "1 = plain conditional") })
 	private double guidance = 1;
 
 	@Override
@@ -46,19 +55,11 @@ public class EditCommand extends ImageCommand {
 		return "edited";
 	}
 
-	private Edit task(final DiffusionModel m) {
-		return Edit.with(m).strength(strength).steps(steps).sampler(sampler).label(label).guidance(guidance);
-	}
-
 	@Override
-	protected void validate(final DiffusionModel m) {
-		task(m).validate();
-	}
-
-	@Override
-	protected float[] process(final DiffusionModel m, final float[] plane, final int w, final int h, final int slice,
-		final int batch, final ValueMap values, final Monitor monitor)
+	protected Hyperstack run(final ModelSource models, final Hyperstack in, final Normalization normalization,
+		final Monitor monitor)
 	{
-		return task(m).values(values).seed(seed + slice).tileBatch(batch).run(plane, w, h, monitor);
+		return EditPipeline.run(models, in, new EditSettings(strength, steps, sampler, seed, normalization, label, guidance,
+			Fallback.BATCH), monitor);
 	}
 }

@@ -3,41 +3,52 @@ package sc.fiji.diffusion.fiji;
 import ij.ImagePlus;
 
 import org.scijava.ItemIO;
+import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
 
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.engine.values.Normalization;
-import sc.fiji.diffusion.engine.values.ValueMap;
-import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.models.Models;
 
 /**
- * A command on the user's image: checks it, chooses one value map for all slices from the
- * {@code normalize} key (see {@link Normalization}) and says which in the log, runs the task
- * slice by slice and returns a NEW 32-bit image in the source's units, title
- * "&lt;title&gt;-&lt;suffix&gt;" and calibration. The source is only read.
+ * A command on the user's image: gathers the keys, hands a copy of the image to its task's
+ * pipeline (which owns normalisation, noise models, seeds, tiling and fallbacks) and shows the
+ * result: a NEW image with the source's layout and calibration, titled
+ * "&lt;title&gt;-&lt;suffix&gt;", 32-bit or of the source's type. The source is only read.
  */
 public abstract class ImageCommand extends DiffusionCommand {
 
 	@Parameter(label = "Image", description = "The image to process (the active one)")
 	protected ImagePlus image;
 
-	@Parameter(persist = false, label = "Model", description = "Name of an installed model, or the path of a model folder")
+	@Parameter(persist = false, label = "Model", description = "Name of an installed model, or the path of a model folder",
+		attrs = @Attr(name = "group", value = "Model"))
 	protected String model = Models.DEFAULT_IMAGE;
 
-	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
+	@Parameter(persist = false, label = "Device", required = false, choices = { "auto", "cpu", "gpu" },
+		description = "auto: the GPU when there is one, else the CPU", attrs = @Attr(name = "group", value = "Model"))
 	protected String device = "auto";
 
 	@Parameter(persist = false, label = "Normalize", required = false, choices = { "auto", "none", "percentile" },
 		description = "auto: 8-bit as it is, 16/32-bit by the 0.5-99.5 % percentiles; none: the values already are in " +
-			"the model's data units; percentile: the low-high % percentiles onto the model's data range")
+			"the model's data units; percentile: the low-high % percentiles onto the model's data range",
+		attrs = @Attr(name = "group", value = "Values"))
 	protected String normalize = "auto";
 
-	@Parameter(persist = false, label = "Low percentile", required = false, description = "For normalize=percentile")
+	@Parameter(persist = false, label = "Low percentile", required = false, description = "For normalize=percentile",
+		attrs = { @Attr(name = "group", value = "Values"), @Attr(name = "hint", value = "% (normalize=percentile)") })
 	protected double low = Normalization.DEFAULT_LOW;
 
-	@Parameter(persist = false, label = "High percentile", required = false, description = "For normalize=percentile")
+	@Parameter(persist = false, label = "High percentile", required = false, description = "For normalize=percentile",
+		attrs = { @Attr(name = "group", value = "Values"), @Attr(name = "hint", value = "% (normalize=percentile)") })
 	protected double high = Normalization.DEFAULT_HIGH;
+
+	@Parameter(persist = false, label = "Result type", required = false, choices = { ImagePlanes.FLOAT,
+		ImagePlanes.SAME }, description = "32-bit: the values as computed; same as input: the input's 8/16-bit type, " +
+			"rounded and clipped to its range", attrs = @Attr(name = "group", value = "Values"))
+	protected String type = ImagePlanes.FLOAT;
 
 	@Parameter(type = ItemIO.OUTPUT)
 	protected ImagePlus result;
@@ -46,17 +57,8 @@ public abstract class ImageCommand extends DiffusionCommand {
 	@Parameter(type = ItemIO.OUTPUT, required = false)
 	protected String title;
 
-	/** Validates the parameters against the loaded model before any work. */
-	protected abstract void validate(DiffusionModel m);
-
-	/**
-	 * Processes one slice (in working units, see {@link #toWorkingUnits}) and returns it in the
-	 * same units; {@code values} maps those units into the model's.
-	 *
-	 * @param batch tiles per network call
-	 */
-	protected abstract float[] process(DiffusionModel m, float[] plane, int w, int h, int slice, int batch,
-		ValueMap values, Monitor monitor);
+	/** Runs the task's pipeline on a copy of the image. */
+	protected abstract Hyperstack run(ModelSource models, Hyperstack in, Normalization normalization, Monitor monitor);
 
 	protected abstract String suffix();
 
@@ -77,65 +79,15 @@ public abstract class ImageCommand extends DiffusionCommand {
 
 	@Override
 	protected void execute(final Monitor monitor) throws Exception {
-		ImagePlanes.checkSingleChannel(image, "image");
+		ImagePlanes.checkGrayscale(image, "image");
+		final String t = type == null || type.trim().isEmpty() ? ImagePlanes.FLOAT : type.trim();
+		if (!t.equalsIgnoreCase(ImagePlanes.FLOAT) && !t.equalsIgnoreCase(ImagePlanes.SAME) && !t.equalsIgnoreCase("same"))
+			throw new IllegalArgumentException("Unknown type '" + type + "'; accepted: 32-bit, [same as input]");
 		checkMemory(image);
 		final Normalization normalization = Normalization.parse(normalize, low, high);
-		final DiffusionModel m = loadModel(model, device);
-		validate(m);
-		final float[][] planes = ImagePlanes.planes(image);
-		final float[][] work = toWorkingUnits(m, planes);
-		final ValueMap values = normalization.map(m.descriptor(), workingBitDepth(), work);
-		log.info(taskName() + ": normalize=" + normalization + ": " + values);
-		final float[][] out = new float[planes.length][];
-		final long t0 = System.nanoTime();
-		for (int z = 0; z < planes.length; z++) {
-			final int slice = z;
-			final Monitor perSlice = new Monitor() {
-
-				@Override
-				public void progress(final String what, final int done, final int total) {
-					monitor.progress(what + (planes.length > 1 ? " slice " + (slice + 1) + "/" + planes.length : ""), done,
-						total);
-				}
-
-				@Override
-				public boolean isCanceled() {
-					return monitor.isCanceled();
-				}
-			};
-			final float[] plane = work[z];
-			final float[] done = withFallback(m, (model, batch) -> process(model, plane, image.getWidth(), image.getHeight(),
-				slice, batch, values, perSlice));
-			out[z] = finish(z, planes[z], fromWorkingUnits(z, done));
-		}
-		result = ImagePlanes.result(image, out, suffix());
+		final ModelSource source = source(model, device);
+		final Hyperstack out = run(source, ImagePlanes.toHyperstack(image), normalization, monitor);
+		result = ImagePlanes.result(image, out, suffix(), t, msg -> say(taskName() + ": " + msg));
 		title = result.getTitle();
-		log.info(String.format("%s: %s (%dx%dx%d) in %.1f s", taskName(), title, image.getWidth(), image.getHeight(),
-			planes.length, (System.nanoTime() - t0) / 1e9));
 	}
-
-	/**
-	 * The slices in the units the task works in; by default the image's own. A command that
-	 * transforms the values first (e.g. a variance-stabilising transform) overrides this and
-	 * {@link #fromWorkingUnits}. The normalisation is computed on what this returns.
-	 */
-	protected float[][] toWorkingUnits(final DiffusionModel m, final float[][] planes) {
-		return planes;
-	}
-
-	/** The bit depth the normalisation sees: the image's, or 32 once the values are transformed. */
-	protected int workingBitDepth() {
-		return image.getBitDepth();
-	}
-
-	/** A processed slice back from working units into the image's units. */
-	protected float[] fromWorkingUnits(final int slice, final float[] p) {
-		return p;
-	}
-
-	/** Last touch on a slice's result (in image units) given its original. */
-	protected float[] finish(final int slice, final float[] original, final float[] out) {
-		return out;
-	}
-
 }

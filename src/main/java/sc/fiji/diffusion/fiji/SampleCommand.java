@@ -9,10 +9,10 @@ import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.tasks.Generate;
-import sc.fiji.diffusion.imaging.Images;
-import sc.fiji.diffusion.engine.model.DiffusionModel;
-import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.pipeline.SamplePipeline;
+import sc.fiji.diffusion.engine.pipeline.SampleSettings;
+import sc.fiji.diffusion.engine.image.Images;
 import sc.fiji.diffusion.engine.sampling.Samplers;
 
 /**
@@ -44,7 +44,8 @@ public class SampleCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Guidance", description = "Classifier-free guidance weight: 0 unconditional, 1 conditional, >1 stronger")
 	private double guidance = 2;
 
-	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
+	@Parameter(persist = false, label = "Device", required = false, choices = { "auto", "cpu", "gpu" },
+		description = "auto: the GPU when there is one, else the CPU")
 	private String device = "auto";
 
 	@Parameter(type = ItemIO.OUTPUT)
@@ -57,17 +58,15 @@ public class SampleCommand extends DiffusionCommand {
 
 	@Override
 	protected void execute(final Monitor monitor) throws Exception {
-		{
-			final DiffusionModel m = loadModel(model, device);
-			final java.util.function.Function<DiffusionModel, Generate> job = model -> Generate.with(model).count(count).steps(
-				steps).sampler(sampler).seed(seed).label(label).guidance(guidance);
-			job.apply(m).validate();
-			final long t0 = System.nanoTime();
-			final float[][] images = withFallback(m, (model, batch) -> job.apply(model).batchSize(batch).run(monitor));
-			final ModelDescriptor d = m.descriptor();
-			samples = Images.stack(images, d.width(), d.height());
-			log.info(String.format("Sample: %d image(s), %d %s steps, %.1f s", count, steps, sampler,
-				(System.nanoTime() - t0) / 1e9));
-		}
+		final Hyperstack out = SamplePipeline.run(source(model, device), new SampleSettings(count, steps, sampler, seed, label,
+			guidance), monitor);
+		samples = Images.stack(channelPlanes(out), out.width(), out.height());
+	}
+
+	private static float[][] channelPlanes(final Hyperstack h) {
+		final float[][] p = new float[h.planeCount()][];
+		for (int i = 0; i < p.length; i++)
+			p[i] = h.plane(i);
+		return p;
 	}
 }

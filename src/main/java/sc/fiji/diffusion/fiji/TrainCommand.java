@@ -18,9 +18,12 @@ import org.scijava.module.MutableModuleItem;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
 
+import org.scijava.plugin.Attr;
+
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.model.ModelDescriptor;
-import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
+import sc.fiji.diffusion.engine.pipeline.TrainPipeline;
+import sc.fiji.diffusion.engine.pipeline.TrainSettings;
 import sc.fiji.diffusion.engine.training.Trainer;
 import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.models.Models;
@@ -37,7 +40,8 @@ import sc.fiji.diffusion.models.Models;
 @Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Train", headless = true)
 public class TrainCommand extends DiffusionCommand {
 
-	@Parameter(label = "Training images", description = "Clean images of your kind; every slice is one")
+	@Parameter(label = "Training images", description = "Images of your kind (clean, or noisy with data=noisy); every " +
+		"slice is one")
 	private ImagePlus image;
 
 	@Parameter(persist = false, label = "Base model", description = "An installed model to fine-tune, or 'none' for " +
@@ -63,8 +67,38 @@ public class TrainCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Seed", description = "Same seed, same training (on the CPU)")
 	private long seed = 1;
 
-	@Parameter(persist = false, label = "Device", required = false, description = "auto, cpu or gpu")
+	@Parameter(persist = false, label = "Device", required = false, choices = { "auto", "cpu", "gpu" },
+		description = "auto: the GPU when there is one, else the CPU")
 	private String device = "auto";
+
+	@Parameter(persist = false, label = "Data", required = false, choices = { "clean", "noisy" }, description = "clean: " +
+		"the images are clean examples; noisy: they carry the noise Denoise should remove (no clean data needed)", attrs =
+			@Attr(name = "group", value = "Data"))
+	private String data = "clean";
+
+	@Parameter(persist = false, label = "Noise model", required = false, choices = { "gaussian", "poisson", "auto" },
+		description = "data=noisy: the images' noise, as in Denoise", attrs = { @Attr(name = "group", value = "Data"),
+			@Attr(name = "hint", value = "data=noisy only") })
+	private String noise = "gaussian";
+
+	@Parameter(persist = false, label = "Noise sigma", required = false, description = "data=noisy: noise sigma " +
+		"(gaussian) or read noise (poisson); 0 = estimate", attrs = { @Attr(name = "group", value = "Data"), @Attr(
+			name = "hint", value = "data=noisy only; 0 = estimate") })
+	private double sigma = 0;
+
+	@Parameter(persist = false, label = "Gain (poisson)", required = false, description = "data=noisy, noise=poisson: " +
+		"grey levels per photon; 0 = estimate", attrs = { @Attr(name = "group", value = "Data"), @Attr(name = "hint",
+			value = "data=noisy poisson; 0 = estimate") })
+	private double gain = 0;
+
+	@Parameter(persist = false, label = "Camera offset (poisson)", required = false, description = "data=noisy, " +
+		"noise=poisson: the value at zero light; auto = estimate", attrs = { @Attr(name = "group", value = "Data"), @Attr(
+			name = "hint", value = "data=noisy poisson; auto = estimate") })
+	private String offset = "auto";
+
+	@Parameter(persist = false, label = "Keep checkpoint", required = false, description = "Keep the training " +
+		"checkpoint after success (to resume later with more steps); it is removed otherwise")
+	private boolean keep_checkpoint = false;
 
 	@Parameter(persist = false, label = "Validation fraction", required = false, description = "Held out for the " +
 		"validation loss: whole slices when there are at least 5, else the bottom rows of each")
@@ -98,7 +132,7 @@ public class TrainCommand extends DiffusionCommand {
 	public void initialize() throws MethodCallException {
 		super.initialize();
 		final MutableModuleItem<String> item = getInfo().getMutableInput("base", String.class);
-		final List<String> choices = new ArrayList<>(Models.available());
+		final List<String> choices = new ArrayList<>(locator().available());
 		choices.remove(Models.DEFAULT_IMAGE);
 		choices.add(0, Models.DEFAULT_IMAGE);
 		choices.add("none");
@@ -112,21 +146,11 @@ public class TrainCommand extends DiffusionCommand {
 
 	@Override
 	protected void execute(final Monitor monitor) throws Exception {
-		ImagePlanes.checkSingleChannel(image, "training image");
-		final boolean fresh = base == null || base.trim().equalsIgnoreCase("none");
-		final ModelDescriptor d = ModelDescriptor.read(Models.resolve(fresh ? Models.DEFAULT_IMAGE : base));
-		final Train task = Train.from(d, fresh).name(name).steps(steps).batch(batch).patch(patch).lr(lr).seed(seed).device(
-			device).validation(validation).resume(resume).overwrite(overwrite).normalization(Normalization.parse(normalize, low,
-				high), image.getBitDepth()).data("'" + image.getTitle() + "' (" + image.getWidth() + "x" + image.getHeight() +
-					", " + image.getStackSize() + " slice(s), " + image.getBitDepth() + "-bit)");
-		task.validate();
-		final int w = image.getWidth(), h = image.getHeight();
-		if (w < patch || h < patch) throw new IllegalArgumentException("image '" + image.getTitle() + "' (" + w + "x" + h +
-			") is smaller than the patch size " + patch + ": choose a smaller patch or larger images");
-		final List<Train.Image> images = new ArrayList<>();
-		for (final float[] p : ImagePlanes.planes(image))
-			images.add(new Train.Image(p, w, h));
-		final Path where = Models.trainingFolder();
+		ImagePlanes.checkGrayscale(image, "training image");
+		final TrainSettings settings = TrainSettings.builder().base(base).name(name).steps(steps).batch(batch).patch(patch)
+			.lr(lr).seed(seed).device(device).validation(validation).resume(resume).overwrite(overwrite).keepCheckpoint(
+				keep_checkpoint).normalization(Normalization.parse(normalize, low, high)).data(data).noise(NoiseSettings.parse(
+					noise, sigma, gain, NoiseSettings.parseOffset(offset))).build();
 		final LossPlot plot = new LossPlot(name, steps);
 		final Trainer.Listener listener = new Trainer.Listener() {
 
@@ -139,18 +163,20 @@ public class TrainCommand extends DiffusionCommand {
 
 			@Override
 			public void validation(final int k, final double loss) {
-				log.info(String.format(Locale.ROOT, "Train: step %d: validation loss %.5f", k, loss));
+				say(String.format(Locale.ROOT, "Train: step %d: validation loss %.5f", k, loss));
 				plot.addValidation(k, loss);
 			}
 		};
 		try {
-			final Path model = task.run(images, where, monitor, listener, log::info);
+			final Path model = TrainPipeline.run(java.util.Collections.singletonList(ImagePlanes.toHyperstack(image)), "'" +
+				image.getTitle() + "' (" + image.getWidth() + "x" + image.getHeight() + ", " + image.getStackSize() +
+				" slice(s), " + image.getBitDepth() + "-bit)", settings, locator(), monitor, listener);
 			trained = name;
 			folder = model.toString();
 			plot.finish();
 		}
 		catch (final CancellationException e) {
-			log.info("Train: " + e.getMessage() + "; run again with resume=true to continue");
+			say("Train: " + e.getMessage() + "; run again with resume=true to continue");
 			throw e;
 		}
 	}
@@ -172,6 +198,7 @@ public class TrainCommand extends DiffusionCommand {
 		private double acc;
 		private int n;
 		private PlotWindow window;
+		private ImagePlus batchPlot;
 		private long last;
 		private final boolean display = !GraphicsEnvironment.isHeadless();
 
@@ -205,6 +232,9 @@ public class TrainCommand extends DiffusionCommand {
 
 		private void redraw(final boolean force) {
 			if (!display || x.isEmpty()) return;
+			// in batch mode a plot is an image, not a window to redraw: one plot, made at the end
+			final boolean batchMode = ij.macro.Interpreter.isBatchMode();
+			if (batchMode && !force) return;
 			final long now = System.currentTimeMillis();
 			if (!force && now - last < 1000) return; // at most once a second
 			last = now;
@@ -218,6 +248,14 @@ public class TrainCommand extends DiffusionCommand {
 				p.addLegend("training\tvalidation");
 			}
 			p.setLimitsToFit(false);
+			if (batchMode) {
+				if (batchPlot == null) {
+					batchPlot = p.getImagePlus();
+					batchPlot.show();
+				}
+				else batchPlot.setProcessor(p.getProcessor());
+				return;
+			}
 			if (window == null || window.isClosed()) window = p.show();
 			else window.drawPlot(p);
 		}

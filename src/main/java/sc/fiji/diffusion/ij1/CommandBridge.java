@@ -70,11 +70,21 @@ public final class CommandBridge {
 		final String options = Macro.getOptions();
 		for (final ModuleItem<?> item : info.inputs()) {
 			if (!ImagePlus.class.isAssignableFrom(item.getType())) continue;
-			// image inputs: the image named by the macro key, else the active image
+			// image inputs: the image named by the macro key; the main one ("image") else the active image,
+			// other (optional) ones only when named
 			final String name = options == null ? null : Macro.getValue(options, item.getName(), null);
+			if (name == null && !item.getName().equals("image")) {
+				if (options == null && item.isRequired()) inputs.put(item.getName(), WindowManager.getCurrentImage());
+				else if (options == null) {
+					final ImagePlus chosen = askImage(item, title);
+					if (chosen != null) inputs.put(item.getName(), chosen);
+				}
+				continue;
+			}
 			final ImagePlus imp = name != null ? WindowManager.getImage(name) : WindowManager.getCurrentImage();
 			if (imp == null) {
-				final String why = name != null ? "No open image called '" + name + "'" : "No image is open: open one first";
+				final String why = name != null ? "No open image called '" + name + "' (" + item.getName() + "=[" + name +
+					"])" : "No image is open: open one first";
 				if (options != null) abortMacro(title + ": " + why);
 				else IJ.error(title, why);
 				return null;
@@ -105,6 +115,14 @@ public final class CommandBridge {
 				final String v = Macro.getValue(options, item.getName(), null);
 				if (v != null) inputs.put(item.getName(), v);
 			}
+		}
+		try {
+			sc.fiji.diffusion.fiji.DiffusionCommands.checkValues(info, inputs);
+		}
+		catch (final IllegalArgumentException e) {
+			if (options != null) abortMacro(title + ": " + e.getMessage());
+			else IJ.error(title, e.getMessage());
+			return null;
 		}
 		final Module module;
 		try {
@@ -155,33 +173,103 @@ public final class CommandBridge {
 
 	/**
 	 * A dialog with one field per input, labelled with the input's name (so the recorded macro
-	 * key is the command's key). Choices become drop-downs only when shown: from a macro any
-	 * value is passed on for the command to check (e.g. a model given by its path).
+	 * key is the command's key), grouped under headings ({@code group} attribute), with a short
+	 * hint after numeric fields ({@code hint} attribute, e.g. "0 = estimate") and a Help button
+	 * that opens the README's section of the command. When shown, choices are drop-downs and
+	 * booleans checkboxes; from a macro every value is read as text and passed on for the command
+	 * to check (e.g. a model given by its path).
 	 */
 	private static boolean ask(final Module module, final String title, final Map<String, Object> inputs,
 		final boolean shown)
 	{
 		final GenericDialog gd = new GenericDialog(title);
 		final List<ModuleItem<?>> items = new ArrayList<>();
+		String group = null;
 		for (final ModuleItem<?> item : module.getInfo().inputs()) {
 			if (isService(item) || inputs.containsKey(item.getName())) continue;
 			items.add(item);
+			final String g = item.get("group");
+			if (shown && g != null && !g.equals(group)) {
+				gd.addMessage(g, new java.awt.Font("SansSerif", java.awt.Font.BOLD, 12));
+				group = g;
+			}
 			final Object current = module.getInput(item.getName());
 			final String dflt = current == null ? "" : String.valueOf(current);
 			final List<?> choices = item.getChoices();
+			final String hint = item.get("hint");
 			if (shown && choices != null && !choices.isEmpty()) {
 				final String[] c = choices.stream().map(String::valueOf).toArray(String[]::new);
 				gd.addChoice(item.getName(), c, Arrays.asList(c).contains(dflt) ? dflt : c[0]);
 			}
-			else gd.addStringField(item.getName(), dflt, 20);
+			else if (shown && isBoolean(item)) gd.addCheckbox(item.getName(), Boolean.parseBoolean(dflt));
+			else if (shown && isNumber(item)) gd.addNumericField(item.getName(), Double.parseDouble(dflt), decimals(dflt), 10,
+				hint == null ? "" : hint);
+			else {
+				gd.addStringField(item.getName(), dflt, hint != null ? 10 : 20);
+				if (shown && hint != null) {
+					gd.addToSameRow();
+					gd.addMessage(hint);
+				}
+			}
 		}
+		if (shown) gd.addHelp(HELP + "#" + title.toLowerCase(java.util.Locale.ROOT).replace(' ', '-'));
 		gd.showDialog();
 		if (gd.wasCanceled()) return false;
 		for (final ModuleItem<?> item : items) {
 			final List<?> choices = item.getChoices();
-			inputs.put(item.getName(), shown && choices != null && !choices.isEmpty() ? gd.getNextChoice() : gd.getNextString());
+			if (shown && choices != null && !choices.isEmpty()) inputs.put(item.getName(), gd.getNextChoice());
+			else if (shown && isBoolean(item)) inputs.put(item.getName(), String.valueOf(gd.getNextBoolean()));
+			else if (shown && isNumber(item)) {
+				final double v = gd.getNextNumber();
+				if (Double.isNaN(v)) {
+					IJ.error(title, item.getName() + ": not a number");
+					return false;
+				}
+				inputs.put(item.getName(), isWhole(item) ? String.valueOf(Math.round(v)) : String.valueOf(v));
+			}
+			else inputs.put(item.getName(), gd.getNextString());
 		}
 		return true;
+	}
+
+	/** Where the Help button goes: the README of the project (one section per command). */
+	static final String HELP = "https://github.com/fiji/diffusion-fiji/blob/main/README.md";
+
+	private static boolean isNumber(final ModuleItem<?> item) {
+		final Class<?> t = item.getType();
+		return t == double.class || t == Double.class || t == float.class || t == Float.class || isWhole(item);
+	}
+
+	private static boolean isWhole(final ModuleItem<?> item) {
+		final Class<?> t = item.getType();
+		return t == int.class || t == Integer.class || t == long.class || t == Long.class;
+	}
+
+	/** Decimals that show a default value fully (0 for whole numbers, at most 6). */
+	private static int decimals(final String v) {
+		final java.math.BigDecimal d = new java.math.BigDecimal(v).stripTrailingZeros();
+		return Math.max(0, Math.min(6, d.scale()));
+	}
+
+	private static boolean isBoolean(final ModuleItem<?> item) {
+		return item.getType() == boolean.class || item.getType() == Boolean.class;
+	}
+
+	/** An optional image input from a dialog listing the open images (and "none"). */
+	private static ImagePlus askImage(final ModuleItem<?> item, final String title) {
+		final int[] ids = WindowManager.getIDList();
+		if (ids == null || ids.length < 2) return null;
+		final String[] names = new String[ids.length + 1];
+		names[0] = "none";
+		for (int i = 0; i < ids.length; i++)
+			names[i + 1] = WindowManager.getImage(ids[i]).getTitle();
+		final GenericDialog gd = new GenericDialog(title);
+		gd.addChoice(item.getName(), names, names[0]);
+		gd.addMessage(item.getDescription() == null ? "" : item.getDescription());
+		gd.showDialog();
+		if (gd.wasCanceled()) return null;
+		final int k = gd.getNextChoiceIndex();
+		return k == 0 ? null : WindowManager.getImage(ids[k - 1]);
 	}
 
 	/** Copies an X × Y [× Z] real image into a 32-bit ImagePlus (one slice per Z). */

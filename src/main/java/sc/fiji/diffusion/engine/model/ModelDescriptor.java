@@ -226,10 +226,12 @@ public final class ModelDescriptor {
 	}
 
 	/** The reference classifier's TorchScript file, verified, or null when the model has none. */
-	public Path verifiedClassifier() {
-		return classifierSource == null ? null : verified(classifierSource, classifierSha256,
-			"config.diffusion.reference_classifier");
-	}
+	/** The reference classifier's file name in the model folder (reports only), or null. */
+	public String classifierSource() { return classifierSource; }
+
+	/** Its sha256, or null. */
+	public String classifierSha256() { return classifierSha256; }
+
 
 	private Path verified(final String source, final String sha256, final String field) {
 		final Path p = dir.resolve(source);

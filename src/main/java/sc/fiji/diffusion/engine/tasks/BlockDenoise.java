@@ -58,7 +58,7 @@ public final class BlockDenoise {
 		this.imageSize = new long[] { height, width };
 		task = Denoise.with(model).sigma(sigma).steps(steps).output(output).values(values).tileBatch(tileBatch);
 		task.validate();
-		canvas = task.canvas(width, height);
+		canvas = task.canvas(new net.imglib2.FinalInterval(width, height));
 		grid = task.grid(canvas);
 		sigmaImage = sigma;
 		sigmaModel = values.sigmaToModel(sigma);
@@ -85,10 +85,6 @@ public final class BlockDenoise {
 	/** Moves of the reverse walk (1 for output=mean). */
 	public int moves() {
 		return walk.length - 1;
-	}
-
-	public int entryTimestep() {
-		return tStar;
 	}
 
 	public double sigma() {

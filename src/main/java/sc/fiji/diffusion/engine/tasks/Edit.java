@@ -3,6 +3,11 @@ package sc.fiji.diffusion.engine.tasks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import net.imglib2.RandomAccessibleInterval;
+import net.imglib2.img.Img;
+import net.imglib2.type.numeric.RealType;
+import net.imglib2.type.numeric.real.FloatType;
+
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
@@ -56,10 +61,11 @@ public final class Edit extends ImageTask<Edit> {
 		return (int) Math.round(strength * (model.schedule().T() - 1));
 	}
 
-	public float[] run(final float[] guide, final int w, final int h, final Monitor monitor) {
+	/** Edits a 2-D plane (image units); returns a new image. */
+	public Img<FloatType> run(final RandomAccessibleInterval<? extends RealType<?>> guide, final Monitor monitor) {
 		validate();
-		checkPlane(guide, w, h, "guide image");
-		final Canvas c = canvas(w, h);
+		checkImage(guide, 2, "guide image");
+		final Canvas c = canvas(guide);
 		final GaussianNoise noise = new GaussianNoise(seed);
 		final int t0 = startTimestep();
 		try (NDManager m = model.manager().newSubManager()) {

@@ -4,6 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import net.imglib2.Cursor;
+import net.imglib2.Interval;
+import net.imglib2.RandomAccessibleInterval;
+import net.imglib2.img.Img;
+import net.imglib2.type.numeric.RealType;
+import net.imglib2.type.numeric.real.FloatType;
+import net.imglib2.view.Views;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
@@ -14,10 +22,11 @@ import sc.fiji.diffusion.engine.tiling.TiledDenoiser;
 import sc.fiji.diffusion.engine.values.ValueMap;
 
 /**
- * What the tasks on a user's image share: one-channel planes of any size in the image's own
- * units, mapped into the model's units by one {@link ValueMap}, padded onto a canvas the network
- * accepts, processed as overlapping tiles that the sampler sees as one image, cropped and mapped
- * back.
+ * What the tasks on a user's image share: one-channel imglib2 images (2-D planes, or 3-D
+ * volumes where a task says so) of any size in the image's own units, mapped into the model's
+ * units by one {@link ValueMap}, padded onto a canvas the network accepts (mirrored with
+ * {@code Views.extendMirrorDouble}), processed as overlapping tiles that the sampler sees as one
+ * image, cropped and mapped back into a new image.
  */
 abstract class ImageTask<T extends ImageTask<T>> {
 
@@ -50,24 +59,43 @@ abstract class ImageTask<T extends ImageTask<T>> {
 		return values != null ? values : ValueMap.data(model.descriptor());
 	}
 
-	/** The canvas for a w × h plane: at least the network's minimum size, in sizes it accepts. */
-	public Canvas canvas(final int w, final int h) {
+	/**
+	 * The canvas for an image (x, y[, z]): at least the network's minimum size, in sizes it
+	 * accepts; a volume's extra axis follows the rule of the network's x axis.
+	 */
+	public Canvas canvas(final Interval image) {
 		final ModelDescriptor d = model.descriptor();
-		return new Canvas(w, h, d.minSize(), d.sizeMultiple());
+		final int n = image.numDimensions();
+		final int[] min = d.minSize(), mult = d.sizeMultiple();
+		if (n == min.length) return Canvas.of(image, min, mult);
+		final int[] mn = new int[n], mu = new int[n];
+		for (int k = 0; k < n; k++) {
+			mn[k] = min[Math.max(0, k - (n - min.length))];
+			mu[k] = mult[Math.max(0, k - (n - mult.length))];
+		}
+		return Canvas.of(image, mn, mu);
 	}
 
 	/** Image units → model units, padded onto the canvas, as [1, 1, … canvas]. */
-	protected NDArray toModel(final NDManager m, final Canvas c, final float[] plane) {
+	protected NDArray toModel(final NDManager m, final Canvas c, final RandomAccessibleInterval<? extends RealType<?>> image) {
 		final long[] size = c.size();
 		final long[] shape = new long[size.length + 2];
 		shape[0] = shape[1] = 1;
 		System.arraycopy(size, 0, shape, 2, size.length);
-		return m.create(c.pad(values().toModel(plane)), new Shape(shape));
+		final float[] px = c.pad(image);
+		final float s = (float) values().scale(), o = (float) values().offset();
+		for (int i = 0; i < px.length; i++)
+			px[i] = px[i] * s + o;
+		return m.create(px, new Shape(shape));
 	}
 
-	/** Model units → image units, cropped to the image. */
-	protected float[] fromModel(final Canvas c, final NDArray x) {
-		return values().fromModelInPlace(c.crop(x.toFloatArray()).clone());
+	/** Model units → image units, cropped to the image: a new image. */
+	protected Img<FloatType> fromModel(final Canvas c, final NDArray x) {
+		final Img<FloatType> out = c.cropImage(x.toFloatArray());
+		final double s = values().scale(), o = values().offset();
+		for (final FloatType v : out)
+			v.setReal((v.getRealDouble() - o) / s);
+		return out;
 	}
 
 	/**
@@ -75,11 +103,16 @@ abstract class ImageTask<T extends ImageTask<T>> {
 	 * convolutional model's tiles as large as its descriptor allows, spread evenly.
 	 */
 	public TileGrid grid(final Canvas c) {
+		return grid(c.size());
+	}
+
+	/** The tiles over a 2-D array of this size (… , y, x) that the network accepts. */
+	TileGrid grid(final long[] size) {
 		final ModelDescriptor d = model.descriptor();
 		final int[] o = d.overlap();
 		if (overlap >= 0) java.util.Arrays.fill(o, overlap);
-		if (!d.isResizable()) return new TileGrid(c.size(), d.tile(), o);
-		return TileGrid.fitted(c.size(), d.tile(), o, d.sizeMultiple());
+		if (!d.isResizable()) return new TileGrid(size, d.tile(), o);
+		return TileGrid.fitted(size, d.tile(), o, d.sizeMultiple());
 	}
 
 	/** The whole-canvas denoiser: tiles when the canvas is larger than one tile. */
@@ -89,12 +122,13 @@ abstract class ImageTask<T extends ImageTask<T>> {
 		return new TiledDenoiser(tileModel, g, tileBatch, monitor, m);
 	}
 
-	static void checkPlane(final float[] plane, final int w, final int h, final String what) {
-		if (w < 1 || h < 1) throw new IllegalArgumentException(what + " must be at least 1x1, was " + w + "x" + h);
-		if (plane.length != (long) w * h) throw new IllegalArgumentException(what + " has " + plane.length +
-			" pixels, expected " + w + "x" + h);
-		for (final float v : plane)
-			if (!Float.isFinite(v)) throw new IllegalArgumentException(what +
+	/** Refuses a plane of the wrong dimensionality or with NaN/infinite pixels. */
+	static void checkImage(final RandomAccessibleInterval<? extends RealType<?>> image, final int dims, final String what) {
+		if (image.numDimensions() != dims) throw new IllegalArgumentException(what + " must have " + dims + " axes, has " +
+			image.numDimensions());
+		final Cursor<? extends RealType<?>> c = Views.iterable(image).cursor();
+		while (c.hasNext())
+			if (!Double.isFinite(c.next().getRealDouble())) throw new IllegalArgumentException(what +
 				" contains NaN or infinite pixels; replace them first (e.g. Process › Math › Remove NaNs)");
 	}
 }

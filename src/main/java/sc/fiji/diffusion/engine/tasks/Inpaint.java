@@ -4,6 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import net.imglib2.Cursor;
+import net.imglib2.RandomAccessibleInterval;
+import net.imglib2.img.Img;
+import net.imglib2.img.array.ArrayImgs;
+import net.imglib2.type.numeric.RealType;
+import net.imglib2.type.numeric.real.FloatType;
+import net.imglib2.util.Intervals;
+import net.imglib2.view.Views;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -100,26 +109,34 @@ public final class Inpaint extends ImageTask<Inpaint> {
 	}
 
 	/**
+	 * @param image a 2-D plane in image units
 	 * @param mask non-zero where pixels are to be filled, same size as the image
+	 * @return a new image: the filled pixels from the model, every other pixel exactly the input's
 	 */
-	public float[] run(final float[] image, final float[] mask, final int w, final int h, final Monitor monitor) {
+	public Img<FloatType> run(final RandomAccessibleInterval<? extends RealType<?>> image,
+		final RandomAccessibleInterval<? extends RealType<?>> mask, final Monitor monitor)
+	{
 		validate();
-		checkPlane(image, w, h, "image");
-		if (mask.length != image.length) throw new IllegalArgumentException("mask has " + mask.length +
-			" pixels but the image " + w + "x" + h + " has " + image.length + "; the mask must be the same size");
-		int fill = 0;
-		for (final float v : mask)
-			if (v != 0) fill++;
+		checkImage(image, 2, "image");
+		if (!Intervals.equalDimensions(image, mask)) throw new IllegalArgumentException("mask is " + mask.dimension(0) +
+			"x" + mask.dimension(1) + " but the image is " + image.dimension(0) + "x" + image.dimension(1) +
+			"; the mask must be the same size");
+		final long px = Intervals.numElements(image);
+		final Img<FloatType> known = ArrayImgs.floats(image.dimension(0), image.dimension(1));
+		long fill = 0;
+		final Cursor<? extends RealType<?>> mc = Views.flatIterable(mask).cursor();
+		for (final FloatType k : known) {
+			final boolean hole = mc.next().getRealDouble() != 0;
+			k.set(hole ? 0 : 1);
+			if (hole) fill++;
+		}
 		if (fill == 0) throw new IllegalArgumentException("the mask is empty: mark the pixels to fill with non-zero values " +
 			"(or draw a selection)");
 		final NoiseSchedule schedule = model.schedule();
 		final int[] walk = walk();
-		final Canvas c = canvas(w, h);
-		final float[] known = new float[w * h];
-		for (int i = 0; i < known.length; i++)
-			known[i] = mask[i] != 0 ? 0 : 1;
+		final Canvas c = canvas(image);
 		final GaussianNoise noise = new GaussianNoise(seed);
-		final float[] result;
+		final Img<FloatType> result;
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, image);
 			final Shape shape = y.getShape();
@@ -136,8 +153,14 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			result = fromModel(c, x);
 		}
 		// the known pixels come back exactly as they were
-		for (int i = 0; i < result.length; i++)
-			if (mask[i] == 0) result[i] = image[i];
+		final Cursor<FloatType> r = result.cursor(), k = known.cursor();
+		final Cursor<? extends RealType<?>> in = Views.flatIterable(image).cursor();
+		while (r.hasNext()) {
+			r.fwd();
+			final double v = in.next().getRealDouble();
+			if (k.next().get() != 0) r.get().setReal(v);
+		}
+		assert px == Intervals.numElements(result);
 		return result;
 	}
 }

@@ -66,6 +66,8 @@ public final class Train {
 	private Normalization normalization = Normalization.auto();
 	private int bitDepth = 32;
 	private String dataDescription = "";
+	private boolean keepCheckpoint;
+	private sc.fiji.diffusion.engine.noise.NoiseSettings noisy;
 
 	private Train(final ModelDescriptor base, final boolean fresh) {
 		this.base = base;
@@ -96,6 +98,10 @@ public final class Train {
 	public Train device(final String d) { device = d; return this; }
 	/** How the images' values go onto the model's data range, and their bit depth (8, 16 or 32). */
 	public Train normalization(final Normalization n, final int bits) { normalization = n; bitDepth = bits; return this; }
+	/** Keep the checkpoint folder after a successful run (default: removed, it is as large as the model several times). */
+	public Train keepCheckpoint(final boolean k) { keepCheckpoint = k; return this; }
+	/** The images are noisy (data=noisy) with this noise: adapt the prior without clean data. */
+	public Train noisy(final sc.fiji.diffusion.engine.noise.NoiseSettings n) { noisy = n; return this; }
 	/** A line about the data for the model card (e.g. the image's title). */
 	public Train data(final String description) { dataDescription = description == null ? "" : description; return this; }
 
@@ -213,6 +219,12 @@ public final class Train {
 			final Path written = write(trainer, folder, target, values, split, n);
 			say.accept(String.format(Locale.ROOT, "Train: wrote model '%s' to %s (%d steps, %.1f min)", name, written, trainer
 				.step(), trainer.seconds() / 60));
+			if (keepCheckpoint) say.accept("Train: the checkpoint stays in " + ckpt + " (keep_checkpoint=true): resume=true " +
+				"with more steps continues from it");
+			else {
+				deleteTree(ckpt);
+				say.accept("Train: removed the checkpoint " + ckpt + " (keep_checkpoint=true keeps it for a later resume)");
+			}
 			return written;
 		}
 	}
@@ -250,12 +262,17 @@ public final class Train {
 				"torchscript");
 			ts.put("source", "weights.pt");
 			ts.put("sha256", ModelDescriptor.sha256(weights));
+			// the weights were written by the PyTorch inside DJL, not by the base model's exporter
+			ts.put("pytorch_version", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
+			yaml.put("documentation", "README.md");
+			Files.write(tmp.resolve("README.md"), card(training, values, split).getBytes(StandardCharsets.UTF_8));
 			final DumperOptions opt = new DumperOptions();
 			opt.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
 			opt.setWidth(120);
 			final String text = "# Diffusion for Fiji model descriptor, written by Train\n" + new Yaml(opt).dump(yaml);
 			Files.write(tmp.resolve(ModelDescriptor.FILE_NAME), text.getBytes(StandardCharsets.UTF_8));
 			ModelDescriptor.read(tmp).verifiedWeights(); // it reads back, and the sha256 holds
+			readableByAll(tmp);
 			if (Files.exists(target)) {
 				final Path old = Files.createTempDirectory(folder, "." + name + ".old-");
 				Files.move(target, old.resolve(name));
@@ -273,6 +290,36 @@ public final class Train {
 			deleteTree(tmp);
 			throw e;
 		}
+	}
+
+	/**
+	 * A temporary folder is created private (rwx------); a model folder in a shared Fiji.app must
+	 * be readable by every user of it, as any installed file is: rwxr-xr-x / rw-r--r--.
+	 */
+	static void readableByAll(final Path dir) throws IOException {
+		if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) return;
+		try (Stream<Path> s = Files.walk(dir)) {
+			for (final Path p : (Iterable<Path>) s::iterator)
+				Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(Files.isDirectory(p) ?
+					"rwxr-xr-x" : "rw-r--r--"));
+		}
+	}
+
+	/** The model card of a trained model: what it is, what it was trained on and how, how to use it. */
+	private String card(final Map<String, Object> training, final ValueMap values, final String split) {
+		final StringBuilder b = new StringBuilder();
+		b.append("# ").append(name).append("\n\n");
+		b.append("A diffusion prior trained in Fiji (Plugins › Diffusion › Train) ").append(fresh ?
+			"from fresh weights of the architecture of `" + base.name() + "`" : "by fine-tuning `" + base.name() + "`")
+			.append(".\n\n| | |\n|---|---|\n");
+		for (final Map.Entry<String, Object> e : training.entrySet()) {
+			if (e.getKey().endsWith("history")) continue;
+			b.append("| ").append(e.getKey()).append(" | ").append(String.valueOf(e.getValue()).replace("|", "/")).append(
+				" |\n");
+		}
+		b.append("\nUse it by name: `run(\"Denoise\", \"model=").append(name).append("\");` (also Inpaint, Edit, Sample).")
+			.append(" The loss history is in `rdf.yaml` (`training:`).\n");
+		return b.toString();
 	}
 
 	private static List<List<Double>> rows(final List<double[]> h) {

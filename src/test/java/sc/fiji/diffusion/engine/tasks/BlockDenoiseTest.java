@@ -1,5 +1,7 @@
 package sc.fiji.diffusion.engine.tasks;
 
+import sc.fiji.diffusion.engine.image.Images;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,8 +81,7 @@ class BlockDenoiseTest {
 		for (int i = 0; i < img.length; i++)
 			img[i] += 20 * r.nextGaussian();
 		final ValueMap v = ValueMap.data(model.descriptor());
-		final float[] whole = Denoise.with(model).values(v).sigma(20).output(output).steps(steps).seed(4).tileBatch(16).run(img,
-			w, h, Monitor.NONE).image;
+		final float[] whole = Denoise.with(model).values(v).sigma(20).output(output).steps(steps).seed(4).tileBatch(16).run(Images.plane(img, w, h), Monitor.NONE).pixels();
 		for (final int block : new int[] { 48, 80 }) {
 			final BlockDenoise bd = new BlockDenoise(model, v, w, h, 20, output, steps, 4, 2);
 			assertTrue(bd.grid().count() > 1, "test setup: several tiles");

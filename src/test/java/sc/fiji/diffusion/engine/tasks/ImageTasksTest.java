@@ -1,5 +1,7 @@
 package sc.fiji.diffusion.engine.tasks;
 
+import sc.fiji.diffusion.engine.image.Images;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -68,12 +70,11 @@ class ImageTasksTest {
 			final float[] clean = test.images[k];
 			final float[] y = noisy(clean, 25, k);
 			final float[] copy = y.clone();
-			final Denoise.Result mean = Denoise.with(model).sigma(25).output("mean").run(y, 32, 32, Monitor.NONE);
-			final Denoise.Result sample = Denoise.with(model).sigma(25).output("sample").steps(10).seed(k).run(y, 32, 32,
-				Monitor.NONE);
+			final Denoise.Result mean = Denoise.with(model).sigma(25).output("mean").run(Images.plane(y, 32, 32), Monitor.NONE);
+			final Denoise.Result sample = Denoise.with(model).sigma(25).output("sample").steps(10).seed(k).run(Images.plane(y, 32, 32), Monitor.NONE);
 			assertArrayEquals(copy, y, "the input must not change");
-			gainMean += (psnr(clean, mean.image) - psnr(clean, y)) / n;
-			gainSample += (psnr(clean, sample.image) - psnr(clean, y)) / n;
+			gainMean += (psnr(clean, mean.pixels()) - psnr(clean, y)) / n;
+			gainSample += (psnr(clean, sample.pixels()) - psnr(clean, y)) / n;
 			assertEquals(25, mean.sigma);
 			assertTrue(mean.tStar > 0 && mean.tStar < 200, "t* " + mean.tStar);
 		}
@@ -85,9 +86,9 @@ class ImageTasksTest {
 	void sigmaIsEstimatedWhenZero() {
 		for (final double sigma : new double[] { 15, 50 }) {
 			final float[] y = noisy(mosaic(96, 96), sigma, 3);
-			final double est = Denoise.estimateSigma(y, 96, 96);
+			final double est = sc.fiji.diffusion.engine.noise.NoiseSettings.estimateSigma(y, 96, 96);
 			assertEquals(sigma, est, 0.15 * sigma, "estimated sigma");
-			final Denoise.Result r = Denoise.with(model).sigma(0).run(y, 96, 96, Monitor.NONE);
+			final Denoise.Result r = Denoise.with(model).sigma(0).run(Images.plane(y, 96, 96), Monitor.NONE);
 			assertTrue(r.estimated);
 			assertEquals(est, r.sigma, 1e-9);
 		}
@@ -98,14 +99,14 @@ class ImageTasksTest {
 		final int w = 100, h = 70; // not a multiple of anything
 		final float[] clean = mosaic(w, h);
 		final float[] y = noisy(clean, 25, 9);
-		final Denoise.Result r = Denoise.with(model).sigma(25).run(y, w, h, Monitor.NONE);
-		assertEquals(w * h, r.image.length);
-		assertTrue(psnr(clean, r.image) > psnr(clean, y) + 5, "tiled denoise " + psnr(clean, r.image) + " vs noisy " +
+		final Denoise.Result r = Denoise.with(model).sigma(25).run(Images.plane(y, w, h), Monitor.NONE);
+		assertEquals(w * h, r.pixels().length);
+		assertTrue(psnr(clean, r.pixels()) > psnr(clean, y) + 5, "tiled denoise " + psnr(clean, r.pixels()) + " vs noisy " +
 			psnr(clean, y));
 		// smaller than a tile: padded and cropped back
 		final float[] tiny = java.util.Arrays.copyOf(y, 5 * 3);
-		assertEquals(15, Denoise.with(model).sigma(25).run(tiny, 5, 3, Monitor.NONE).image.length);
-		assertEquals(1, Denoise.with(model).sigma(25).run(new float[] { 7 }, 1, 1, Monitor.NONE).image.length);
+		assertEquals(15, Denoise.with(model).sigma(25).run(Images.plane(tiny, 5, 3), Monitor.NONE).pixels().length);
+		assertEquals(1, Denoise.with(model).sigma(25).run(Images.plane(new float[] { 7 }, 1, 1), Monitor.NONE).pixels().length);
 	}
 
 	@Test
@@ -113,7 +114,7 @@ class ImageTasksTest {
 		final float[] guide = test.images[0];
 		double prev = -1;
 		for (final double strength : new double[] { 0.1, 0.4, 0.8 }) {
-			final float[] out = Edit.with(model).strength(strength).steps(20).seed(1).run(guide, 32, 32, Monitor.NONE);
+			final float[] out = Images.array(Edit.with(model).strength(strength).steps(20).seed(1).run(Images.plane(guide, 32, 32), Monitor.NONE));
 			double l2 = 0;
 			for (int i = 0; i < out.length; i++)
 				l2 += (out[i] - guide[i]) * (double) (out[i] - guide[i]);
@@ -122,10 +123,8 @@ class ImageTasksTest {
 			prev = l2;
 			if (strength == 0.1) assertTrue(l2 < 20, "low strength stays close to the guide: rms " + l2);
 		}
-		final float[] a = Edit.with(model).strength(0.5).steps(10).seed(4).label("Bag").guidance(2).run(guide, 32, 32,
-			Monitor.NONE);
-		final float[] b = Edit.with(model).strength(0.5).steps(10).seed(4).label("Bag").guidance(2).run(guide, 32, 32,
-			Monitor.NONE);
+		final float[] a = Images.array(Edit.with(model).strength(0.5).steps(10).seed(4).label("Bag").guidance(2).run(Images.plane(guide, 32, 32), Monitor.NONE));
+		final float[] b = Images.array(Edit.with(model).strength(0.5).steps(10).seed(4).label("Bag").guidance(2).run(Images.plane(guide, 32, 32), Monitor.NONE));
 		assertArrayEquals(a, b, "same seed, same result");
 	}
 
@@ -141,8 +140,8 @@ class ImageTasksTest {
 			final float[] holed = img.clone();
 			for (int i = 0; i < holed.length; i++)
 				if (mask[i] != 0) holed[i] = 0;
-			final float[] out = Inpaint.with(model).steps(25).jumps(2).jumpLength(5).seed(k).run(holed, mask, 32, 32,
-				Monitor.NONE);
+			final float[] out = Images.array(Inpaint.with(model).steps(25).jumps(2).jumpLength(5).seed(k).run(Images.plane(holed, 32, 32),
+				Images.plane(mask, 32, 32), Monitor.NONE));
 			final float[] inT = new float[144], inO = new float[144], inZ = new float[144];
 			int j = 0;
 			for (int i = 0; i < out.length; i++) {
@@ -178,21 +177,21 @@ class ImageTasksTest {
 	@Test
 	void badInputGetsClearMessages() {
 		final float[] img = new float[32 * 32];
-		assertThrows(IllegalArgumentException.class, () -> Edit.with(model).strength(0).run(img, 32, 32, Monitor.NONE));
-		assertThrows(IllegalArgumentException.class, () -> Edit.with(model).strength(1.5).run(img, 32, 32, Monitor.NONE));
-		assertThrows(IllegalArgumentException.class, () -> Denoise.with(model).sigma(-1).run(img, 32, 32, Monitor.NONE));
+		assertThrows(IllegalArgumentException.class, () -> Edit.with(model).strength(0).run(Images.plane(img, 32, 32), Monitor.NONE));
+		assertThrows(IllegalArgumentException.class, () -> Edit.with(model).strength(1.5).run(Images.plane(img, 32, 32), Monitor.NONE));
+		assertThrows(IllegalArgumentException.class, () -> Denoise.with(model).sigma(-1).run(Images.plane(img, 32, 32), Monitor.NONE));
 		final float[] nan = img.clone();
 		nan[5] = Float.NaN;
 		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Denoise.with(model).sigma(10)
-			.run(nan, 32, 32, Monitor.NONE));
+			.run(Images.plane(nan, 32, 32), Monitor.NONE));
 		assertTrue(e.getMessage().contains("NaN"), e.getMessage());
-		assertTrue(assertThrows(IllegalArgumentException.class, () -> Inpaint.with(model).run(img, new float[32 * 32], 32, 32,
+		assertTrue(assertThrows(IllegalArgumentException.class, () -> Inpaint.with(model).run(Images.plane(img, 32, 32), Images.plane(new float[32 * 32], 32, 32),
 			Monitor.NONE)).getMessage().contains("empty"));
-		assertTrue(assertThrows(IllegalArgumentException.class, () -> Inpaint.with(model).run(img, new float[10], 32, 32,
+		assertTrue(assertThrows(IllegalArgumentException.class, () -> Inpaint.with(model).run(Images.plane(img, 32, 32), Images.plane(new float[10], 10, 1),
 			Monitor.NONE)).getMessage().contains("same size"));
 		// an all-ones mask is legal: everything is generated
 		final float[] all = new float[32 * 32];
 		java.util.Arrays.fill(all, 1);
-		assertEquals(1024, Inpaint.with(model).steps(5).jumps(1).jumpLength(1).run(img, all, 32, 32, Monitor.NONE).length);
+		assertEquals(1024, Inpaint.with(model).steps(5).jumps(1).jumpLength(1).run(Images.plane(img, 32, 32), Images.plane(all, 32, 32), Monitor.NONE).size());
 	}
 }

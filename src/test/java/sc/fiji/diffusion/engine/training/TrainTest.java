@@ -1,5 +1,7 @@
 package sc.fiji.diffusion.engine.training;
 
+import sc.fiji.diffusion.engine.image.Images;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -77,7 +79,7 @@ class TrainTest {
 		assertEquals("mine", d.name());
 		try (DiffusionModel m = DiffusionModel.load(ma, Device.cpu())) {
 			final float[] img = images(1, 40, 40, 9).get(0).px;
-			final float[] out = Denoise.with(m).sigma(20).run(img, 40, 40, Monitor.NONE).image;
+			final float[] out = Denoise.with(m).sigma(20).run(Images.plane(img, 40, 40), Monitor.NONE).pixels();
 			assertEquals(img.length, out.length);
 		}
 		final String rdf = new String(Files.readAllBytes(ma.resolve("rdf.yaml")), java.nio.charset.StandardCharsets.UTF_8);

@@ -1,5 +1,7 @@
 package sc.fiji.diffusion.eval;
 
+import sc.fiji.diffusion.engine.image.Images;
+
 import ij.ImagePlus;
 import ij.io.Opener;
 import ij.process.ByteProcessor;
@@ -387,14 +389,14 @@ public final class RealImageQuality {
 					if (mask[i] != 0) holed[i] = 0;
 				final float[] harmonic = Filters.harmonic(holed, mask, img.w, img.h);
 				acc[0] += ImageMetrics.psnr(img.px, harmonic, mask) / held.size();
-				acc[1] += ImageMetrics.psnr(img.px, Inpaint.with(model).steps(50).jumps(1).jumpLength(1).seed(seed + k).run(holed,
-					mask, img.w, img.h, Monitor.NONE), mask) / held.size();
+				acc[1] += ImageMetrics.psnr(img.px, Images.array(Inpaint.with(model).steps(50).jumps(1).jumpLength(1).seed(seed + k).run(
+					Images.plane(holed, img.w, img.h), Images.plane(mask, img.w, img.h), Monitor.NONE)), mask) / held.size();
 				final float[] mean = new float[img.px.length];
 				float[] first = null;
 				for (int r = 0; r < samples; r++) {
 					// sample r = 0 uses the seed of the jumps column, so that column is one of the averaged samples
-					final float[] one = Inpaint.with(model).steps(50).jumps(3).jumpLength(5).seed(seed + k + 1000L * r).run(holed,
-						mask, img.w, img.h, Monitor.NONE);
+					final float[] one = Images.array(Inpaint.with(model).steps(50).jumps(3).jumpLength(5).seed(seed + k + 1000L * r)
+						.run(Images.plane(holed, img.w, img.h), Images.plane(mask, img.w, img.h), Monitor.NONE));
 					if (r == 0) first = one;
 					for (int i = 0; i < mean.length; i++)
 						mean[i] += one[i] / samples;
@@ -457,7 +459,7 @@ public final class RealImageQuality {
 		panels.add(small);
 		panels.add(guide);
 		for (final double s : strengths)
-			panels.add(Edit.with(model).strength(s).steps(50).sampler(Samplers.defaultName()).seed(seed).run(guide, w, h, Monitor.NONE));
+			panels.add(Images.array(Edit.with(model).strength(s).steps(50).sampler(Samplers.defaultName()).seed(seed).run(Images.plane(guide, w, h), Monitor.NONE)));
 		strip(panels, w, h, picture);
 		say(md, "");
 		say(md, "#### Edit (SDEdit) from a rough guide: " + picture + " — left to right: the image (" + img.name +

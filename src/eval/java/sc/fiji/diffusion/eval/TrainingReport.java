@@ -1,5 +1,7 @@
 package sc.fiji.diffusion.eval;
 
+import sc.fiji.diffusion.engine.image.Images;
+
 import ai.djl.Device;
 
 import ij.ImagePlus;
@@ -119,7 +121,7 @@ public final class TrainingReport {
 					final float[] cell = new float[CELL * CELL];
 					for (int y = 0; y < CELL; y++)
 						System.arraycopy(noisy[k], (oy + y) * SIDE + ox, cell, y * CELL, CELL);
-					final float[] d = Denoise.with(fm).sigma(sigma).run(cell, CELL, CELL, Monitor.NONE).image;
+					final float[] d = Images.array(Denoise.with(fm).sigma(sigma).run(Images.plane(cell, CELL, CELL), Monitor.NONE).image);
 					for (int y = 0; y < CELL; y++)
 						System.arraycopy(d, y * CELL, out, (oy + y) * SIDE + ox, CELL);
 				}
@@ -186,7 +188,7 @@ public final class TrainingReport {
 	private static double psnr(final DiffusionModel m, final float[][] clean, final float[][] noisy, final double sigma) {
 		double s = 0;
 		for (int k = 0; k < clean.length; k++)
-			s += ImageMetrics.psnr(clean[k], Denoise.with(m).sigma(sigma).run(noisy[k], SIDE, SIDE, Monitor.NONE).image, null) /
+			s += ImageMetrics.psnr(clean[k], Images.array(Denoise.with(m).sigma(sigma).run(Images.plane(noisy[k], SIDE, SIDE), Monitor.NONE).image), null) /
 				clean.length;
 		return s;
 	}

@@ -22,11 +22,27 @@ public final class ReferenceClassifier implements AutoCloseable {
 	private final TorchScriptNet net;
 
 	public ReferenceClassifier(final ModelDescriptor descriptor, final Device device) {
-		final Path file = descriptor.verifiedClassifier();
+		final Path file = classifierFile(descriptor);
 		if (file == null) throw new ModelException("Model '" + descriptor.name() + "' has no reference classifier " +
 			"(config.diffusion.reference_classifier in " + descriptor.dir().resolve(ModelDescriptor.FILE_NAME) + ")");
 		this.descriptor = descriptor;
 		this.net = TorchScriptNet.load(file, device);
+	}
+
+	/**
+	 * The classifier beside the model, or (the bundled model, whose jar does not carry it) in the
+	 * repository's models/ folder; its sha256 checked against the descriptor either way.
+	 */
+	static Path classifierFile(final ModelDescriptor d) {
+		if (d.classifierSource() == null) return null;
+		Path p = d.dir().resolve(d.classifierSource());
+		if (!java.nio.file.Files.isRegularFile(p)) p = java.nio.file.Paths.get(System.getProperty("diffusion.project.dir",
+			"."), "models", d.name(), d.classifierSource());
+		if (!java.nio.file.Files.isRegularFile(p)) throw new ModelException("the reference classifier of '" + d.name() +
+			"' is not beside the model nor in " + p + " (the reports run from the repository)");
+		if (d.classifierSha256() != null && !d.classifierSha256().equalsIgnoreCase(ModelDescriptor.sha256(p)))
+			throw new ModelException(p + " does not match the sha256 in " + d.dir().resolve(ModelDescriptor.FILE_NAME));
+		return p;
 	}
 
 	/** Result of classifying a set of images. */

@@ -1,5 +1,7 @@
 package sc.fiji.diffusion.eval;
 
+import sc.fiji.diffusion.engine.image.Images;
+
 import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
@@ -100,9 +102,9 @@ public final class TaskBenchmark {
 			for (int k = 0; k < test.length; k++) {
 				final float[] y = addNoise(test[k], sigma, r);
 				final float[][] outs = { y, gaussian(y, gs), median(y, mr),
-					Denoise.with(model).sigma(sigma).output("mean").run(y, W, W, Monitor.NONE).image,
-					Denoise.with(model).sigma(sigma).output("sample").steps(steps).seed(seed + k).run(y, W, W, Monitor.NONE)
-						.image };
+					Images.array(Denoise.with(model).sigma(sigma).output("mean").run(Images.plane(y, W, W), Monitor.NONE).image),
+					Images.array(Denoise.with(model).sigma(sigma).output("sample").steps(steps).seed(seed + k).run(Images.plane(y,
+						W, W), Monitor.NONE).image) };
 				for (int j = 0; j < outs.length; j++) {
 					acc[j][0] += ImageMetrics.psnr(test[k], outs[j], null) / test.length;
 					acc[j][1] += ImageMetrics.ssim(test[k], outs[j], W, W) / test.length;
@@ -167,10 +169,10 @@ public final class TaskBenchmark {
 				for (int i = 0; i < holed.length; i++)
 					if (mask[i] != 0) holed[i] = 0;
 				acc[0] += ImageMetrics.psnr(test[k], harmonic(holed, mask), mask) / test.length;
-				acc[1] += ImageMetrics.psnr(test[k], Inpaint.with(model).steps(50).jumps(1).jumpLength(1).seed(seed + k).run(
-					holed, mask, W, W, Monitor.NONE), mask) / test.length;
-				acc[2] += ImageMetrics.psnr(test[k], Inpaint.with(model).steps(50).jumps(3).jumpLength(5).seed(seed + k).run(
-					holed, mask, W, W, Monitor.NONE), mask) / test.length;
+				acc[1] += ImageMetrics.psnr(test[k], Images.array(Inpaint.with(model).steps(50).jumps(1).jumpLength(1).seed(seed + k).run(
+					Images.plane(holed, W, W), Images.plane(mask, W, W), Monitor.NONE)), mask) / test.length;
+				acc[2] += ImageMetrics.psnr(test[k], Images.array(Inpaint.with(model).steps(50).jumps(3).jumpLength(5).seed(seed + k).run(
+					Images.plane(holed, W, W), Images.plane(mask, W, W), Monitor.NONE)), mask) / test.length;
 			}
 			System.out.println(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f |", names[kind], acc[0], acc[1], acc[2]));
 			System.out.flush();
@@ -203,8 +205,8 @@ public final class TaskBenchmark {
 			final float[][] outs = new float[test.length][];
 			final float[][] outsPadded = new float[test.length][];
 			for (int k = 0; k < test.length; k++) {
-				outs[k] = Edit.with(model).strength(strength).steps(50).sampler(Samplers.defaultName()).label(model.descriptor().classes().get(
-					labels[k])).guidance(2).seed(seed + k).run(guides[k], W, W, Monitor.NONE);
+				outs[k] = Images.array(Edit.with(model).strength(strength).steps(50).sampler(Samplers.defaultName()).label(model.descriptor().classes().get(
+					labels[k])).guidance(2).seed(seed + k).run(Images.plane(guides[k], W, W), Monitor.NONE));
 				outsPadded[k] = pad.apply(outs[k]);
 			}
 			report(classifier.classify(outsPadded), labels, outs, guides, String.format(Locale.ROOT, "%.1f", strength));

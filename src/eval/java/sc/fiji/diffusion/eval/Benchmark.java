@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.cli;
+package sc.fiji.diffusion.eval;
 
 import ij.ImagePlus;
 import ij.process.ShortProcessor;
@@ -209,7 +209,7 @@ final class Benchmark {
 				keys.put("out", out.toString());
 				keys.put("device", device);
 				keys.put("shard", r + "/" + rounds);
-				final double[] t = Batch.run(keys);
+				final double[] t = sc.fiji.diffusion.cli.Batch.run(keys);
 				if (r == 0) first = t[0];
 				final double[] a = Arrays.copyOfRange(t, 1, t.length);
 				final double[] b = new double[5];

@@ -1,0 +1,304 @@
+package sc.fiji.diffusion.engine.pipeline;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+import net.imglib2.img.Img;
+import net.imglib2.img.planar.PlanarImg;
+import net.imglib2.img.planar.PlanarImgs;
+import net.imglib2.img.basictypeaccess.array.FloatArray;
+import net.imglib2.type.numeric.real.FloatType;
+
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.image.Images;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.NoiseModel;
+import sc.fiji.diffusion.engine.tasks.Denoise;
+import sc.fiji.diffusion.engine.values.Normalization;
+import sc.fiji.diffusion.engine.values.ValueMap;
+
+/**
+ * Denoise, from an image and its settings to the result — the one implementation every front
+ * end (Fiji command, ImageJ 1.x macro, command line, batch, Spark) calls. It owns:
+ * <ul>
+ * <li>channels: each channel of a hyperstack is its own grayscale image, with its own noise
+ * model and normalisation (over all its slices and frames, so a stack keeps its relative
+ * intensities);</li>
+ * <li>the noise model ({@link sc.fiji.diffusion.engine.noise.NoiseSettings}): Gaussian σ per
+ * plane, or one Poisson–Gaussian camera per channel through the generalised Anscombe transform
+ * and its exact unbiased inverse, or decided from the image (auto);</li>
+ * <li>the value map into the model's units ({@link Normalization}), computed in the working
+ * (stabilised) units;</li>
+ * <li>the seed rule ({@link Seeds}), the OOM fallback ({@link Fallback}), progress, cancel and
+ * the log;</li>
+ * <li>what is made: the posterior mean (optionally averaged over 8 flips/rotations), one
+ * posterior sample, or the per-pixel posterior standard deviation of {@code samples} samples;
+ * plane by plane ({@code stack=slices}) or a z-stack as one volume ({@code stack=volume}).</li>
+ * </ul>
+ * The input is only read; the result is a new 32-bit image with the same axes and voxel size.
+ */
+public final class DenoisePipeline {
+
+	private DenoisePipeline() {}
+
+	/** The result of a run. */
+	public static final class Result {
+
+		public final Hyperstack image;
+		/** σ used per plane in image units (Gaussian) or the camera's read noise (Poisson), space-separated. */
+		public final String sigmaUsed;
+		/** The noise model of each plane (ImageJ order). */
+		public final List<NoiseModel> noise;
+
+		Result(final Hyperstack image, final String sigmaUsed, final List<NoiseModel> noise) {
+			this.image = image;
+			this.sigmaUsed = sigmaUsed;
+			this.noise = noise;
+		}
+	}
+
+	/**
+	 * What one channel is denoised with: the noise model of each of its planes and the one value
+	 * map (working units → model units) of all of them.
+	 */
+	public static final class Plan implements java.io.Serializable {
+
+		private static final long serialVersionUID = 1L;
+		public final NoiseModel[] noise;
+		public final double scale, offset;
+		private final String valuesText;
+
+		Plan(final NoiseModel[] noise, final ValueMap values) {
+			this.noise = noise;
+			this.scale = values.scale();
+			this.offset = values.offset();
+			this.valuesText = values.toString();
+		}
+
+		public ValueMap values() {
+			return ValueMap.of(scale, offset, valuesText);
+		}
+	}
+
+	/**
+	 * The plan of one channel.
+	 *
+	 * @param planes the planes to estimate the noise from (image units; all of them, or parts of them for a huge image)
+	 * @param width their width
+	 * @param bitDepth the image's bit depth (what normalize=auto looks at)
+	 * @param rawPercentiles percentiles of the whole channel in image units (the plan maps them through the noise transform)
+	 * @param prefix put before every log line (e.g. "channel 2: ")
+	 */
+	public static Plan plan(final ModelDescriptor d, final float[][] planes, final int width, final int bitDepth,
+		final DenoiseSettings s, final Normalization.Percentiles rawPercentiles, final Monitor monitor, final String prefix)
+	{
+		final List<NoiseModel> models = s.noise().model(planes, width, msg -> monitor.log("Denoise: " + prefix + msg));
+		final NoiseModel first = models.get(0);
+		if (first.isStabilised()) monitor.log("Denoise: " + prefix + "noise " + first + "; denoising the stabilised image " +
+			"at sigma = 1");
+		// a monotonic transform keeps ranks: the percentiles of the transformed image are the
+		// transformed percentiles, so a block-wise run (Spark) gets the very same map
+		final Normalization.Percentiles working = first.isStabilised() ? (lo, hi) -> {
+			final double[] p = rawPercentiles.of(lo, hi);
+			final float[] f = first.forward(new float[] { (float) p[0], (float) p[1] });
+			return new double[] { f[0], f[1] };
+		} : rawPercentiles;
+		final ValueMap values = s.normalization().map(d, first.isStabilised() ? 32 : bitDepth, working);
+		monitor.log("Denoise: " + prefix + "normalize=" + s.normalization() + ": " + values);
+		return new Plan(models.toArray(new NoiseModel[0]), values);
+	}
+
+	/**
+	 * Weight of an orientation whose pixels are {@code r} times as long as wide (r ≥ 1 or ≤ 1):
+	 * 1 for square pixels, falling linearly in log₂ r to 0 at a 4:1 aspect, where slices look
+	 * nothing like what a 2-D prior of square-pixel images has seen.
+	 */
+	public static double orientationWeight(final double r) {
+		if (!(r > 0) || !Double.isFinite(r)) return 0;
+		return Math.max(0, 1 - Math.abs(Math.log(r) / Math.log(2)) / 2);
+	}
+
+	/** xy, xz, yz weights of a volume with voxel size (x, y, z). */
+	public static double[] orientationWeights(final double[] voxel) {
+		return new double[] { Math.max(orientationWeight(voxel[1] / voxel[0]), 1e-6), orientationWeight(voxel[2] /
+			voxel[0]), orientationWeight(voxel[2] / voxel[1]) };
+	}
+
+	/** Denoises every plane of {@code in} (read only) into a new 32-bit image. */
+	public static Result run(final ModelSource models, final Hyperstack in, final DenoiseSettings s,
+		final Monitor monitor)
+	{
+		final ModelDescriptor d = models.model().descriptor();
+		if (d.channels() != 1) throw new IllegalArgumentException("Model '" + d.name() + "' has " + d.channels() +
+			" channels; Denoise works with one-channel models");
+		final boolean volume = s.stack().equals("volume");
+		if (volume && in.slices() < 2) monitor.log("Denoise: stack=volume on an image without z slices: denoising its " +
+			"planes on their own");
+		final int w = in.width(), h = in.height();
+		final float[][] out = new float[in.planeCount()][];
+		final NoiseModel[] used = new NoiseModel[in.planeCount()];
+		final Fallback fallback = new Fallback(models, monitor, "Denoise");
+		final long t0 = System.nanoTime();
+		sayCost(in, s, monitor);
+		final int nz = in.slices(), nt = in.frames(), nc = in.channels();
+		int done = 0;
+		for (int c = 0; c < nc; c++) {
+			final String prefix = nc > 1 ? "channel " + (c + 1) + ": " : "";
+			final float[][] planes = in.channel(c);
+			final Plan plan = plan(d, planes, w, in.bitDepth(), s, (lo, hi) -> Normalization.percentiles(planes, lo, hi),
+				monitor, prefix);
+			final ValueMap values = plan.values();
+			final float[][] work = new float[planes.length][];
+			for (int i = 0; i < planes.length; i++)
+				work[i] = plan.noise[i].forward(planes[i]);
+			for (int t = 0; t < nt; t++) {
+				if (volume && nz > 1) {
+					final int first = in.index(c, 0, t);
+					final double sigma = median(plan.noise, t * nz, nz);
+					final double[] weights = orientationWeights(in.voxel());
+					monitor.log(String.format(Locale.ROOT, "Denoise: %sstack=volume%s: %d slices as one volume, sigma %.4g " +
+						"(working units), orientation weights xy %.2f, xz %.2f, yz %.2f (voxel %s)", prefix, nt > 1 ? " frame " +
+							(t + 1) : "", nz, sigma, weights[0], weights[1], weights[2], Arrays.toString(in.voxel())));
+					final PlanarImg<FloatType, FloatArray> vol = PlanarImgs.floats(w, h, nz);
+					for (int z = 0; z < nz; z++)
+						vol.setPlane(z, new FloatArray(work[z + nz * t]));
+					final Monitor perVolume = prefixed(monitor, prefix + (nt > 1 ? "frame " + (t + 1) + "/" + nt + " " : ""));
+					final List<float[]> slices = fallback.run((m, batch) -> volumeOnce(m, vol, values, sigma, weights, s,
+						Seeds.plane(s.seed(), first), batch, perVolume));
+					for (int z = 0; z < nz; z++) {
+						final int i = z + nz * t;
+						out[in.index(c, z, t)] = plan.noise[i].inverse(slices.get(z));
+						used[in.index(c, z, t)] = plan.noise[i];
+					}
+					done += nz;
+					continue;
+				}
+				for (int z = 0; z < nz; z++) {
+					final int i = z + nz * t, index = in.index(c, z, t);
+					final NoiseModel noise = plan.noise[i];
+					final float[] plane = work[i];
+					final Monitor perPlane = prefixed(monitor, in.planeCount() > 1 ? "slice " + (index + 1) + "/" + in
+						.planeCount() + " " : "");
+					out[index] = fallback.run((m, batch) -> plane(m, plane, w, h, values, noise, s, index, batch, perPlane));
+					used[index] = noise;
+					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s", prefix, index + 1, noise.isStabilised() ?
+						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
+							((sc.fiji.diffusion.engine.noise.AdditiveGaussian) noise).estimated() ? " estimated" : "")));
+					done++;
+					if (done == 1 && in.planeCount() > 2) {
+						final double sec = (System.nanoTime() - t0) / 1e9;
+						if (sec * in.planeCount() > 30) monitor.log(String.format(Locale.ROOT, "Denoise: the first slice took " +
+							"%.1f s; about %.0f s for the other %d", sec, sec * (in.planeCount() - 1), in.planeCount() - 1));
+					}
+				}
+			}
+		}
+		final StringBuilder sig = new StringBuilder();
+		for (final NoiseModel m : used)
+			sig.append(sig.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.4g", m instanceof
+				sc.fiji.diffusion.engine.noise.PoissonGaussian ? ((sc.fiji.diffusion.engine.noise.PoissonGaussian) m).sigma() :
+				m.workingSigma()));
+		final Hyperstack result = in.withPlanes(out, 32, in.title() + "-" + (s.output().equals("std") ? "std" :
+			"denoised"));
+		monitor.log(String.format(Locale.ROOT, "Denoise: %s (%s) in %.1f s", result.title(), result.describe(), (System
+			.nanoTime() - t0) / 1e9));
+		return new Result(result, sig.toString(), Arrays.asList(used));
+	}
+
+	/** Tells up front when the settings make many passes of the network over a large image. */
+	private static void sayCost(final Hyperstack in, final DenoiseSettings s, final Monitor monitor) {
+		final long passes = s.output().equals("mean") ? s.ensemble() : (long) s.steps() * (s.output().equals("std") ? s
+			.samples() : 1);
+		final long volumeFactor = s.stack().equals("volume") && in.slices() > 1 ? 3 : 1;
+		final double mpx = (double) in.width() * in.height() * in.planeCount() * passes * volumeFactor / 1e6;
+		if (passes > 1 || volumeFactor > 1) monitor.log(String.format(Locale.ROOT, "Denoise: output=%s%s%s: %d network " +
+			"pass(es) over each of %d plane(s), %.0f Mpx of network work in all%s", s.output(), s.ensemble() > 1 ?
+				" ensemble=8" : "", volumeFactor > 1 ? " stack=volume (3 orientations)" : "", passes, in.planeCount(), mpx,
+			mpx > 200 ? " (slow: minutes on a CPU; output=mean is one pass)" : ""));
+	}
+
+	private static double median(final NoiseModel[] models, final int from, final int n) {
+		final double[] v = new double[n];
+		for (int k = 0; k < n; k++)
+			v[k] = models[from + k].workingSigma();
+		Arrays.sort(v);
+		return v[n / 2];
+	}
+
+	/** One plane in working units → the result in image units. */
+	static float[] plane(final DiffusionModel m, final float[] plane, final int w, final int h, final ValueMap values,
+		final NoiseModel noise, final DenoiseSettings s, final int index, final int batch, final Monitor monitor)
+	{
+		final Denoise task = Denoise.with(m).values(values).sigma(noise.workingSigma()).steps(s.steps()).eta(s.eta())
+			.tileBatch(Math.min(batch, s.tileBatch()));
+		if (!s.output().equals("std")) {
+			final Img<FloatType> r = task.output(s.output()).ensemble(s.ensemble()).seed(Seeds.plane(s.seed(), index)).run(
+				Images.plane(plane, w, h), monitor).image;
+			return noise.inverse(Images.array(r));
+		}
+		// the spread of posterior samples, in image units (each sample mapped back on its own)
+		final double[] sum = new double[plane.length], sum2 = new double[plane.length];
+		for (int k = 0; k < s.samples(); k++) {
+			final Monitor perSample = prefixed(monitor, "sample " + (k + 1) + "/" + s.samples() + " ");
+			final float[] x = noise.inverse(Images.array(task.output("sample").seed(Seeds.sample(s.seed(), index, k)).run(
+				Images.plane(plane, w, h), perSample).image));
+			for (int i = 0; i < x.length; i++) {
+				sum[i] += x[i];
+				sum2[i] += (double) x[i] * x[i];
+			}
+		}
+		final int n = s.samples();
+		final float[] std = new float[plane.length];
+		for (int i = 0; i < std.length; i++)
+			std[i] = (float) Math.sqrt(Math.max(0, (sum2[i] - sum[i] * sum[i] / n) / (n - 1)));
+		return std;
+	}
+
+	/** One volume in working units → its slices in working units. */
+	private static List<float[]> volumeOnce(final DiffusionModel m, final PlanarImg<FloatType, FloatArray> vol,
+		final ValueMap values, final double sigma, final double[] weights, final DenoiseSettings s, final long seed,
+		final int batch, final Monitor monitor)
+	{
+		if (s.output().equals("std")) throw new IllegalArgumentException("output=std is computed plane by plane; use " +
+			"stack=slices with it");
+		final Img<FloatType> r = Denoise.with(m).values(values).sigma(sigma).steps(s.steps()).eta(s.eta()).output(s
+			.output()).seed(seed).tileBatch(Math.min(batch, s.tileBatch())).runVolume(vol, weights, monitor).image;
+		final float[] all = Images.array(r);
+		final int plane = (int) (vol.dimension(0) * vol.dimension(1));
+		final List<float[]> out = new ArrayList<>();
+		for (int z = 0; z < vol.dimension(2); z++)
+			out.add(Arrays.copyOfRange(all, z * plane, (z + 1) * plane));
+		return out;
+	}
+
+	/** The monitor with {@code prefix} before every progress label. */
+	static Monitor prefixed(final Monitor monitor, final String prefix) {
+		if (prefix.isEmpty()) return monitor;
+		return new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {
+				monitor.progress(prefix + what, done, total);
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return monitor.isCanceled();
+			}
+
+			@Override
+			public void log(final String message) {
+				monitor.log(message);
+			}
+
+			@Override
+			public void warn(final String message) {
+				monitor.warn(message);
+			}
+		};
+	}
+}
