@@ -30,10 +30,10 @@ public class InpaintCommand extends ImageCommand {
 		"to fill; none = use the image's selection", attrs = @Attr(name = "group", value = "Region"))
 	private ImagePlus mask;
 
-	@Parameter(persist = false, label = "Context", required = false, description = "Pixels of image kept around the " +
-		"hole (only that crop is processed); -1 = automatic (at least 64 and half the hole's size)", attrs = {
-			@Attr(name = "group", value = "Region"), @Attr(name = "hint", value = "px; -1 = automatic") })
-	private int context = -1;
+	@Parameter(persist = false, label = "Margin", required = false, description = "Pixels of image kept around the " +
+		"hole as context (only that crop is processed); -1 = automatic (at least 64 and half the hole's size)", attrs = {
+			@Attr(name = "group", value = "Region"), @Attr(name = "hint", value = "px of context; -1 = automatic") })
+	private int margin = -1;
 
 	@Parameter(persist = false, label = "Steps", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
 	private int steps = 50;
@@ -62,7 +62,7 @@ public class InpaintCommand extends ImageCommand {
 	protected Hyperstack run(final ModelSource models, final Hyperstack in, final Normalization normalization,
 		final Monitor monitor)
 	{
-		final InpaintSettings s = new InpaintSettings(steps, jumps, jump_length, context, seed, normalization, "", 1,
+		final InpaintSettings s = new InpaintSettings(steps, jumps, jump_length, margin, seed, normalization, "", 1,
 			sc.fiji.diffusion.engine.pipeline.Fallback.BATCH);
 		return InpaintPipeline.run(models, in, maskStack(), s, monitor);
 	}

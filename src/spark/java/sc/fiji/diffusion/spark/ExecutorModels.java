@@ -53,15 +53,39 @@ public final class ExecutorModels {
 		return new Files0(dir);
 	}
 
+	/**
+	 * Closes the models this JVM unpacked and deletes their folders (the driver calls it at the
+	 * end of a job; executors of a cluster delete theirs when their JVM exits).
+	 */
+	public static synchronized void cleanUp() {
+		for (final Path dir : written.values()) {
+			try {
+				ModelCache.shared().evict(dir);
+				try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+					for (final Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator)
+						Files.deleteIfExists(q);
+				}
+			}
+			catch (final IOException | RuntimeException e) {
+				// left for deleteOnExit
+			}
+		}
+		written.clear();
+	}
+
 	/** The model on this executor: written to a local folder once, loaded once (sha256 checked at load). */
 	public static synchronized DiffusionModel get(final Files0 m, final String device) throws IOException {
 		final String key = m.name + "@" + m.sha256;
 		Path dir = written.get(key);
 		if (dir == null) {
 			dir = Files.createTempDirectory("diffusion-model-" + m.name + "-");
-			for (final Map.Entry<String, byte[]> e : m.files.entrySet())
-				Files.write(dir.resolve(e.getKey()), e.getValue());
+			// deleteOnExit runs in reverse order of registration: the folder first, then its files
 			dir.toFile().deleteOnExit();
+			for (final Map.Entry<String, byte[]> e : m.files.entrySet()) {
+				final Path f = dir.resolve(e.getKey());
+				Files.write(f, e.getValue());
+				f.toFile().deleteOnExit();
+			}
 			written.put(key, dir);
 		}
 		final Device d = Devices.resolve(device);

@@ -22,8 +22,10 @@ import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
+import sc.fiji.diffusion.engine.pipeline.DenoisePipeline;
+import sc.fiji.diffusion.engine.pipeline.DenoiseSettings;
 import sc.fiji.diffusion.engine.tasks.BlockDenoise;
-import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.engine.values.ValueMap;
 import sc.fiji.diffusion.models.Models;
@@ -56,8 +58,10 @@ public final class SparkDenoise {
 		ZarrArray out, stateIn, stateOut;
 		int block, steps, tileBatch;
 		long seed;
-		double[] sigma; // per plane, image units
-		String output, device, failOnce;
+		/** The pipeline's plan: each plane's noise model (image ↔ working units) and the value map. */
+		DenoisePipeline.Plan plan;
+		double[] sigma; // per plane, working units
+		String output, device;
 		double scale, offset;
 		int move = -1;
 		String tag = "";
@@ -97,22 +101,27 @@ public final class SparkDenoise {
 		final ModelDescriptor md = ModelDescriptor.read(modelDir);
 		final int block = Integer.parseInt(o.getOrDefault("block", "1024"));
 		if (block < 16) throw new IllegalArgumentException("--block must be at least 16, was " + block);
-		final Normalization norm = Normalization.parse(o.get("normalize"), Double.parseDouble(o.getOrDefault("low", "0.5")),
-			Double.parseDouble(o.getOrDefault("high", "99.5")));
+		final Normalization norm = Normalization.parse(o.get("normalize"), number(o, "low", "0.5"), number(o, "high",
+			"99.5"));
+		final DenoiseSettings settings = DenoiseSettings.builder().noise(NoiseSettings.parse(o.get("noise"), number(o,
+			"sigma", "0"), number(o, "gain", "0"), NoiseSettings.parseOffset(o.get("offset")))).normalization(norm).output(o
+				.getOrDefault("output", "mean")).steps(integer(o, "steps", "20")).seed((long) number(o, "seed", "1")).build();
+		if (settings.output().equals("std")) throw new IllegalArgumentException("spark runs output=mean or output=sample; " +
+			"output=std needs many samples per plane (use batch)");
 		final Job job = new Job();
 		job.in = in;
 		job.block = block;
-		job.output = o.getOrDefault("output", "mean").trim().toLowerCase(Locale.ROOT);
-		job.steps = Integer.parseInt(o.getOrDefault("steps", "20"));
-		job.seed = Long.parseLong(o.getOrDefault("seed", "1"));
-		job.tileBatch = Integer.parseInt(o.getOrDefault("tile-batch", "4"));
+		job.output = settings.output();
+		job.steps = settings.steps();
+		job.seed = settings.seed();
+		job.tileBatch = integer(o, "tile-batch", "4");
 		job.device = o.getOrDefault("device", "auto");
-		job.failOnce = o.get("fail-once");
-		final double sigma = Double.parseDouble(o.getOrDefault("sigma", "0"));
-		if (!(sigma >= 0)) throw new IllegalArgumentException("--sigma must be >= 0 (0 = estimate), was " + sigma);
-		if (!job.output.equals("mean") && !job.output.equals("sample")) throw new IllegalArgumentException(
-			"Unknown output '" + job.output + "'; accepted: mean, sample");
 		md.schedule().checkSteps(job.steps);
+		// the output's folder must take files before any pixel is read
+		final Path parent = outPath.toAbsolutePath().getParent();
+		if (parent == null || !Files.isDirectory(parent) || !Files.isWritable(parent) || (Files.exists(outPath) && !Files
+			.isWritable(outPath))) throw new IllegalArgumentException("cannot write the output " + outPath + ": " + (parent ==
+				null || !Files.isDirectory(parent) ? "its folder does not exist" : "no write permission"));
 		if (overwrite && Files.exists(outPath) && !resume) deleteTree(outPath);
 
 		final SparkConf conf = new SparkConf().setAppName("Diffusion for Fiji: denoise " + inPath.getFileName());
@@ -134,10 +143,30 @@ public final class SparkDenoise {
 				"once); blocks of %d px; master %s", inPath, in.axes(), in.level0().dtype(), outPath, md.name(), model.value()
 					.bytes() / 1e6, block, conf.get("spark.master")));
 
-			// 1. one value map for the whole image
+			// 1. the pipeline's plan: noise model from the central 2048² of each plane, one value map for
+			// the whole image from the same every-n-th-pixel sample the single-machine run takes
 			final long pixels = in.planes() * in.height() * in.width();
 			final int bits = in.level0().bitDepth();
-			final ValueMap values = norm.map(md, bits, (lo, hi) -> {
+			final int eh = (int) Math.min(2048, in.height()), ew = (int) Math.min(2048, in.width());
+			final float[][] centre = new float[(int) in.planes()][];
+			for (int p = 0; p < centre.length; p++)
+				centre[p] = in.read(p, (in.height() - eh) / 2, (in.width() - ew) / 2, eh, ew);
+			final Monitor say = new Monitor() {
+
+				@Override
+				public void progress(final String what, final int done, final int total) {}
+
+				@Override
+				public boolean isCanceled() {
+					return false;
+				}
+
+				@Override
+				public void log(final String message) {
+					System.out.println("spark " + message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1));
+				}
+			};
+			job.plan = DenoisePipeline.plan(md, centre, ew, bits, settings, (lo, hi) -> {
 				final long stride = Normalization.stride(pixels);
 				final List<Block> boxes = imageBlocks(in, block);
 				progress.start("normalize (percentiles)", boxes.size());
@@ -150,24 +179,13 @@ public final class SparkDenoise {
 					k += p.length;
 				}
 				return Normalization.percentiles(new float[][] { all }, lo, hi);
-			});
+			}, say, "");
+			final ValueMap values = job.plan.values();
 			job.scale = values.scale();
 			job.offset = values.offset();
-			System.out.println("spark denoise: normalize=" + norm + ": " + values);
-
-			// 2. σ per plane: given, or estimated from the central 2048² of each plane
 			job.sigma = new double[(int) in.planes()];
-			for (int p = 0; p < job.sigma.length; p++) {
-				if (sigma > 0) job.sigma[p] = sigma;
-				else {
-					final int h = (int) Math.min(2048, in.height()), w = (int) Math.min(2048, in.width());
-					final float[] c = in.read(p, (in.height() - h) / 2, (in.width() - w) / 2, h, w);
-					job.sigma[p] = Denoise.estimateSigma(c, w, h);
-					System.out.println(String.format(Locale.ROOT, "spark denoise: plane %d: sigma %.4g estimated (central " +
-						"%dx%d)", p, job.sigma[p], w, h));
-				}
-			}
-
+			for (int p = 0; p < job.sigma.length; p++)
+				job.sigma[p] = job.plan.noise[p].workingSigma();
 			if (job.output.equals("sample") && job.sigma.length > 1) {
 				// every plane walks the same steps: one σ for the stack (the median of the planes')
 				final double[] sorted = job.sigma.clone();
@@ -218,6 +236,7 @@ public final class SparkDenoise {
 				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> finalBlock(job, model.value(), b));
 				if (!Boolean.parseBoolean(o.getOrDefault("keep-work", "false"))) deleteTree(work);
 			}
+			ExecutorModels.cleanUp();
 			System.out.println(String.format(Locale.ROOT, "spark denoise: done in %.1f s (%d output chunks; peak RSS of " +
 				"this JVM %d MB)", (System.nanoTime() - t0) / 1e9, outBlocks.size(), peakRssMb()));
 		}
@@ -256,13 +275,17 @@ public final class SparkDenoise {
 			job.sigma[(int) plane], job.output, job.steps, job.seed + plane, job.tileBatch);
 	}
 
-	private static void maybeFail(final Job job, final Block b) throws IOException {
-		if (job.failOnce == null || b.index % 5 != 2) return;
-		final Path marker = Paths.get(job.failOnce).resolve("failed-" + job.tag + job.move + "-" + b.index);
-		if (Files.exists(marker)) return;
-		Files.createDirectories(marker.getParent());
-		Files.write(marker, new byte[0]);
-		throw new IllegalStateException("injected failure of block " + b.index + " (--fail-once): Spark should run it again");
+	/** Called before each block's work (tests inject failures here; null in real runs). */
+	interface BlockHook {
+
+		void before(String pass, int block) throws IOException;
+	}
+
+	static volatile BlockHook hook;
+
+	private static void beforeBlock(final Job job, final Block b) throws IOException {
+		final BlockHook h = hook;
+		if (h != null) h.before(job.tag + job.move, b.index);
 	}
 
 	private static long[] chunkIndex(final OmeZarr in, final Block b, final int block) {
@@ -289,27 +312,29 @@ public final class SparkDenoise {
 	static void meanBlock(final Job job, final ExecutorModels.Files0 files, final Block b) throws IOException {
 		final long[] ci = chunkIndex(job.in, b, job.block);
 		if (job.out.hasChunk(ci)) return; // complete from an earlier (interrupted) run
-		maybeFail(job, b);
+		beforeBlock(job, b);
 		final DiffusionModel m = ExecutorModels.get(files, job.device);
 		final BlockDenoise bd = geometry(job, m, b.plane);
 		final long[] off = bd.imageOffset();
 		final long[] cMin = { b.y + off[0], b.x + off[1] }, cSize = { b.h, b.w };
 		final long[][] reg = bd.region(cMin, cSize);
-		final float[] yRegion = bd.toModel(bd.readRegion((y, x, h, w) -> read(job.in, b.plane, y, x, h, w), reg[0], reg[1]));
+		final float[] yRegion = bd.toModel(job.plan.noise[(int) b.plane].forward(bd.readRegion((y, x, h, w) -> read(job.in,
+			b.plane, y, x, h, w), reg[0], reg[1])));
 		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
 		final float[] x0 = bd.move(0, bd.start(yRegion), reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
-		job.out.writeChunk(ci, fullChunk(bd.toImage(x0), b, job.out));
+		job.out.writeChunk(ci, fullChunk(job.plan.noise[(int) b.plane].inverse(bd.toImage(x0)), b, job.out));
 	}
 
 	static void sampleMove(final Job job, final ExecutorModels.Files0 files, final Block b) throws IOException {
 		final long[] ci = { b.plane, b.y / job.block, b.x / job.block };
 		if (job.stateOut.hasChunk(ci)) return;
-		maybeFail(job, b);
+		beforeBlock(job, b);
 		final DiffusionModel m = ExecutorModels.get(files, job.device);
 		final BlockDenoise bd = geometry(job, m, b.plane);
 		final long[] cMin = { b.y, b.x }, cSize = { b.h, b.w };
 		final long[][] reg = bd.region(cMin, cSize);
-		final float[] yRegion = bd.toModel(bd.readRegion((y, x, h, w) -> read(job.in, b.plane, y, x, h, w), reg[0], reg[1]));
+		final float[] yRegion = bd.toModel(job.plan.noise[(int) b.plane].forward(bd.readRegion((y, x, h, w) -> read(job.in,
+			b.plane, y, x, h, w), reg[0], reg[1])));
 		final float[] state = job.move == 0 ? bd.start(yRegion) : job.stateIn.read(new long[] { b.plane, reg[0][0],
 			reg[0][1] }, new int[] { 1, (int) reg[1][0], (int) reg[1][1] });
 		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
@@ -328,7 +353,7 @@ public final class SparkDenoise {
 		final BlockDenoise bd = geometry(job, m, b.plane);
 		final long[] off = bd.imageOffset();
 		final float[] x0 = job.stateIn.read(new long[] { b.plane, b.y + off[0], b.x + off[1] }, new int[] { 1, b.h, b.w });
-		job.out.writeChunk(ci, fullChunk(bd.toImage(x0), b, job.out));
+		job.out.writeChunk(ci, fullChunk(job.plan.noise[(int) b.plane].inverse(bd.toImage(x0)), b, job.out));
 	}
 
 	private static float[] read(final OmeZarr in, final long plane, final long y, final long x, final int h, final int w) {
@@ -337,6 +362,26 @@ public final class SparkDenoise {
 		}
 		catch (final IOException e) {
 			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
+	static double number(final Map<String, String> o, final String key, final String dflt) {
+		final String v = o.getOrDefault(key, dflt);
+		try {
+			return Double.parseDouble(v.trim());
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("--" + key + " must be a number, was '" + v + "'");
+		}
+	}
+
+	static int integer(final Map<String, String> o, final String key, final String dflt) {
+		final String v = o.getOrDefault(key, dflt);
+		try {
+			return Integer.parseInt(v.trim());
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("--" + key + " must be a whole number, was '" + v + "'");
 		}
 	}
 

@@ -209,7 +209,14 @@ public final class ZarrArray implements Serializable {
 			Arrays.fill(out, (float) fill);
 			return out;
 		}
-		final byte[] raw = decode(Files.readAllBytes(f));
+		final byte[] raw;
+		try {
+			raw = decode(Files.readAllBytes(f));
+		}
+		catch (final IOException | RuntimeException | LinkageError e) {
+			// a corrupt or truncated chunk: say which one, not only the codec's complaint
+			throw new IOException("cannot decode chunk " + f + " (" + compressor + "): " + e, e);
+		}
 		final int bytes = dtype.endsWith("1") ? 1 : dtype.endsWith("2") ? 2 : 4;
 		if (raw.length < (long) count * bytes) throw new IOException(f + ": chunk has " + raw.length + " bytes, expected " +
 			(long) count * bytes);

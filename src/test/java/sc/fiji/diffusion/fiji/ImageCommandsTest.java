@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ij.ImagePlus;
 import ij.ImageStack;
 import ij.gui.Roi;
-import ij.macro.Interpreter;
 import ij.measure.Calibration;
 import ij.process.ByteProcessor;
 import ij.process.ColorProcessor;
@@ -200,31 +199,20 @@ class ImageCommandsTest {
 	}
 
 	@Test
-	void inpaintTakesAMaskImageByTitle() throws Exception {
+	void inpaintTakesAMaskImage() throws Exception {
 		final ImagePlus pic = new ImagePlus("pic16", new FloatProcessor(64, 64, clean.clone()).convertToShort(false));
 		final ByteProcessor mp = new ByteProcessor(64, 64);
 		mp.setRoi(40, 0, 10, 64);
 		mp.setValue(255);
 		mp.fill();
 		final ImagePlus mask = new ImagePlus("stripe mask", mp);
-		final boolean batch = Interpreter.batchMode;
-		Interpreter.batchMode = true; // as in a headless macro: images live in the batch-mode list
-		Interpreter.addBatchModeImage(mask);
-		try {
-			final ImagePlus out = ok(run(InpaintCommand.class, "image", pic, "mask", "stripe mask", "steps", "8", "jumps", "1",
-				"jump_length", "1"));
-			final float[] src = floats(pic.getProcessor()), o = floats(out.getProcessor());
-			for (int i = 0; i < src.length; i++)
-				if (i % 64 < 40 || i % 64 >= 50) assertEquals(Float.floatToIntBits(src[i]), Float.floatToIntBits(o[i]));
-			final ImagePlus small = new ImagePlus("small mask", new ByteProcessor(32, 32));
-			Interpreter.addBatchModeImage(small);
-			assertTrue(refused(run(InpaintCommand.class, "image", pic, "mask", "small mask")).contains("same size"));
-			assertTrue(refused(run(InpaintCommand.class, "image", pic, "mask", "nope")).contains("'nope'"));
-		}
-		finally {
-			Interpreter.removeBatchModeImage(mask);
-			Interpreter.batchMode = batch;
-		}
+		final ImagePlus out = ok(run(InpaintCommand.class, "image", pic, "mask", mask, "steps", "8", "jumps", "1",
+			"jump_length", "1"));
+		final float[] src = floats(pic.getProcessor()), o = floats(out.getProcessor());
+		for (int i = 0; i < src.length; i++)
+			if (i % 64 < 40 || i % 64 >= 50) assertEquals(Float.floatToIntBits(src[i]), Float.floatToIntBits(o[i]));
+		final ImagePlus small = new ImagePlus("small mask", new ByteProcessor(32, 32));
+		assertTrue(refused(run(InpaintCommand.class, "image", pic, "mask", small)).contains("same size"));
 	}
 
 	@Test
@@ -236,7 +224,9 @@ class ImageCommandsTest {
 		st.addSlice(new ByteProcessor(32, 32));
 		final ImagePlus twoChannels = new ImagePlus("two", st);
 		twoChannels.setDimensions(2, 1, 1);
-		assertTrue(refused(run(DenoiseCommand.class, "image", twoChannels, "sigma", "10")).contains("2 channels"));
+		// channels are denoised one by one now (each its own grayscale image); the layout is kept
+		final ImagePlus two = ok(run(DenoiseCommand.class, "image", twoChannels, "sigma", "10"));
+		assertEquals(2, two.getNChannels());
 		final float[] px = clean.clone();
 		px[100] = Float.NaN;
 		final ImagePlus nan = new ImagePlus("nan", new FloatProcessor(64, 64, px));

@@ -95,6 +95,22 @@ public final class ModelCache implements AutoCloseable {
 		return models.size();
 	}
 
+	/** Closes and forgets every model loaded from {@code dir} (on any device), e.g. before the folder is deleted. */
+	public synchronized void evict(final Path dir) {
+		final String prefix;
+		try {
+			prefix = dir.toRealPath() + "|";
+		}
+		catch (final IOException e) {
+			return;
+		}
+		models.entrySet().removeIf(en -> {
+			if (!en.getKey().startsWith(prefix)) return false;
+			en.getValue().model.close();
+			return true;
+		});
+	}
+
 	/** Names, sizes and modification times of the folder's files: cheap to check per request. */
 	private static String fingerprint(final Path dir) {
 		final StringBuilder sb = new StringBuilder();

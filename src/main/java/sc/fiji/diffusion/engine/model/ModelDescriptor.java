@@ -69,6 +69,9 @@ public final class ModelDescriptor {
 	private final int nullClass;
 	private final String classifierSource, classifierSha256;
 	private final List<String> zeroInit;
+	/** A model adapted on noisy data: its level factor, lowest trained data σ (model units) and draws; NaN/0 otherwise. */
+	private final double adaptedFactor, adaptedSigmaMin;
+	private final int adaptedDraws;
 	private final Map<String, Object> root;
 
 	private ModelDescriptor(final Path dir, final Map<String, Object> root) {
@@ -188,6 +191,22 @@ public final class ModelDescriptor {
 			zero.add(String.valueOf(o));
 		zeroInit = Collections.unmodifiableList(zero);
 
+		// a prior adapted on noisy data (Train data=noisy): Denoise enters above the data's noise
+		final Object ad = d.get("adapted");
+		if (ad instanceof Map) {
+			final Map<String, Object> m = f.cast(ad);
+			adaptedFactor = f.number(m, "factor");
+			adaptedSigmaMin = m.containsKey("sigma_model_min") ? f.number(m, "sigma_model_min") : 0;
+			adaptedDraws = m.containsKey("draws") ? f.integer(m, "draws") : 4;
+			if (!(adaptedFactor > 1)) throw new ModelException(dir.resolve(FILE_NAME) + ": config.diffusion.adapted.factor " +
+				"must be > 1, was " + adaptedFactor);
+		}
+		else {
+			adaptedFactor = Double.NaN;
+			adaptedSigmaMin = 0;
+			adaptedDraws = 0;
+		}
+
 		final Object rc = d.get("reference_classifier");
 		if (rc instanceof Map) {
 			@SuppressWarnings("unchecked")
@@ -226,6 +245,18 @@ public final class ModelDescriptor {
 	}
 
 	/** The reference classifier's TorchScript file, verified, or null when the model has none. */
+	/** Whether the model was adapted on noisy data (Train data=noisy). */
+	public boolean isAdapted() { return !Double.isNaN(adaptedFactor); }
+
+	/** Adapted models: levels σ_t ≥ factor × the data's σ were learned from noisy data. */
+	public double adaptedFactor() { return adaptedFactor; }
+
+	/** Adapted models: the lowest data σ (model units) trained on. */
+	public double adaptedSigmaMin() { return adaptedSigmaMin; }
+
+	/** Adapted models: draws of extra noise Denoise averages (output=mean). */
+	public int adaptedDraws() { return adaptedDraws; }
+
 	/** The reference classifier's file name in the model folder (reports only), or null. */
 	public String classifierSource() { return classifierSource; }
 

@@ -187,7 +187,8 @@ public final class NoiseSettings {
 	private void checkAgainst(final float[][] planes, final int width) {
 		if (sigma == 0 && (kind == Kind.GAUSSIAN || Double.isNaN(offset))) return;
 		final double[] p = Normalization.percentiles(planes, 0.1, 99.9);
-		final double range = Math.max(p[1] - p[0], 1e-12);
+		// a flat image has no range to speak of: one grey level is the smallest meaningful one
+		final double range = Math.max(p[1] - p[0], 1);
 		if (sigma > 0 && sigma > 10 * range) throw new IllegalArgumentException(String.format(Locale.ROOT,
 			"sigma=%s is far beyond the image's range (its values span %.4g..%.4g): give the noise's standard deviation in " +
 				"pixel units, or 0 to estimate it", fmt(sigma), p[0], p[1]));

@@ -144,6 +144,9 @@ public final class DenoisePipeline {
 		final Fallback fallback = new Fallback(models, monitor, "Denoise");
 		final long t0 = System.nanoTime();
 		sayCost(in, s, monitor);
+		if (d.isAdapted()) monitor.log(String.format(Locale.ROOT, "Denoise: model '%s' was adapted on noisy data (Train " +
+			"data=noisy): it enters at %.2f x the image's noise level, %s", d.name(), d.adaptedFactor(), s.output().equals(
+				"mean") ? "averaging " + d.adaptedDraws() + " draws of the extra noise" : "with one draw of the extra noise"));
 		final int nz = in.slices(), nt = in.frames(), nc = in.channels();
 		int done = 0;
 		for (int c = 0; c < nc; c++) {

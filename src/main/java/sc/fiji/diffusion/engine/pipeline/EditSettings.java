@@ -16,7 +16,6 @@ public final class EditSettings extends ImageSettings {
 		super(normalization, seed, label, guidance, tileBatch);
 		if (!(strength > 0 && strength <= 1)) throw new IllegalArgumentException("strength must be in (0, 1], was " +
 			strength);
-		if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, was " + steps);
 		this.strength = strength;
 		this.steps = steps;
 		this.sampler = sampler == null || sampler.trim().isEmpty() ? Samplers.defaultName() : sampler.trim();

@@ -18,9 +18,8 @@ public final class InpaintSettings extends ImageSettings {
 		final Normalization normalization, final String label, final double guidance, final int tileBatch)
 	{
 		super(normalization, seed, label, guidance, tileBatch);
-		if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, was " + steps);
 		if (jumps < 1) throw new IllegalArgumentException("jumps must be at least 1 (1 = no resampling), was " + jumps);
-		if (jumpLength < 1 || jumpLength > steps) throw new IllegalArgumentException("jump_length must be between 1 and " +
+		if (jumpLength < 1 || jumpLength > Math.max(1, steps)) throw new IllegalArgumentException("jump_length must be between 1 and " +
 			"steps (" + steps + "), was " + jumpLength);
 		if (context < -1) throw new IllegalArgumentException("context must be >= 0 pixels (or -1 = automatic), was " +
 			context);

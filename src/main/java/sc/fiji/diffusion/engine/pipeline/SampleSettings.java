@@ -14,7 +14,6 @@ public final class SampleSettings {
 		final double guidance)
 	{
 		if (count < 1) throw new IllegalArgumentException("count must be at least 1, was " + count);
-		if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, was " + steps);
 		if (!Double.isFinite(guidance)) throw new IllegalArgumentException("guidance must be a finite number, was " +
 			guidance);
 		this.count = count;

@@ -203,14 +203,41 @@ public final class Denoise extends ImageTask<Denoise> {
 		final Canvas c = canvas(plane);
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, plane);
-			// y = x_0 + σ n, so √ᾱ_t* y is distributed as x_t* of the forward process
-			final NDArray xStart = y.mul((float) Math.sqrt(schedule.alphaBar(tStar)));
 			final Denoiser d = tiled(GuidedDenoiser.uniform(model, -1, 0), c, monitor, m);
 			final DdrmSampler s = sampler(y, sigmaModel);
-			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk(s, tStar), xStart, new GaussianNoise(seed), 0, null,
-				monitor);
+			final GaussianNoise noise = new GaussianNoise(seed);
+			if (model.descriptor().isAdapted()) return adapted(y, sigmaModel, sigmaImage, c, d, s, noise, monitor);
+			// y = x_0 + σ n, so √ᾱ_t* y is distributed as x_t* of the forward process
+			final NDArray xStart = y.mul((float) Math.sqrt(schedule.alphaBar(tStar)));
+			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk(s, tStar), xStart, noise, 0, null, monitor);
 			return new Result(fromModel(c, x0), sigmaImage, sigma == 0, tStar);
 		}
+	}
+
+	/**
+	 * A prior adapted on noisy data knows the levels above factor × the data's σ (see
+	 * {@link sc.fiji.diffusion.engine.training.Objective.Ambient}): the image is noised further to
+	 * σ_e = factor·σ (z = y + τ η, τ = √(σ_e² − σ²), exactly the forward process at σ_e) and the
+	 * posterior mean E[x₀ | z] is averaged over the model's number of draws of η; a sample walks
+	 * DDRM down from σ_e with one draw.
+	 */
+	private Result adapted(final NDArray y, final double sigmaModel, final double sigmaImage, final Canvas c,
+		final Denoiser d, final DdrmSampler s, final GaussianNoise noise, final Monitor monitor)
+	{
+		final NoiseSchedule schedule = model.schedule();
+		final int tE = schedule.timestepForSigma(model.descriptor().adaptedFactor() * sigmaModel);
+		final double sE = schedule.sigma(tE);
+		final float tau = (float) Math.sqrt(Math.max(0, sE * sE - sigmaModel * sigmaModel));
+		final float a = (float) Math.sqrt(schedule.alphaBar(tE));
+		final int draws = output.equals("mean") ? Math.max(1, model.descriptor().adaptedDraws()) : 1;
+		NDArray acc = null;
+		for (int k = 0; k < draws; k++) {
+			// streams far below the reverse loop's own (≥ 0) and the start's (0, −1, …)
+			final NDArray z = y.add(noise.ndarray(y.getManager(), -1000 - k, y.getShape()).muli(tau)).muli(a);
+			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk(s, tE), z, noise, 0, null, monitor);
+			acc = acc == null ? x0 : acc.addi(x0);
+		}
+		return new Result(fromModel(c, acc.divi(draws)), sigmaImage, sigma == 0, tE);
 	}
 
 	/**

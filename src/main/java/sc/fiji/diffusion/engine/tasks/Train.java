@@ -68,6 +68,13 @@ public final class Train {
 	private String dataDescription = "";
 	private boolean keepCheckpoint;
 	private sc.fiji.diffusion.engine.noise.NoiseSettings noisy;
+	/** Levels σ_t ≥ this × the data's σ are learned from noisy data (see {@link sc.fiji.diffusion.engine.training.Objective.Ambient}). */
+	public static final double AMBIENT_FACTOR = 1.25;
+	/** Fraction of patches trained below that level, on the base model's posterior means. */
+	public static final double AMBIENT_LOW_FRACTION = 0.3;
+	/** Draws of extra noise Denoise averages with an adapted model (output=mean). */
+	public static final int ADAPTED_DRAWS = 4;
+	private Map<String, Object> adapted;
 
 	private Train(final ModelDescriptor base, final boolean fresh) {
 		this.base = base;
@@ -162,14 +169,58 @@ public final class Train {
 			"nothing to resume: no checkpoint of '" + name + "' in " + folder + " (train without resume first)");
 		if (!Files.isWritable(folder)) throw new IllegalArgumentException("cannot write to the models folder " + folder);
 
+		// data=noisy: each image's noise model (Gaussian σ, or a camera through the Anscombe transform)
+		final int n = images.size();
+		final float[][] planes = new float[n][];
+		final sc.fiji.diffusion.engine.noise.NoiseModel[] noise = new sc.fiji.diffusion.engine.noise.NoiseModel[n];
+		boolean stabilised = false;
+		for (int i = 0; i < n; i++) {
+			final Image im = images.get(i);
+			if (noisy == null) planes[i] = im.px;
+			else {
+				final int k = i;
+				noise[i] = noisy.model(new float[][] { im.px }, im.w, msg -> say.accept("Train: data=noisy: image " + (k + 1) +
+					": " + msg)).get(0);
+				planes[i] = noise[i].forward(im.px);
+				stabilised |= noise[i].isStabilised();
+			}
+		}
 		// one value map for all images, as the image commands make it
-		final float[][] planes = images.stream().map(i -> i.px).toArray(float[][]::new);
-		final ValueMap values = normalization.map(base, bitDepth, planes);
+		final ValueMap values = normalization.map(base, stabilised ? 32 : bitDepth, planes);
 		say.accept("Train: normalize=" + normalization + ": " + values);
+		final float[][] model = new float[n][], twins = new float[n][];
+		final double[] sigmaModel = new double[n];
+		for (int i = 0; i < n; i++)
+			model[i] = values.toModel(planes[i]);
+		if (noisy != null) {
+			for (int i = 0; i < n; i++) {
+				sigmaModel[i] = noise[i].workingSigma() * values.scale();
+				// below a third of a grey level on 0-255 there is nothing to adapt to: a clean image
+				if (sigmaModel[i] < 0.005) throw new IllegalArgumentException(String.format(Locale.ROOT, "data=noisy, but " +
+					"image %d has no measurable noise (%s, %.3g of the model's range); train with data=clean", i + 1, noise[i],
+					sigmaModel[i]));
+				say.accept(String.format(Locale.ROOT, "Train: data=noisy: image %d: %s, sigma %.4g in model units", i + 1,
+					noise[i], sigmaModel[i]));
+			}
+			// the base model's posterior means: what the levels below the data's noise are held to
+			final long t0 = System.nanoTime();
+			try (sc.fiji.diffusion.engine.model.DiffusionModel b = sc.fiji.diffusion.engine.model.DiffusionModel.load(base
+				.dir(), sc.fiji.diffusion.engine.Devices.resolve(device)))
+			{
+				for (int i = 0; i < n; i++) {
+					monitor.checkCanceled();
+					final Image im = images.get(i);
+					twins[i] = Denoise.with(b).values(ValueMap.of(1, 0, "model units")).sigma(sigmaModel[i]).run(
+						sc.fiji.diffusion.engine.image.Images.plane(model[i], im.w, im.h), Monitor.NONE).pixels();
+				}
+			}
+			say.accept(String.format(Locale.ROOT, "Train: data=noisy: the base model's posterior means of the %d image(s) " +
+				"in %.1f s (the levels below %.2f x the data's noise are held to them)", n, (System.nanoTime() - t0) / 1e9,
+				AMBIENT_FACTOR));
+		}
 
 		// the validation split: whole images when there are enough, else the bottom rows of each
 		final Patches train = new Patches(settings.patch), val = new Patches(settings.patch);
-		final int n = images.size();
 		String split;
 		if (validation > 0 && n >= 5) {
 			final int held = Math.max(1, (int) Math.round(validation * n));
@@ -178,8 +229,9 @@ public final class Train {
 				order.add(i);
 			java.util.Collections.shuffle(order, new java.util.Random(settings.seed));
 			for (int i = 0; i < n; i++) {
-				final Image im = images.get(order.get(i));
-				(i < held ? val : train).add(values.toModel(im.px), im.w, im.h, 0, im.h);
+				final int j = order.get(i);
+				final Image im = images.get(j);
+				(i < held ? val : train).add(model[j], twins[j], sigmaModel[j], im.w, im.h, 0, im.h);
 			}
 			split = held + " of " + n + " images held out for validation";
 		}
@@ -188,11 +240,11 @@ public final class Train {
 			for (final Image im : images)
 				regions &= Math.round(im.h * validation) >= settings.patch && im.h - Math.round(im.h * validation) >= settings
 					.patch;
-			for (final Image im : images) {
-				final float[] m = values.toModel(im.px);
+			for (int j = 0; j < n; j++) {
+				final Image im = images.get(j);
 				final int cut = regions ? im.h - (int) Math.round(im.h * validation) : im.h;
-				train.add(m, im.w, im.h, 0, cut);
-				if (regions) val.add(m, im.w, im.h, cut, im.h);
+				train.add(model[j], twins[j], sigmaModel[j], im.w, im.h, 0, cut);
+				if (regions) val.add(model[j], twins[j], sigmaModel[j], im.w, im.h, cut, im.h);
 			}
 			split = validation == 0 ? "no validation (validation=0)" : regions ? String.format(Locale.ROOT,
 				"the bottom %.0f %% of the rows of each image held out for validation", 100 * validation) :
@@ -200,12 +252,27 @@ public final class Train {
 		}
 		say.accept(String.format(Locale.ROOT, "Train: %d image(s), %.2f Mpx to draw %dx%d patches from; %s", n, train
 			.pixels() / 1e6, settings.patch, settings.patch, split));
+		final sc.fiji.diffusion.engine.training.Objective objective = noisy == null ?
+			new sc.fiji.diffusion.engine.training.Objective.Clean() : new sc.fiji.diffusion.engine.training.Objective.Ambient(
+				AMBIENT_FACTOR, AMBIENT_LOW_FRACTION);
+		adapted = null;
+		if (noisy != null) {
+			final double[] sorted = sigmaModel.clone();
+			java.util.Arrays.sort(sorted);
+			adapted = new LinkedHashMap<>();
+			adapted.put("data", "noisy");
+			adapted.put("noise", noisy.toString() + (n > 0 ? ": " + noise[0] : ""));
+			adapted.put("sigma_model", Math.round(sorted[n / 2] * 1e6) / 1e6);
+			adapted.put("sigma_model_min", Math.round(sorted[0] * 1e6) / 1e6);
+			adapted.put("factor", AMBIENT_FACTOR);
+			adapted.put("draws", ADAPTED_DRAWS);
+		}
 
 		final Path network = resume ? ckpt.resolve("network.pt") : base.verifiedWeights();
 		settings.label = base.isConditional() ? base.nullClass() : 0; // a conditional base learns the unconditional model
 		final Device dev = sc.fiji.diffusion.engine.Devices.resolve(device);
 		try (Trainer trainer = new Trainer(network, dev, base.schedule(), settings, train, val.size() > 0 ? val : null,
-			fresh && !resume ? base.zeroInit() : null))
+			fresh && !resume ? base.zeroInit() : null, objective))
 		{
 			if (resume) {
 				trainer.restore(ckpt);
@@ -249,6 +316,15 @@ public final class Train {
 			training.put("data", (dataDescription.isEmpty() ? "" : dataDescription + "; ") + images + " image(s); " + split);
 			training.put("normalize", normalization.toString() + ": " + values);
 			training.putAll(trainer.settings().asMap());
+			training.putAll(trainer.objective().describe());
+			if (adapted != null) {
+				training.put("adapted", adapted);
+				// what Denoise reads to use the matching estimator (config.diffusion.adapted)
+				@SuppressWarnings("unchecked")
+				final Map<String, Object> diffusion = (Map<String, Object>) ((Map<String, Object>) yaml.get("config")).get(
+					"diffusion");
+				diffusion.put("adapted", adapted);
+			}
 			training.put("steps_done", trainer.step());
 			training.put("wall_time_minutes", Math.round(trainer.seconds() / 6) / 10.0);
 			training.put("device", sc.fiji.diffusion.engine.Devices.describe(trainer.device()));

@@ -16,11 +16,16 @@ public final class Patches {
 	/** One plane and the rows of it patches may come from. */
 	static final class Plane {
 
-		final float[] px;
+		final float[] px, twin;
+		final double sigma;
 		final int w, h, row0, row1;
 
-		Plane(final float[] px, final int w, final int h, final int row0, final int row1) {
+		Plane(final float[] px, final float[] twin, final double sigma, final int w, final int h, final int row0,
+			final int row1)
+		{
 			this.px = px;
+			this.twin = twin;
+			this.sigma = sigma;
 			this.w = w;
 			this.h = h;
 			this.row0 = row0;
@@ -47,12 +52,30 @@ public final class Patches {
 
 	/** Adds rows [row0, row1) of a w × h plane (model units, row-major). */
 	public Patches add(final float[] px, final int w, final int h, final int row0, final int row1) {
+		return add(px, null, 0, w, h, row0, row1);
+	}
+
+	/**
+	 * Adds rows [row0, row1) of a noisy plane with its noise σ (model units) and a twin of the same
+	 * size (e.g. its denoised version) whose patches are cut at the same places.
+	 */
+	public Patches add(final float[] px, final float[] twin, final double sigma, final int w, final int h, final int row0,
+		final int row1)
+	{
+		if (twin != null && twin.length != px.length) throw new IllegalArgumentException("twin plane of another size");
 		if (w < patch || row1 - row0 < patch) throw new IllegalArgumentException(String.format(
 			"a training region of %dx%d is smaller than the patch size %d: choose a smaller patch (a multiple of the " +
 				"model's size step) or larger images", w, row1 - row0, patch));
-		planes.add(new Plane(px, w, h, row0, row1));
+		planes.add(new Plane(px, twin, sigma, w, h, row0, row1));
 		cumulative = null;
 		return this;
+	}
+
+	/** Whether every plane has a twin. */
+	public boolean hasTwins() {
+		for (final Plane p : planes)
+			if (p.twin == null) return false;
+		return !planes.isEmpty();
 	}
 
 	public int size() {
@@ -72,6 +95,16 @@ public final class Patches {
 	 * drawn by {@code r}.
 	 */
 	public void batch(final SplittableRandom r, final int batch, final float[] out) {
+		batch(r, batch, out, null, null);
+	}
+
+	/**
+	 * As {@link #batch(SplittableRandom, int, float[])}, also filling the twins' patches (when
+	 * {@code twinOut} is not null; zeros for planes without a twin) and each patch's σ.
+	 */
+	public void batch(final SplittableRandom r, final int batch, final float[] out, final float[] twinOut,
+		final float[] sigmaOut)
+	{
 		if (planes.isEmpty()) throw new IllegalStateException("no training images");
 		if (cumulative == null) {
 			cumulative = new double[planes.size()];
@@ -86,6 +119,7 @@ public final class Patches {
 			while (k < cumulative.length - 1 && cumulative[k] <= u)
 				k++;
 			final Plane p = planes.get(k);
+			if (sigmaOut != null) sigmaOut[b] = (float) p.sigma;
 			final int y0 = p.row0 + r.nextInt(p.row1 - p.row0 - patch + 1), x0 = r.nextInt(p.w - patch + 1);
 			final int d4 = r.nextInt(8);
 			for (int y = 0; y < patch; y++)
@@ -94,7 +128,9 @@ public final class Patches {
 					int sy = (d4 & 4) != 0 ? x : y, sx = (d4 & 4) != 0 ? y : x;
 					if ((d4 & 1) != 0) sy = patch - 1 - sy;
 					if ((d4 & 2) != 0) sx = patch - 1 - sx;
-					out[b * pp + y * patch + x] = p.px[(y0 + sy) * p.w + x0 + sx];
+					final int src = (y0 + sy) * p.w + x0 + sx;
+					out[b * pp + y * patch + x] = p.px[src];
+					if (twinOut != null) twinOut[b * pp + y * patch + x] = p.twin == null ? 0 : p.twin[src];
 				}
 		}
 	}

@@ -100,7 +100,7 @@ public final class Trainer implements AutoCloseable {
 			m.put("warmup_steps", warmupSteps());
 			m.put("ema_decay", emaDecay);
 			m.put("seed", seed);
-			m.put("loss", "simple epsilon loss, t uniform on 0..T-1");
+			m.put("loss", "simple epsilon loss, t uniform on 0..T-1"); // replaced by the objective's own description
 			m.put("optimizer", "Adam (beta1 0.9, beta2 0.999, eps 1e-8)");
 			m.put("augmentation", "random crops, flips and 90-degree rotations");
 			return m;
@@ -117,6 +117,7 @@ public final class Trainer implements AutoCloseable {
 	private final Settings settings;
 	private final Patches train, validation;
 	private final Path network;
+	private final Objective objective;
 	private int step;
 	private double seconds;
 	private final List<double[]> lossHistory = new ArrayList<>(), validationHistory = new ArrayList<>();
@@ -130,6 +131,14 @@ public final class Trainer implements AutoCloseable {
 	public Trainer(final Path network, final Device device, final NoiseSchedule schedule, final Settings settings,
 		final Patches train, final Patches validation, final List<String> freshInit)
 	{
+		this(network, device, schedule, settings, train, validation, freshInit, new Objective.Clean());
+	}
+
+	/** @param objective what the network learns from the patches ({@link Objective.Clean}, {@link Objective.Ambient}) */
+	public Trainer(final Path network, final Device device, final NoiseSchedule schedule, final Settings settings,
+		final Patches train, final Patches validation, final List<String> freshInit, final Objective objective)
+	{
+		this.objective = objective;
 		settings.validate();
 		if (train.patch() != (validation == null ? train.patch() : validation.patch())) throw new IllegalArgumentException(
 			"training and validation patches differ in size");
@@ -196,6 +205,11 @@ public final class Trainer implements AutoCloseable {
 		return settings;
 	}
 
+	/** What the network was trained to predict. */
+	public Objective objective() {
+		return objective;
+	}
+
 	/**
 	 * Trains up to {@code settings.steps} steps in all. Saves a checkpoint to {@code checkpoint}
 	 * (when not null) every {@code checkpointEvery} steps, at the end, and when cancelled.
@@ -209,7 +223,9 @@ public final class Trainer implements AutoCloseable {
 		// (seconds each on a CPU) and gains little for training; the setting is per thread
 		JniUtils.setGraphExecutorOptimize(false);
 		final int b = settings.batch, p = train.patch(), n = b * p * p;
-		final float[] buf = new float[n];
+		final float[] buf = new float[n], sigmaBuf = new float[b];
+		final float[] twinBuf = train.hasTwins() ? new float[n] : null;
+		final Objective.Batch one = new Objective.Batch(b, p * p);
 		final GaussianNoise noise = new GaussianNoise(settings.seed);
 		final Shape shape = new Shape(b, 1, p, p);
 		double intervalLoss = 0;
@@ -228,23 +244,15 @@ public final class Trainer implements AutoCloseable {
 				final double loss;
 				try (NDManager sub = base.newSubManager()) {
 					final SplittableRandom r = new SplittableRandom(settings.seed * 0x9E3779B97F4A7C15L + k);
-					train.batch(r, b, buf);
-					final NDArray x0 = sub.create(buf, shape);
-					final float[] ts = new float[b], sa = new float[b], s1a = new float[b];
-					for (int i = 0; i < b; i++) {
-						final int t = r.nextInt(schedule.T());
-						ts[i] = t;
-						sa[i] = (float) Math.sqrt(schedule.alphaBar(t));
-						s1a[i] = (float) Math.sqrt(1 - schedule.alphaBar(t));
-					}
-					final Shape col = new Shape(b, 1, 1, 1);
-					final NDArray eps = sub.create(noise.floats(k, 0, n), shape);
-					final NDArray xt = x0.mul(sub.create(sa, col)).addi(eps.mul(sub.create(s1a, col)));
+					train.batch(r, b, buf, twinBuf, sigmaBuf);
+					objective.batch(buf, twinBuf, sigmaBuf, b, p * p, schedule, r, noise, k, one);
+					final NDArray xt = sub.create(one.xt, shape), target = sub.create(one.target, shape);
+					final NDArray weight = sub.create(one.weight, new Shape(b, 1, 1, 1));
 					final NDArray lossArray;
 					try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-						final NDArray pred = block.forward(store, new NDList(xt, sub.create(ts), labels(sub, b)), true)
+						final NDArray pred = block.forward(store, new NDList(xt, sub.create(one.t), labels(sub, b)), true)
 							.singletonOrThrow();
-						lossArray = pred.sub(eps).square().mean();
+						lossArray = pred.sub(target).square().mul(weight).mean();
 						gc.backward(lossArray);
 					}
 					loss = lossArray.getFloat();
@@ -292,24 +300,21 @@ public final class Trainer implements AutoCloseable {
 	 */
 	public double validationLoss() {
 		final int v = settings.validationPatches, p = validation.patch(), n = v * p * p;
-		final float[] buf = new float[n];
-		validation.batch(new SplittableRandom(settings.seed + 77), v, buf);
+		final float[] buf = new float[n], sigma = new float[v];
+		final float[] twin = validation.hasTwins() ? new float[n] : null;
+		validation.batch(new SplittableRandom(settings.seed + 77), v, buf, twin, sigma);
+		final Objective.Batch one = new Objective.Batch(v, p * p);
+		// the same draws at every evaluation, so the curve compares like with like
+		objective.batch(buf, twin, sigma, v, p * p, schedule, new SplittableRandom(settings.seed + 78), new GaussianNoise(
+			settings.seed + 1), 0, one);
 		try (NDManager sub = model.getNDManager().newSubManager()) {
-			final Shape shape = new Shape(v, 1, p, p), col = new Shape(v, 1, 1, 1);
-			final float[] ts = new float[v], sa = new float[v], s1a = new float[v];
-			for (int i = 0; i < v; i++) {
-				final int t = (int) ((i + 0.5) * schedule.T() / v);
-				ts[i] = t;
-				sa[i] = (float) Math.sqrt(schedule.alphaBar(t));
-				s1a[i] = (float) Math.sqrt(1 - schedule.alphaBar(t));
-			}
-			final NDArray eps = sub.create(new GaussianNoise(settings.seed + 1).floats(0, 0, n), shape);
-			final NDArray xt = sub.create(buf, shape).mul(sub.create(sa, col)).addi(eps.mul(sub.create(s1a, col)));
+			final Shape shape = new Shape(v, 1, p, p);
 			// training = true keeps PyTorch out of inference mode, whose tensors the trainable parameters cannot
 			// mix with; no gradient collector is open, so nothing is recorded
-			final NDArray pred = block.forward(new ParameterStore(sub, false), new NDList(xt, sub.create(ts), labels(sub, v)),
-				true).singletonOrThrow();
-			return pred.sub(eps).square().mean().getFloat();
+			final NDArray pred = block.forward(new ParameterStore(sub, false), new NDList(sub.create(one.xt, shape), sub.create(
+				one.t), labels(sub, v)), true).singletonOrThrow();
+			return pred.sub(sub.create(one.target, shape)).square().mul(sub.create(one.weight, new Shape(v, 1, 1, 1))).mean()
+				.getFloat();
 		}
 	}
 

@@ -85,11 +85,24 @@ class TrainTest {
 		final String rdf = new String(Files.readAllBytes(ma.resolve("rdf.yaml")), java.nio.charset.StandardCharsets.UTF_8);
 		assertTrue(rdf.contains("loss_history") && rdf.contains("validation_loss_history") && rdf.contains("seed: 3") && rdf
 			.contains("base: tiny-gray"), rdf);
-		// nothing hidden is left but the checkpoint
+		// nothing hidden is left: the checkpoint is removed after success unless asked to keep it
 		try (Stream<Path> s = Files.list(a)) {
-			assertEquals("[.mine.training, mine]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors
-				.toList()).toString());
+			assertEquals("[mine]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList()).toString());
 		}
+		assertTrue(said.stream().anyMatch(s -> s.contains("removed the checkpoint")), said.toString());
+		// the folder has a model card and is readable by everyone (a shared Fiji.app), not only its owner
+		assertTrue(Files.isRegularFile(ma.resolve("README.md")) && rdf.contains("documentation: README.md"), rdf);
+		if (ma.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+			assertEquals("rwxr-xr-x", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ma)));
+			assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(ma
+				.resolve("weights.pt"))));
+		}
+		// the PyTorch that wrote the weights, not the base model's exporter
+		assertTrue(!rdf.contains("1.13.0a0"), rdf);
+		final Path kept = task("kept", 4, 3).keepCheckpoint(true).run(images(6, 64, 48, 1), a, Monitor.NONE,
+			new Trainer.Listener() {}, s -> {});
+		assertTrue(Files.isRegularFile(Train.checkpoint(a, "kept").resolve("checkpoint.properties")), "kept on request");
+		assertTrue(Files.isDirectory(kept));
 	}
 
 	/** Cancel keeps the checkpoint and no model; resume then ends exactly where an uninterrupted run does. */
@@ -152,7 +165,8 @@ class TrainTest {
 		task("taken", 1, 1).validation(0).run(images(1, 64, 64, 1), dir, none, quiet, s -> {});
 		assertMessage(() -> task("taken", 1, 1).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "overwrite=true");
 		final byte[] before = weights(dir.resolve("taken"));
-		task("taken", 2, 9).validation(0).overwrite(true).run(images(1, 64, 64, 1), dir, none, quiet, s -> {});
+		task("taken", 2, 9).validation(0).overwrite(true).keepCheckpoint(true).run(images(1, 64, 64, 1), dir, none, quiet,
+			s -> {});
 		assertTrue(!java.util.Arrays.equals(before, weights(dir.resolve("taken"))), "overwrite replaces the model");
 		// a checkpoint of another network cannot be resumed
 		final Path other = Train.checkpoint(dir, "taken");
