@@ -41,36 +41,38 @@ def nlm(y, h, scale):
     return denoise_nl_means(z, h=h * s, sigma=s, patch_size=7, patch_distance=11, fast_mode=True) * scale
 
 
-def bm3d(y, sigma, bits):
-    """ffmpeg's BM3D, basic then final estimate, on an 8- or 16-bit gray image (values rounded and clipped)."""
+def bm3d(y, k, bits=8):
+    """ffmpeg's BM3D (basic, then final estimate with the basic one as reference; its default block
+    matching), on the image as 8 bits: 16-bit data are first stretched linearly from their 0.1-99.9 %
+    percentiles onto 0-255 (as a user converting to 8-bit would), and mapped back afterwards. Its
+    `sigma` is k times the 8-bit image's own estimated noise (ffmpeg's unit is not grey levels:
+    about 4x them, which the tuning finds)."""
+    from skimage.restoration import estimate_sigma
     y = np.asarray(y, np.float64)
     h, w = y.shape
-    fmt, dtype, top = ("gray", np.uint8, 255) if bits == 8 else ("gray16le", np.dtype("<u2"), 65535)
-    raw = np.clip(np.rint(y), 0, top).astype(dtype)
-    args = f"sigma={sigma}:block=4:bstep=2:group=16:range=16"
+    lo, hi = (0.0, 255.0) if bits == 8 else tuple(np.percentile(y, (0.1, 99.9)))
+    z = np.clip(np.rint((y - lo) / max(hi - lo, 1e-9) * 255), 0, 255).astype(np.uint8)
+    sigma = max(k * float(estimate_sigma(z.astype(np.float64))), 0.5)
     with tempfile.TemporaryDirectory() as d:
         src, basic, final = (os.path.join(d, n) for n in ("in.raw", "basic.raw", "final.raw"))
-        raw.tofile(src)
-        common = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", fmt, "-s", f"{w}x{h}"]
-        subprocess.run(common + ["-i", src, "-vf", f"bm3d={args}:estim=basic", "-f", "rawvideo", "-pix_fmt", fmt,
-                                 basic], check=True)
-        subprocess.run(common + ["-i", src] + common[4:] + ["-i", basic, "-filter_complex",
-                                                             f"[0][1]bm3d={args}:estim=final:ref=1", "-f", "rawvideo",
-                                                             "-pix_fmt", fmt, final], check=True)
-        return np.fromfile(final, dtype=dtype).reshape(h, w).astype(np.float64)
+        z.tofile(src)
+        common = ["-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{w}x{h}"]
+        subprocess.run(["ffmpeg", "-v", "error", "-y"] + common + ["-i", src, "-vf", f"bm3d=sigma={sigma}:estim=basic",
+                                                                   "-f", "rawvideo", "-pix_fmt", "gray", basic], check=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-y"] + common + ["-i", src] + common + ["-i", basic, "-filter_complex",
+                                                                                          f"[0][1]bm3d=sigma={sigma}:estim=final:ref=1",
+                                                                                          "-f", "rawvideo", "-pix_fmt",
+                                                                                          "gray", final], check=True)
+        out = np.fromfile(final, dtype=np.uint8).reshape(h, w).astype(np.float64)
+    return out / 255 * (hi - lo) + lo
 
 
 GRIDS = {
     "gaussian": [0.5, 0.7, 1.0, 1.3, 1.6, 2.0, 2.5, 3.0, 4.0],
     "median": [1, 2, 3, 4, 5],
     "nlm": [0.6, 0.8, 1.0, 1.2, 1.5],
-    "bm3d": None,  # from the noise level, see bm3d_grid
+    "bm3d": [2, 3, 4, 5, 6, 8],
 }
-
-
-def bm3d_grid(noise_sd):
-    """BM3D strengths to try: multiples of the noise's own standard deviation (ffmpeg's unit differs)."""
-    return [round(noise_sd * k, 3) for k in (1, 2, 3, 4, 6)]
 
 
 def run(method, y, p, scale, bits):
@@ -87,7 +89,7 @@ def run(method, y, p, scale, bits):
 
 def tune(method, pairs, scale, bits, peak, noise_sd=None):
     """The parameter with the best mean PSNR over (noisy, clean) pairs; returns (param, psnr)."""
-    grid = bm3d_grid(noise_sd) if method == "bm3d" else GRIDS[method]
+    grid = GRIDS[method]
     best = None
     for p in grid:
         v = float(np.mean([psnr(run(method, y, p, scale, bits), x, peak) for y, x in pairs]))
