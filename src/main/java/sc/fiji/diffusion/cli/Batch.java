@@ -44,8 +44,27 @@ public final class Batch {
 
 	private Batch() {}
 
+	/** What a batch run did. */
+	public static final class Outcome {
+
+		/** Seconds each written file took (read, run, write), in order. */
+		public final double[] seconds;
+		/** Files refused or failed (each reported with why). */
+		public final int failed;
+
+		Outcome(final double[] seconds, final int failed) {
+			this.seconds = seconds;
+			this.failed = failed;
+		}
+	}
+
 	/** Runs the batch; returns the seconds each written file took (read, run, write), in order. */
 	public static double[] run(final Map<String, String> o) throws IOException, InterruptedException {
+		return execute(o).seconds;
+	}
+
+	/** Runs the batch and says how many files failed (the command line exits with 1 then). */
+	public static Outcome execute(final Map<String, String> o) throws IOException, InterruptedException {
 		final String task = o.getOrDefault("task", "denoise");
 		final Context context = new Context(CommandService.class, DiffusionModelService.class);
 		try {
@@ -56,7 +75,7 @@ public final class Batch {
 		}
 	}
 
-	private static double[] run(final Map<String, String> o, final String task, final Context context)
+	private static Outcome run(final Map<String, String> o, final String task, final Context context)
 		throws IOException, InterruptedException
 	{
 		final List<Double> seconds = new java.util.ArrayList<>();
@@ -127,8 +146,7 @@ public final class Batch {
 			throw new IOException(e.getCause());
 		}
 		System.out.println(String.format("done: %d written, %d failed", mine.size() - failed, failed));
-		if (failed > 0) System.exit(1);
-		return seconds.stream().mapToDouble(Double::doubleValue).toArray();
+		return new Outcome(seconds.stream().mapToDouble(Double::doubleValue).toArray(), failed);
 	}
 
 	/**

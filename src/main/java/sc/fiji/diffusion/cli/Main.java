@@ -56,7 +56,7 @@ public final class Main {
 					sample(o);
 					break;
 				case "batch":
-					Batch.run(o);
+					if (Batch.execute(o).failed > 0) System.exit(1);
 					break;
 				case "spark":
 					spark(o);

@@ -96,6 +96,41 @@ class BatchTest {
 		return n;
 	}
 
+	/** A file that cannot be read completely is reported and skipped: never a result from half a file. */
+	@Test
+	void aTruncatedTiffIsSkippedWithAMessage() throws Exception {
+		final Path in = Files.createDirectories(tmp.resolve("cut")), out = tmp.resolve("cut-out");
+		final float[] px = new float[96 * 96];
+		final Random r = new Random(2);
+		for (int i = 0; i < px.length; i++)
+			px[i] = (float) (100 + 25 * r.nextGaussian());
+		new FileSaver(new ImagePlus("whole", new FloatProcessor(96, 96, px))).saveAsTiff(in.resolve("a.tif").toString());
+		final byte[] all = Files.readAllBytes(in.resolve("a.tif"));
+		Files.write(in.resolve("b.tif"), java.util.Arrays.copyOf(all, 3000)); // head -c 3000
+		final Batch.Outcome[] outcome = new Batch.Outcome[1];
+		final String printed = captured(() -> outcome[0] = Batch.execute(Main.options(new String[] { "batch", "--task",
+			"denoise", "--in", in.toString(), "--out", out.toString(), "--sigma", "25" })));
+		assertEquals(1, outcome[0].failed, printed);
+		assertTrue(printed.contains("b.tif is incomplete"), printed);
+		try (Stream<Path> s = Files.list(out)) {
+			assertEquals("[a-denoised.tif]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList())
+				.toString());
+		}
+	}
+
+	/** A key's value that its type cannot take is named, never silently replaced by the default. */
+	@Test
+	void unparsableAndUnknownKeysAreRefused() throws Exception {
+		final Path in = Files.createDirectories(tmp.resolve("keys")), out = tmp.resolve("keys-out");
+		new FileSaver(new ImagePlus("k", new FloatProcessor(32, 32))).saveAsTiff(in.resolve("k.tif").toString());
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Batch.execute(Main.options(
+			new String[] { "batch", "--task", "denoise", "--in", in.toString(), "--out", out.toString(), "--sigma", "abc" })));
+		assertTrue(e.getMessage().contains("sigma=abc") && e.getMessage().contains("number"), e.getMessage());
+		final IllegalArgumentException u = assertThrows(IllegalArgumentException.class, () -> Batch.execute(Main.options(
+			new String[] { "batch", "--task", "denoise", "--in", in.toString(), "--out", out.toString(), "--sigmaa", "2" })));
+		assertTrue(u.getMessage().contains("sigmaa"), u.getMessage());
+	}
+
 	@Test
 	void badOptionsAreRefused() {
 		assertThrows(IllegalArgumentException.class, () -> Batch.shard("2/2"));

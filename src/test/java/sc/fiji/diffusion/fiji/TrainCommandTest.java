@@ -27,6 +27,7 @@ import org.scijava.command.CommandService;
 import org.scijava.module.Module;
 
 import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.models.ModelLocator;
 import sc.fiji.diffusion.models.Models;
 
 /** Plugins › Diffusion › Train as Fiji runs it: the model it makes is offered and used at once. */
@@ -35,20 +36,19 @@ class TrainCommandTest {
 	@TempDir
 	Path tmp;
 	private Context context;
-	private String before;
+	private ModelLocator locator;
 
+	/** The context's models live in the test's own folder: set on the model service, no global property. */
 	@BeforeEach
 	void open() {
-		before = System.getProperty("diffusion.models");
-		System.setProperty("diffusion.models", tmp.toString());
 		context = new Context(CommandService.class, DiffusionModelService.class);
+		locator = ModelLocator.of(java.util.Collections.singletonList(tmp), tmp);
+		context.service(DiffusionModelService.class).setLocator(locator);
 	}
 
 	@AfterEach
 	void close() {
 		context.dispose();
-		if (before == null) System.clearProperty("diffusion.models");
-		else System.setProperty("diffusion.models", before);
 	}
 
 	private Module run(final Class<? extends org.scijava.command.Command> c, final Map<String, Object> in)
@@ -81,7 +81,8 @@ class TrainCommandTest {
 		final Module m = run(TrainCommand.class, in);
 		assertFalse(((Cancelable) m).isCanceled(), ((Cancelable) m).getCancelReason());
 		assertEquals("my-cells", m.getOutput("trained"));
-		assertTrue(Models.available().contains("my-cells"), Models.available().toString());
+		assertTrue(locator.available().contains("my-cells"), locator.available().toString());
+		assertFalse(Models.available().contains("my-cells"), "nothing was written where this JVM's settings look");
 		assertTrue(java.util.Arrays.equals(px, (float[]) imp.getStack().getPixels(2)), "the training image is only read");
 		// the model is used by name right after, in the same context, and offered in the dialogs
 		final Map<String, Object> dn = new HashMap<>();
@@ -98,6 +99,79 @@ class TrainCommandTest {
 		try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
 			assertTrue(s.noneMatch(p -> p.getFileName().toString().contains("partial")));
 		}
+	}
+
+	/** The bundled names are protected: a model called grayscale would silently replace the default of every command. */
+	@Test
+	void aBundledNameIsRefusedUnlessOverwriteSaysSo() throws Exception {
+		final Map<String, Object> in = new HashMap<>();
+		in.put("image", stack());
+		in.put("base", Paths.get(TrainCommandTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent()
+			.toString());
+		in.put("name", "grayscale");
+		in.put("steps", 2);
+		in.put("batch", 2);
+		in.put("patch", 32);
+		in.put("validation", 0.0);
+		final Module m = run(TrainCommand.class, in);
+		assertTrue(((Cancelable) m).isCanceled());
+		assertTrue(((Cancelable) m).getCancelReason().contains("bundled"), ((Cancelable) m).getCancelReason());
+		assertFalse(Files.exists(tmp.resolve("grayscale")));
+		in.put("overwrite", true);
+		final java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+		final java.io.PrintStream out = System.out;
+		System.setOut(new java.io.PrintStream(buf, true, "UTF-8"));
+		final Module ok;
+		try {
+			ok = run(TrainCommand.class, in);
+		}
+		finally {
+			System.setOut(out);
+		}
+		assertFalse(((Cancelable) ok).isCanceled(), ((Cancelable) ok).getCancelReason());
+		final String log = buf.toString("UTF-8");
+		assertTrue(log.contains("shadow the bundled model"), log);
+		// from now on the user's model is found by that name, and the log says which folder it came from
+		assertEquals(tmp.resolve("grayscale"), locator.resolve("grayscale"));
+	}
+
+	/** data=noisy: the prior adapts to noisy images alone; Denoise then uses the matching estimator by itself. */
+	@Test
+	void trainsOnNoisyImagesAndDenoiseUsesTheAdaptedEstimator() throws Exception {
+		final ImagePlus noisy = stack();
+		final java.util.Random r = new java.util.Random(3);
+		for (int z = 1; z <= noisy.getStackSize(); z++) {
+			final float[] p = (float[]) noisy.getStack().getPixels(z);
+			for (int i = 0; i < p.length; i++)
+				p[i] += (float) (20 * r.nextGaussian());
+		}
+		final Map<String, Object> in = new HashMap<>();
+		in.put("image", noisy);
+		in.put("base", Paths.get(TrainCommandTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent()
+			.toString());
+		in.put("name", "noisy-cells");
+		in.put("steps", 4);
+		in.put("batch", 2);
+		in.put("patch", 32);
+		in.put("validation", 0.0);
+		in.put("data", "noisy");
+		in.put("noise", "gaussian");
+		in.put("sigma", 0.0);
+		final Module m = run(TrainCommand.class, in);
+		assertFalse(((Cancelable) m).isCanceled(), ((Cancelable) m).getCancelReason());
+		final String rdf = new String(Files.readAllBytes(tmp.resolve("noisy-cells").resolve("rdf.yaml")), "UTF-8");
+		assertTrue(rdf.contains("adapted:") && rdf.contains("data: noisy") && rdf.contains("ambient"), rdf);
+		final sc.fiji.diffusion.engine.model.ModelDescriptor d = sc.fiji.diffusion.engine.model.ModelDescriptor.read(tmp
+			.resolve("noisy-cells"));
+		assertTrue(d.isAdapted());
+		assertEquals(20, d.adaptedSigmaMin() * 127.5, 4, "the data's sigma, in model units, recorded");
+		// clean images have no noise to adapt to: refused before any step
+		in.put("image", stack());
+		in.put("name", "clean-as-noisy");
+		final Module c = run(TrainCommand.class, in);
+		assertTrue(((Cancelable) c).isCanceled());
+		assertTrue(((Cancelable) c).getCancelReason().contains("no measurable noise"), ((Cancelable) c).getCancelReason());
+		assertFalse(Files.exists(tmp.resolve("clean-as-noisy")));
 	}
 
 	@Test
