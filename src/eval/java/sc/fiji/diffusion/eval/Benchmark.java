@@ -55,7 +55,7 @@ final class Benchmark {
 
 	private Benchmark() {}
 
-	static void run(final Map<String, String> o) throws Exception {
+	public static void run(final Map<String, String> o) throws Exception {
 		final int repeats = Integer.parseInt(o.getOrDefault("repeats", "9"));
 		final int steps = Integer.parseInt(o.getOrDefault("steps", "50"));
 		final double guidance = Double.parseDouble(o.getOrDefault("guidance", "2"));

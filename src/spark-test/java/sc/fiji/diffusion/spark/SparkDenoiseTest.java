@@ -254,6 +254,37 @@ class SparkDenoiseTest {
 		writeOmeZarr(channels, new short[W * H], "<u2", "cx");
 		assertMessage(keys("mean", tmp.resolve("x3").toString()), "in", channels.toString(), "axes 'cx'");
 		assertMessage(keys("mean", tmp.resolve("x4").toString()), "task", "inpaint", "denoise");
+		// an output folder that cannot take files is found before any pixel is read
+		final Path ro = Files.createDirectories(tmp.resolve("read-only"));
+		ro.toFile().setWritable(false);
+		try {
+			if (!Files.isWritable(ro)) assertMessage(keys("mean", ro.resolve("out.ome.zarr").toString()), "seed", "5",
+				"cannot write");
+		}
+		finally {
+			ro.toFile().setWritable(true);
+		}
+	}
+
+	/** A corrupt chunk ends in a message that names it, not only the codec's complaint. */
+	@Test
+	void aCorruptChunkIsNamed() throws Exception {
+		final Path copy = tmp.resolve("corrupt.ome.zarr");
+		try (Stream<Path> s = Files.walk(zarr)) {
+			for (final Path p : (Iterable<Path>) s::iterator) {
+				final Path t = copy.resolve(zarr.relativize(p).toString());
+				if (Files.isDirectory(p)) Files.createDirectories(t);
+				else Files.copy(p, t);
+			}
+		}
+		Files.write(copy.resolve("0").resolve("1.2"), "not a blosc chunk at all".getBytes(StandardCharsets.UTF_8));
+		final Map<String, String> o = keys("mean", tmp.resolve("corrupt-out.ome.zarr").toString());
+		o.put("in", copy.toString());
+		final Exception e = assertThrows(Exception.class, () -> SparkDenoise.main(o));
+		String all = "";
+		for (Throwable t = e; t != null; t = t.getCause())
+			all += t.getMessage() + "\n";
+		assertTrue(all.contains("1.2") && all.contains("cannot decode chunk"), all);
 	}
 
 	private static void assertMessage(final Map<String, String> o, final String key, final String value,

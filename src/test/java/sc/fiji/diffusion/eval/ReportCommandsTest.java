@@ -1,4 +1,4 @@
-package sc.fiji.diffusion.cli;
+package sc.fiji.diffusion.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
