@@ -6,7 +6,7 @@ package sc.fiji.diffusion.engine.noise;
  * noise; the generalised Anscombe transform for Poisson–Gaussian noise, σ = 1), and the way
  * back for the denoised values.
  */
-public interface NoiseModel {
+public interface NoiseModel extends java.io.Serializable {
 
 	/** Image units → working units (a new array). */
 	float[] forward(float[] z);
