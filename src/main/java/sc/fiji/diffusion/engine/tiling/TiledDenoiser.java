@@ -105,10 +105,6 @@ public final class TiledDenoiser implements Denoiser {
 		weightSum = manager.create(sum, new Shape(sShape));
 	}
 
-	public int tileCount() {
-		return tiles.length;
-	}
-
 	public TileGrid grid() {
 		return grid;
 	}

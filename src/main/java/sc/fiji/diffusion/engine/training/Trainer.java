@@ -20,17 +20,14 @@ import ai.djl.util.Pair;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 
@@ -340,28 +337,9 @@ public final class Trainer implements AutoCloseable {
 		}
 	}
 
-	/** Saves the full training state to {@code dir} (created; replaced atomically file by file). */
+	/** Saves the full training state to {@code dir} (see {@link Checkpoint}). */
 	public void save(final Path dir) throws IOException {
-		Files.createDirectories(dir);
-		final Path net = dir.resolve("network.pt");
-		if (!Files.exists(net) || !Files.isSameFile(net, network)) copyAtomically(network, net);
-		final NDList all = new NDList();
-		all.addAll(params);
-		all.addAll(adam.m);
-		all.addAll(adam.v);
-		all.addAll(adam.ema);
-		final byte[] bytes = all.encode();
-		writeAtomically(dir.resolve("state.ndlist"), bytes);
-		final Properties p = new Properties();
-		p.setProperty("step", String.valueOf(step));
-		p.setProperty("seconds", String.valueOf(seconds));
-		p.setProperty("parameters", String.join(",", names));
-		p.setProperty("loss", history(lossHistory));
-		p.setProperty("validation", history(validationHistory));
-		p.setProperty("settings", settings.asMap().toString());
-		final java.io.StringWriter w = new java.io.StringWriter();
-		p.store(w, "Diffusion for Fiji training checkpoint");
-		writeAtomically(dir.resolve("checkpoint.properties"), w.toString().getBytes(StandardCharsets.ISO_8859_1));
+		Checkpoint.save(dir, network, names, params, adam, step, seconds, lossHistory, validationHistory, settings);
 	}
 
 	/**
@@ -369,65 +347,15 @@ public final class Trainer implements AutoCloseable {
 	 * the checkpoint's {@code network.pt} with the same architecture.
 	 */
 	public void restore(final Path dir) throws IOException {
-		final Properties p = new Properties();
-		try (java.io.Reader r = Files.newBufferedReader(dir.resolve("checkpoint.properties"), StandardCharsets.ISO_8859_1)) {
-			p.load(r);
-		}
-		if (!String.join(",", names).equals(p.getProperty("parameters"))) throw new IllegalArgumentException("the checkpoint " +
-			"in " + dir + " was saved for another network (its parameters differ); start without resume, or choose " +
-			"another name");
-		final NDList all = NDList.decode(state, Files.readAllBytes(dir.resolve("state.ndlist")));
-		final int n = params.size();
-		if (all.size() != 4 * n) throw new IllegalArgumentException("the checkpoint in " + dir + " is incomplete or for " +
-			"another network (" + all.size() + " arrays, expected " + 4 * n + ")");
-		for (int i = 0; i < n; i++) {
-			if (!all.get(i).getShape().equals(params.get(i).getShape())) throw new IllegalArgumentException(
-				"the checkpoint in " + dir + " does not match the network: parameter " + names.get(i) + " is " + all.get(i)
-					.getShape() + " there and " + params.get(i).getShape() + " here");
-			params.get(i).set(all.get(i).toFloatArray());
-			adam.m.get(i).set(all.get(n + i).toFloatArray());
-			adam.v.get(i).set(all.get(2 * n + i).toFloatArray());
-			adam.ema.get(i).set(all.get(3 * n + i).toFloatArray());
-		}
-		all.close();
-		step = Integer.parseInt(p.getProperty("step"));
-		seconds = Double.parseDouble(p.getProperty("seconds", "0"));
+		final Checkpoint.State st = Checkpoint.restore(dir, names, params, adam, state);
+		step = st.step;
+		seconds = st.seconds;
 		lossHistory.clear();
-		lossHistory.addAll(parse(p.getProperty("loss", "")));
+		lossHistory.addAll(st.loss);
 		validationHistory.clear();
-		validationHistory.addAll(parse(p.getProperty("validation", "")));
+		validationHistory.addAll(st.validation);
 		if (step > settings.steps) throw new IllegalArgumentException("the checkpoint is at step " + step +
 			", beyond the " + settings.steps + " steps asked for; ask for more steps to continue");
-	}
-
-	private static String history(final List<double[]> h) {
-		final StringBuilder sb = new StringBuilder();
-		for (final double[] r : h)
-			sb.append(sb.length() == 0 ? "" : ";").append((long) r[0]).append(':').append(String.format(Locale.ROOT, "%.6g",
-				r[1]));
-		return sb.toString();
-	}
-
-	private static List<double[]> parse(final String s) {
-		final List<double[]> out = new ArrayList<>();
-		if (s == null || s.isEmpty()) return out;
-		for (final String row : s.split(";")) {
-			final String[] f = row.split(":");
-			out.add(new double[] { Double.parseDouble(f[0]), Double.parseDouble(f[1]) });
-		}
-		return out;
-	}
-
-	static void writeAtomically(final Path target, final byte[] bytes) throws IOException {
-		final Path tmp = target.resolveSibling("." + target.getFileName() + ".part");
-		Files.write(tmp, bytes);
-		Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-	}
-
-	static void copyAtomically(final Path from, final Path target) throws IOException {
-		final Path tmp = target.resolveSibling("." + target.getFileName() + ".part");
-		Files.copy(from, tmp, StandardCopyOption.REPLACE_EXISTING);
-		Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 	}
 
 	public Device device() {

@@ -88,11 +88,6 @@ public final class Normalization {
 		}
 	}
 
-	/** Whether {@link #map} will need percentiles for an image of this bit depth. */
-	public boolean needsPercentiles(final int bitDepth) {
-		return kind == Kind.PERCENTILE || (kind == Kind.AUTO && bitDepth != 8);
-	}
-
 	public double low() {
 		return kind == Kind.PERCENTILE ? low : DEFAULT_LOW;
 	}

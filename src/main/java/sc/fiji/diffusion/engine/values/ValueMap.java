@@ -82,10 +82,6 @@ public final class ValueMap {
 		return sigma * scale;
 	}
 
-	public double sigmaFromModel(final double sigma) {
-		return sigma / scale;
-	}
-
 	/** What was done, for the log. */
 	@Override
 	public String toString() {
