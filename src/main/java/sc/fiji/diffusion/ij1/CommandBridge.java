@@ -22,7 +22,6 @@ import net.imglib2.view.Views;
 
 import org.scijava.Cancelable;
 import org.scijava.Context;
-import org.scijava.command.Command;
 import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandService;
 import org.scijava.module.Module;

@@ -222,7 +222,7 @@ class SparkDenoiseTest {
 		final Map<String, String> o = keys("sample", out.toString());
 		Files.createDirectories(failures);
 		// every fifth block fails the first time it runs (fault injection lives here, not in the product)
-		SparkDenoise.hook = (pass, index) -> {
+		SparkBlocks.hook = (pass, index) -> {
 			if (index % 5 != 2) return;
 			final Path marker = failures.resolve("failed-" + pass + "-" + index);
 			if (Files.exists(marker)) return;
@@ -233,7 +233,7 @@ class SparkDenoiseTest {
 			SparkDenoise.main(o);
 		}
 		finally {
-			SparkDenoise.hook = null;
+			SparkBlocks.hook = null;
 		}
 		try (Stream<Path> s = Files.list(failures)) {
 			assertTrue(s.count() >= 3, "tasks failed on purpose and were run again");

@@ -10,14 +10,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerTaskEnd;
 
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
@@ -136,7 +133,7 @@ public final class SparkDenoise {
 		final long t0 = System.nanoTime();
 		try (JavaSparkContext sc = new JavaSparkContext(conf)) {
 			sc.setLogLevel(o.getOrDefault("log", "WARN"));
-			final Progress progress = new Progress();
+			final SparkProgress progress = new SparkProgress();
 			sc.sc().addSparkListener(progress);
 			final Broadcast<ExecutorModels.Files0> model = sc.broadcast(ExecutorModels.pack(modelDir));
 			System.out.println(String.format(Locale.ROOT, "spark denoise: %s (%s, %s) -> %s; model '%s' (%.1f MB, broadcast " +
@@ -168,9 +165,9 @@ public final class SparkDenoise {
 			};
 			job.plan = DenoisePipeline.plan(md, centre, ew, bits, settings, (lo, hi) -> {
 				final long stride = Normalization.stride(pixels);
-				final List<Block> boxes = imageBlocks(in, block);
+				final List<Block> boxes = SparkBlocks.imageBlocks(in, block);
 				progress.start("normalize (percentiles)", boxes.size());
-				final List<float[]> parts = sc.parallelize(boxes, boxes.size()).map(b -> sample(in, b, stride)).collect();
+				final List<float[]> parts = sc.parallelize(boxes, boxes.size()).map(b -> SparkBlocks.sample(in, b, stride)).collect();
 				final int n = parts.stream().mapToInt(p -> p.length).sum();
 				final float[] all = new float[n];
 				int k = 0;
@@ -196,13 +193,13 @@ public final class SparkDenoise {
 			// 3. the passes
 			job.out = Files.exists(outPath.resolve("0").resolve(".zarray")) ? ZarrArray.open(outPath.resolve("0")) : in
 				.createOutput(outPath, block, o.getOrDefault("compression", "none"), inPath.getFileName() + " denoised");
-			final List<Block> outBlocks = imageBlocks(in, block);
+			final List<Block> outBlocks = SparkBlocks.imageBlocks(in, block);
 			final DiffusionModel local = ExecutorModels.get(model.value(), job.device);
 			final BlockDenoise geometry = new BlockDenoise(local, ValueMap.of(job.scale, job.offset, ""), (int) in.width(),
 				(int) in.height(), job.sigma[0], job.output, job.steps, job.seed, job.tileBatch);
 			if (job.output.equals("mean")) {
 				progress.start("denoise", outBlocks.size());
-				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> meanBlock(job, model.value(), b));
+				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> SparkBlocks.meanBlock(job, model.value(), b));
 			}
 			else {
 				final Path work = outPath.resolve(".diffusion-work");
@@ -227,141 +224,18 @@ public final class SparkDenoise {
 					job.stateOut = Files.exists(outState.resolve(".zarray")) ? ZarrArray.open(outState) : ZarrArray.create(outState,
 						stateShape, stateChunks, "none");
 					progress.start("denoise move " + (m + 1) + "/" + geometry.moves(), canvasBlocks.size());
-					sc.parallelize(canvasBlocks, canvasBlocks.size()).foreach(b -> sampleMove(job, model.value(), b));
+					sc.parallelize(canvasBlocks, canvasBlocks.size()).foreach(b -> SparkBlocks.sampleMove(job, model.value(), b));
 					Files.write(done, new byte[0]);
 					if (m >= 1) deleteTree(work.resolve("state-" + m)); // the state before this move is no longer needed
 				}
 				job.stateIn = ZarrArray.open(work.resolve("state-" + geometry.moves()));
 				progress.start("write result", outBlocks.size());
-				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> finalBlock(job, model.value(), b));
+				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> SparkBlocks.finalBlock(job, model.value(), b));
 				if (!Boolean.parseBoolean(o.getOrDefault("keep-work", "false"))) deleteTree(work);
 			}
 			ExecutorModels.cleanUp();
 			System.out.println(String.format(Locale.ROOT, "spark denoise: done in %.1f s (%d output chunks; peak RSS of " +
 				"this JVM %d MB)", (System.nanoTime() - t0) / 1e9, outBlocks.size(), peakRssMb()));
-		}
-	}
-
-	/** Spatial output chunks of every plane (image coordinates). */
-	static List<Block> imageBlocks(final OmeZarr in, final int block) {
-		final List<Block> out = new ArrayList<>();
-		for (long p = 0; p < in.planes(); p++)
-			for (long y = 0; y < in.height(); y += block)
-				for (long x = 0; x < in.width(); x += block)
-					out.add(new Block(p, y, x, (int) Math.min(block, in.height() - y), (int) Math.min(block, in.width() - x), out
-						.size()));
-		return out;
-	}
-
-	/** The values at global indices g ≡ 0 (mod stride), g running over the planes in order, as the single-machine sample. */
-	static float[] sample(final OmeZarr in, final Block b, final long stride) throws IOException {
-		final float[] px = in.read(b.plane, b.y, b.x, b.h, b.w);
-		final List<Float> out = new ArrayList<>();
-		final long planeSize = in.height() * in.width();
-		for (int j = 0; j < b.h; j++) {
-			final long g0 = b.plane * planeSize + (b.y + j) * in.width() + b.x;
-			long first = (stride - g0 % stride) % stride;
-			for (long i = first; i < b.w; i += stride)
-				out.add(px[(int) (j * b.w + i)]);
-		}
-		final float[] a = new float[out.size()];
-		for (int i = 0; i < a.length; i++)
-			a[i] = out.get(i);
-		return a;
-	}
-
-	private static BlockDenoise geometry(final Job job, final DiffusionModel m, final long plane) {
-		return new BlockDenoise(m, ValueMap.of(job.scale, job.offset, ""), (int) job.in.width(), (int) job.in.height(),
-			job.sigma[(int) plane], job.output, job.steps, job.seed + plane, job.tileBatch);
-	}
-
-	/** Called before each block's work (tests inject failures here; null in real runs). */
-	interface BlockHook {
-
-		void before(String pass, int block) throws IOException;
-	}
-
-	static volatile BlockHook hook;
-
-	private static void beforeBlock(final Job job, final Block b) throws IOException {
-		final BlockHook h = hook;
-		if (h != null) h.before(job.tag + job.move, b.index);
-	}
-
-	private static long[] chunkIndex(final OmeZarr in, final Block b, final int block) {
-		final String ax = in.axes();
-		final long[] idx = new long[ax.length()];
-		final int z = ax.indexOf('z');
-		if (z >= 0) idx[z] = b.plane;
-		idx[idx.length - 2] = b.y / block;
-		idx[idx.length - 1] = b.x / block;
-		return idx;
-	}
-
-	/** A block's output, padded to a full chunk (Zarr stores edge chunks full size). */
-	private static float[] fullChunk(final float[] core, final Block b, final ZarrArray out) {
-		final int[] c = out.chunks();
-		final int ch = c[c.length - 2], cw = c[c.length - 1];
-		if (b.h == ch && b.w == cw) return core;
-		final float[] full = new float[ch * cw];
-		for (int j = 0; j < b.h; j++)
-			System.arraycopy(core, j * b.w, full, j * cw, b.w);
-		return full;
-	}
-
-	static void meanBlock(final Job job, final ExecutorModels.Files0 files, final Block b) throws IOException {
-		final long[] ci = chunkIndex(job.in, b, job.block);
-		if (job.out.hasChunk(ci)) return; // complete from an earlier (interrupted) run
-		beforeBlock(job, b);
-		final DiffusionModel m = ExecutorModels.get(files, job.device);
-		final BlockDenoise bd = geometry(job, m, b.plane);
-		final long[] off = bd.imageOffset();
-		final long[] cMin = { b.y + off[0], b.x + off[1] }, cSize = { b.h, b.w };
-		final long[][] reg = bd.region(cMin, cSize);
-		final float[] yRegion = bd.toModel(job.plan.noise[(int) b.plane].forward(bd.readRegion((y, x, h, w) -> read(job.in,
-			b.plane, y, x, h, w), reg[0], reg[1])));
-		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
-		final float[] x0 = bd.move(0, bd.start(yRegion), reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
-		job.out.writeChunk(ci, fullChunk(job.plan.noise[(int) b.plane].inverse(bd.toImage(x0)), b, job.out));
-	}
-
-	static void sampleMove(final Job job, final ExecutorModels.Files0 files, final Block b) throws IOException {
-		final long[] ci = { b.plane, b.y / job.block, b.x / job.block };
-		if (job.stateOut.hasChunk(ci)) return;
-		beforeBlock(job, b);
-		final DiffusionModel m = ExecutorModels.get(files, job.device);
-		final BlockDenoise bd = geometry(job, m, b.plane);
-		final long[] cMin = { b.y, b.x }, cSize = { b.h, b.w };
-		final long[][] reg = bd.region(cMin, cSize);
-		final float[] yRegion = bd.toModel(job.plan.noise[(int) b.plane].forward(bd.readRegion((y, x, h, w) -> read(job.in,
-			b.plane, y, x, h, w), reg[0], reg[1])));
-		final float[] state = job.move == 0 ? bd.start(yRegion) : job.stateIn.read(new long[] { b.plane, reg[0][0],
-			reg[0][1] }, new int[] { 1, (int) reg[1][0], (int) reg[1][1] });
-		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
-		final float[] next = bd.move(job.move, state, reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
-		final int[] c = job.stateOut.chunks();
-		final float[] full = new float[c[1] * c[2]];
-		for (int j = 0; j < b.h; j++)
-			System.arraycopy(next, j * b.w, full, j * c[2], b.w);
-		job.stateOut.writeChunk(ci, full);
-	}
-
-	static void finalBlock(final Job job, final ExecutorModels.Files0 files, final Block b) throws IOException {
-		final long[] ci = chunkIndex(job.in, b, job.block);
-		if (job.out.hasChunk(ci)) return;
-		final DiffusionModel m = ExecutorModels.get(files, job.device);
-		final BlockDenoise bd = geometry(job, m, b.plane);
-		final long[] off = bd.imageOffset();
-		final float[] x0 = job.stateIn.read(new long[] { b.plane, b.y + off[0], b.x + off[1] }, new int[] { 1, b.h, b.w });
-		job.out.writeChunk(ci, fullChunk(job.plan.noise[(int) b.plane].inverse(bd.toImage(x0)), b, job.out));
-	}
-
-	private static float[] read(final OmeZarr in, final long plane, final long y, final long x, final int h, final int w) {
-		try {
-			return in.read(plane, y, x, h, w);
-		}
-		catch (final IOException e) {
-			throw new java.io.UncheckedIOException(e);
 		}
 	}
 
@@ -383,13 +257,6 @@ public final class SparkDenoise {
 		catch (final NumberFormatException e) {
 			throw new IllegalArgumentException("--" + key + " must be a whole number, was '" + v + "'");
 		}
-	}
-
-	static float[] crop(final float[] a, final long width, final long y0, final long x0, final int h, final int w) {
-		final float[] out = new float[h * w];
-		for (int j = 0; j < h; j++)
-			System.arraycopy(a, (int) ((y0 + j) * width + x0), out, j * w, w);
-		return out;
 	}
 
 	/** Tasks that run at once for a master URL: local[N], local[N,F], local[*] (the cores); else 1 per executor. */
@@ -419,33 +286,4 @@ public final class SparkDenoise {
 		return -1;
 	}
 
-	/** Logs a line per 5 % of a pass's tasks with blocks/s and the time left (on the driver). */
-	static final class Progress extends SparkListener {
-
-		private volatile String what = "";
-		private volatile int total;
-		private final AtomicInteger done = new AtomicInteger();
-		private volatile long start;
-		private volatile int lastStep = -1;
-
-		void start(final String what, final int total) {
-			this.what = what;
-			this.total = total;
-			done.set(0);
-			lastStep = -1;
-			start = System.nanoTime();
-		}
-
-		@Override
-		public void onTaskEnd(final SparkListenerTaskEnd e) {
-			if (e.taskInfo() == null || !e.taskInfo().successful()) return;
-			final int d = done.incrementAndGet();
-			final int step = total == 0 ? 20 : 20 * d / total;
-			if (step == lastStep) return;
-			lastStep = step;
-			final double s = (System.nanoTime() - start) / 1e9, rate = d / Math.max(s, 1e-9);
-			System.out.println(String.format(Locale.ROOT, "spark %s: %d/%d blocks (%d%%), %.2f blocks/s, %.0f s left", what, d,
-				total, 100 * d / Math.max(1, total), rate, (total - d) / Math.max(rate, 1e-9)));
-		}
-	}
 }

@@ -3,8 +3,6 @@ package sc.fiji.diffusion.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.ndarray.NDManager;
-
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;

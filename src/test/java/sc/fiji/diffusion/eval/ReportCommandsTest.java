@@ -2,7 +2,6 @@ package sc.fiji.diffusion.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -18,7 +17,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import sc.fiji.diffusion.eval.FashionMnist;
 import sc.fiji.diffusion.eval.Likelihood;
 import sc.fiji.diffusion.eval.SamplerTable;
 

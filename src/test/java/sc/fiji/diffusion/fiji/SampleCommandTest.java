@@ -31,7 +31,6 @@ import org.scijava.module.Module;
 import org.scijava.module.ModuleService;
 import sc.fiji.diffusion.engine.sampling.Samplers;
 
-
 /** The Sample command through SciJava's CommandService, as Fiji runs it. */
 class SampleCommandTest {
 

@@ -259,7 +259,6 @@ public final class ModelDescriptor {
 	/** Its sha256, or null. */
 	public String classifierSha256() { return classifierSha256; }
 
-
 	private Path verified(final String source, final String sha256, final String field) {
 		final Path p = dir.resolve(source);
 		if (!Files.isRegularFile(p)) throw new ModelException(dir.resolve(FILE_NAME) + ": field '" + field +

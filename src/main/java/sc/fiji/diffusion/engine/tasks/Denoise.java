@@ -22,7 +22,6 @@ import sc.fiji.diffusion.engine.sampling.ReverseProcess;
 import sc.fiji.diffusion.engine.tiling.Canvas;
 import sc.fiji.diffusion.engine.noise.NoiseSettings;
 
-
 /**
  * Removes Gaussian noise of standard deviation σ by entering the reverse process at the
  * noise level of the image itself. With y the noisy image and σ both mapped into the model

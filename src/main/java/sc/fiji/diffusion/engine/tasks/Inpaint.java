@@ -29,7 +29,6 @@ import sc.fiji.diffusion.engine.sampling.Constraint;
 import sc.fiji.diffusion.engine.sampling.KnownRegion;
 import sc.fiji.diffusion.engine.sampling.ReverseProcess;
 import sc.fiji.diffusion.engine.sampling.Sampler;
-import sc.fiji.diffusion.engine.sampling.Samplers;
 import sc.fiji.diffusion.engine.sampling.DdpmSampler;
 
 /**

@@ -20,7 +20,6 @@ import sc.fiji.diffusion.engine.Monitor;
 /** The n-dimensional tile grid: layout, blending, and the same prediction from any region. */
 class TileGridTest extends sc.fiji.diffusion.testing.EngineTest {
 
-
 	/** A "network" with spatial context and zero padding: a 5×5 box filter plus a t-dependent offset. */
 	private static final Denoiser BOX = (x, t) -> {
 		final NDArray w = x.getManager().ones(new Shape(1, 1, 5, 5)).divi(25f);

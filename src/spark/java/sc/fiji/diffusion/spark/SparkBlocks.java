@@ -1,0 +1,151 @@
+package sc.fiji.diffusion.spark;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.tasks.BlockDenoise;
+import sc.fiji.diffusion.engine.values.ValueMap;
+
+/**
+ * The work of one Spark task on one block: read its region (the block and a halo of one tile),
+ * take it through the pipeline's plan (noise transform, value map), run the tiles of the whole
+ * image's grid that touch it ({@link BlockDenoise}) and write its chunk. Everything here runs on
+ * the executors.
+ */
+final class SparkBlocks {
+
+	private SparkBlocks() {}
+
+	/** Spatial output chunks of every plane (image coordinates). */
+	static List<SparkDenoise.Block> imageBlocks(final OmeZarr in, final int block) {
+		final List<SparkDenoise.Block> out = new ArrayList<>();
+		for (long p = 0; p < in.planes(); p++)
+			for (long y = 0; y < in.height(); y += block)
+				for (long x = 0; x < in.width(); x += block)
+					out.add(new SparkDenoise.Block(p, y, x, (int) Math.min(block, in.height() - y), (int) Math.min(block, in.width() - x), out
+						.size()));
+		return out;
+	}
+
+	/** The values at global indices g ≡ 0 (mod stride), g running over the planes in order, as the single-machine sample. */
+	static float[] sample(final OmeZarr in, final SparkDenoise.Block b, final long stride) throws IOException {
+		final float[] px = in.read(b.plane, b.y, b.x, b.h, b.w);
+		final List<Float> out = new ArrayList<>();
+		final long planeSize = in.height() * in.width();
+		for (int j = 0; j < b.h; j++) {
+			final long g0 = b.plane * planeSize + (b.y + j) * in.width() + b.x;
+			long first = (stride - g0 % stride) % stride;
+			for (long i = first; i < b.w; i += stride)
+				out.add(px[(int) (j * b.w + i)]);
+		}
+		final float[] a = new float[out.size()];
+		for (int i = 0; i < a.length; i++)
+			a[i] = out.get(i);
+		return a;
+	}
+
+	static BlockDenoise geometry(final SparkDenoise.Job job, final DiffusionModel m, final long plane) {
+		return new BlockDenoise(m, ValueMap.of(job.scale, job.offset, ""), (int) job.in.width(), (int) job.in.height(),
+			job.sigma[(int) plane], job.output, job.steps, job.seed + plane, job.tileBatch);
+	}
+
+	/** Called before each block's work (tests inject failures here; null in real runs). */
+	interface BlockHook {
+
+		void before(String pass, int block) throws IOException;
+	}
+
+	static volatile BlockHook hook;
+
+	static void beforeBlock(final SparkDenoise.Job job, final SparkDenoise.Block b) throws IOException {
+		final BlockHook h = hook;
+		if (h != null) h.before(job.tag + job.move, b.index);
+	}
+
+	static long[] chunkIndex(final OmeZarr in, final SparkDenoise.Block b, final int block) {
+		final String ax = in.axes();
+		final long[] idx = new long[ax.length()];
+		final int z = ax.indexOf('z');
+		if (z >= 0) idx[z] = b.plane;
+		idx[idx.length - 2] = b.y / block;
+		idx[idx.length - 1] = b.x / block;
+		return idx;
+	}
+
+	/** A block's output, padded to a full chunk (Zarr stores edge chunks full size). */
+	static float[] fullChunk(final float[] core, final SparkDenoise.Block b, final ZarrArray out) {
+		final int[] c = out.chunks();
+		final int ch = c[c.length - 2], cw = c[c.length - 1];
+		if (b.h == ch && b.w == cw) return core;
+		final float[] full = new float[ch * cw];
+		for (int j = 0; j < b.h; j++)
+			System.arraycopy(core, j * b.w, full, j * cw, b.w);
+		return full;
+	}
+
+	static void meanBlock(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {
+		final long[] ci = chunkIndex(job.in, b, job.block);
+		if (job.out.hasChunk(ci)) return; // complete from an earlier (interrupted) run
+		beforeBlock(job, b);
+		final DiffusionModel m = ExecutorModels.get(files, job.device);
+		final BlockDenoise bd = geometry(job, m, b.plane);
+		final long[] off = bd.imageOffset();
+		final long[] cMin = { b.y + off[0], b.x + off[1] }, cSize = { b.h, b.w };
+		final long[][] reg = bd.region(cMin, cSize);
+		final float[] yRegion = bd.toModel(job.plan.noise[(int) b.plane].forward(bd.readRegion((y, x, h, w) -> read(job.in,
+			b.plane, y, x, h, w), reg[0], reg[1])));
+		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
+		final float[] x0 = bd.move(0, bd.start(yRegion), reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
+		job.out.writeChunk(ci, fullChunk(job.plan.noise[(int) b.plane].inverse(bd.toImage(x0)), b, job.out));
+	}
+
+	static void sampleMove(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {
+		final long[] ci = { b.plane, b.y / job.block, b.x / job.block };
+		if (job.stateOut.hasChunk(ci)) return;
+		beforeBlock(job, b);
+		final DiffusionModel m = ExecutorModels.get(files, job.device);
+		final BlockDenoise bd = geometry(job, m, b.plane);
+		final long[] cMin = { b.y, b.x }, cSize = { b.h, b.w };
+		final long[][] reg = bd.region(cMin, cSize);
+		final float[] yRegion = bd.toModel(job.plan.noise[(int) b.plane].forward(bd.readRegion((y, x, h, w) -> read(job.in,
+			b.plane, y, x, h, w), reg[0], reg[1])));
+		final float[] state = job.move == 0 ? bd.start(yRegion) : job.stateIn.read(new long[] { b.plane, reg[0][0],
+			reg[0][1] }, new int[] { 1, (int) reg[1][0], (int) reg[1][1] });
+		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
+		final float[] next = bd.move(job.move, state, reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
+		final int[] c = job.stateOut.chunks();
+		final float[] full = new float[c[1] * c[2]];
+		for (int j = 0; j < b.h; j++)
+			System.arraycopy(next, j * b.w, full, j * c[2], b.w);
+		job.stateOut.writeChunk(ci, full);
+	}
+
+	static void finalBlock(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {
+		final long[] ci = chunkIndex(job.in, b, job.block);
+		if (job.out.hasChunk(ci)) return;
+		final DiffusionModel m = ExecutorModels.get(files, job.device);
+		final BlockDenoise bd = geometry(job, m, b.plane);
+		final long[] off = bd.imageOffset();
+		final float[] x0 = job.stateIn.read(new long[] { b.plane, b.y + off[0], b.x + off[1] }, new int[] { 1, b.h, b.w });
+		job.out.writeChunk(ci, fullChunk(job.plan.noise[(int) b.plane].inverse(bd.toImage(x0)), b, job.out));
+	}
+
+	static float[] read(final OmeZarr in, final long plane, final long y, final long x, final int h, final int w) {
+		try {
+			return in.read(plane, y, x, h, w);
+		}
+		catch (final IOException e) {
+			throw new java.io.UncheckedIOException(e);
+		}
+	}
+
+	static float[] crop(final float[] a, final long width, final long y0, final long x0, final int h, final int w) {
+		final float[] out = new float[h * w];
+		for (int j = 0; j < h; j++)
+			System.arraycopy(a, (int) ((y0 + j) * width + x0), out, j * w, w);
+		return out;
+	}
+}
