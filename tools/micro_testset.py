@@ -40,6 +40,11 @@ TUNE = {
              "deepimagej-models/widefield_dapi_super-resolution_exampleImage.tiff", "BioImageAnalysisNotebooks/BPAE_nuclei.tif"],
     "em": ["unet-epfl-pr242/test/testing0000.png", "unet-epfl-pr242/train/training0045.png"],
 }
+# noisy-data adaptation (tools/noisy_report.py): other fields of the held-out Transfluor source, whole 512x512
+ADAPT = {"transfluor": [f"CellProfiler-examples/AS_09047_050428030001_{n}.TIF" for n in
+                        ("O01f01d2", "O02f00d2", "O03f02d2", "O04f00d2", "O05f01d2", "O06f02d2")]}
+# real low-light frames of one field (no clean truth)
+LOWLIGHT = [f"ZeroCostDL4Mic/FA - {n} Evolve.tif" for n in ("0488", "4488", "8488", "12488", "16488", "20488")]
 PHOTO_HELD = ["camera", "hubble_deep_field", "opencv/baboon.jpg", "opencv/fruits.jpg", "opencv/building.jpg"]
 PHOTO_TUNE = ["astronaut", "coins", "moon"]
 SIZE = 256
@@ -70,6 +75,17 @@ def main():
             os.makedirs(d, exist_ok=True)
             for n in names:
                 tifffile.imwrite(os.path.join(d, os.path.basename(n).rsplit(".", 1)[0] + ".tif"), to255(crop(items[n])))
+    for mod, names in ADAPT.items():
+        d = os.path.join(args.out, "adapt", mod)
+        os.makedirs(d, exist_ok=True)
+        for n in names:
+            tifffile.imwrite(os.path.join(d, os.path.basename(n).rsplit(".", 1)[0] + ".tif"), to255(items[n]))
+    d = os.path.join(args.out, "lowlight")
+    os.makedirs(d, exist_ok=True)
+    for n in LOWLIGHT:
+        # raw 16-bit camera values, as recorded
+        tifffile.imwrite(os.path.join(d, os.path.basename(n).replace(" ", "_").rsplit(".", 1)[0] + ".tif"),
+                         items[n].astype(np.uint16))
     for role, names in (("held", PHOTO_HELD), ("tune", PHOTO_TUNE)):
         d = os.path.join(args.out, role, "photo")
         os.makedirs(d, exist_ok=True)

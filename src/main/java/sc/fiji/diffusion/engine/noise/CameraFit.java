@@ -142,7 +142,7 @@ public final class CameraFit {
 
 	static CameraFit fit(final float[][] planes, final int width, final double fixedA) {
 		final double[] clip = clipValues(planes);
-		final List<double[]> blocks = new ArrayList<>(); // {smoothed mean, detail, roughness, third moment}
+		final List<double[]> blocks = new ArrayList<>(); // {neighbours' mean, detail, roughness, third moment, own mean}
 		for (final float[] p : planes) {
 			final int w = width, h = p.length / width;
 			final int bw = w / 2, bh = h / 2;
@@ -161,9 +161,12 @@ public final class CameraFit {
 					m3[k] = (r0 * r0 * r0 + r1 * r1 * r1 + r2 * r2 * r2 + r3 * r3 * r3) / 4.0;
 					bad[k] = isClip(p0, clip) || isClip(p1, clip) || isClip(p2, clip) || isClip(p3, clip);
 				}
-			for (int by = 1; by < bh - 1; by++)
-				for (int bx = 1; bx < bw - 1; bx++) {
-					double s = 0, s2 = 0, d2 = 0;
+			for (int by = 2; by < bh - 2; by++)
+				for (int bx = 2; bx < bw - 2; bx++) {
+					double s = 0, s2 = 0, d2 = 0, ring = 0;
+					for (int dy = -2; dy <= 2; dy++)
+						for (int dx = -2; dx <= 2; dx++)
+							if (dx != 0 || dy != 0) ring += mean[(by + dy) * bw + bx + dx];
 					boolean clipped = false;
 					for (int dy = -1; dy <= 1; dy++)
 						for (int dx = -1; dx <= 1; dx++) {
@@ -177,17 +180,27 @@ public final class CameraFit {
 						}
 					if (clipped) continue;
 					final double m = s / 9, spread = s2 / 9 - m * m;
+					// the 24 neighbours' mean, without the block's own pixels: the bins are chosen on it, and the bin's
+					// level is then the mean of the blocks' OWN means, which the choice did not look at (sorting
+					// on a noisy level and averaging that same level would flatten the line: regression dilution)
+					final double around = ring / 24;
 					// pure noise: the 2×2 means vary by var/4 and the details by var, so the ratio is ≈ 1;
 					// edges and texture raise it at any brightness
 					final int k = by * bw + bx;
-					blocks.add(new double[] { m, det[k], spread / Math.max(d2 / 8 / 4, 1e-12), m3[k] });
+					blocks.add(new double[] { around, det[k], spread / Math.max(d2 / 8 / 4, 1e-12), m3[k], mean[k] });
 				}
 		}
 		if (blocks.size() < 2 * MIN_BLOCKS) throw new IllegalArgumentException(
 			"the image has too few smooth, unclipped areas to measure its noise (" + blocks.size() + " blocks of 2x2 pixels)");
-		// keep the smoother half (lowest structure-to-noise ratio), at every brightness
+		// keep the smooth blocks: those whose neighbourhood varies at most 1.5 times as much as its noise
+		// explains (ratio ≈ 1 for pure noise), and at least the smoother half — not just that half, which
+		// in a sparse image (dim nuclei on a wide dark background) would keep background only
 		blocks.sort((u, v) -> Double.compare(u[2], v[2]));
-		final List<double[]> smooth = new ArrayList<>(blocks.subList(0, blocks.size() / 2));
+		int nSmooth = 0;
+		while (nSmooth < blocks.size() && blocks.get(nSmooth)[2] <= 1.5)
+			nSmooth++;
+		nSmooth = Math.max(nSmooth, blocks.size() / 2);
+		final List<double[]> smooth = new ArrayList<>(blocks.subList(0, nSmooth));
 		smooth.sort((u, v) -> Double.compare(u[0], v[0]));
 		final int bins = Math.max(4, Math.min(32, smooth.size() / 400));
 		final int per = smooth.size() / bins;
@@ -199,7 +212,7 @@ public final class CameraFit {
 			double m = 0;
 			for (int i = 0; i < abs.length; i++) {
 				abs[i] = Math.abs(bin.get(i)[1]);
-				m += bin.get(i)[0];
+				m += bin.get(i)[4];
 			}
 			final double[] sorted = abs.clone();
 			Arrays.sort(sorted);

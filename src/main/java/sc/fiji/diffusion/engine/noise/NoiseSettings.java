@@ -115,7 +115,7 @@ public final class NoiseSettings {
 		}
 		final List<NoiseModel> out = new ArrayList<>();
 		if (k == Kind.POISSON) {
-			final PoissonGaussian pg = poisson(planes, width, fit);
+			final PoissonGaussian pg = poisson(planes, width, fit, say);
 			for (int z = 0; z < planes.length; z++)
 				out.add(pg);
 			return out;
@@ -147,12 +147,19 @@ public final class NoiseSettings {
 	 * offset given, or implied by a given read noise, or read from the third moment (within what
 	 * the darkest pixels allow: no negative photon counts there, no negative read-noise variance).
 	 */
-	private PoissonGaussian poisson(final float[][] planes, final int width, final CameraFit known) {
+	private PoissonGaussian poisson(final float[][] planes, final int width, final CameraFit known,
+		final Consumer<String> say)
+	{
 		final boolean haveOffset = !Double.isNaN(offset);
 		if (gain > 0 && sigma > 0 && haveOffset) return PoissonGaussian.of(gain, offset, sigma);
 		final CameraFit fit = known != null ? known : CameraFit.of(planes, width, gain > 0 ? gain : Double.NaN);
 		final double a = gain > 0 ? gain : fit.a();
-		if (!(a > 0) || (gain == 0 && !fit.signalDependent())) throw new IllegalArgumentException(String.format(Locale.ROOT,
+		// asked for Poisson noise: any line that visibly rises will do (auto wants +50 %); a very dark
+		// image spans so few intensities that the camera is only roughly known: said, not refused
+		if (gain == 0 && a > 0 && fit.growth() >= 0.05 && fit.growth() < 0.2) say.accept(String.format(Locale.ROOT,
+			"the image spans few intensities (%.4g..%.4g): the camera's gain is only roughly known; give gain if you know it",
+			fit.meanLow(), fit.meanHigh()));
+		if (!(a > 0) || (gain == 0 && !(fit.growth() >= 0.05))) throw new IllegalArgumentException(String.format(Locale.ROOT,
 			"the noise does not grow with the signal here (%s): use noise=gaussian or noise=auto, or give gain", fit));
 		final double b = fit.b();
 		final double lowest = -b / a, highest = fit.meanLow();

@@ -89,10 +89,21 @@ public final class PoissonGaussian implements NoiseModel {
 		return b;
 	}
 
-	/** After the transform the noise has unit variance. */
+	/** σ of the noise after the transform: 1 in theory; as measured when {@link #withWorkingSigma} says so. */
+	private double working = 1;
+
 	@Override
 	public double workingSigma() {
-		return 1;
+		return working;
+	}
+
+	/** The same model, telling the denoiser a measured σ after the transform instead of the nominal 1. */
+	public PoissonGaussian withWorkingSigma(final double s) {
+		final PoissonGaussian pg = new PoissonGaussian(a, mu, sigma, estimatedGain, estimatedSigma);
+		pg.b = b;
+		pg.how = how;
+		pg.working = s;
+		return pg;
 	}
 
 	@Override

@@ -96,7 +96,9 @@ public final class DenoisePipeline {
 	public static Plan plan(final ModelDescriptor d, final float[][] planes, final int width, final int bitDepth,
 		final DenoiseSettings s, final Normalization.Percentiles rawPercentiles, final Monitor monitor, final String prefix)
 	{
-		final List<NoiseModel> models = s.noise().model(planes, width, msg -> monitor.log("Denoise: " + prefix + msg));
+		List<NoiseModel> models = s.noise().model(planes, width, msg -> monitor.log("Denoise: " + prefix + msg));
+		if (models.get(0).isStabilised() && !"one".equals(System.getProperty("diffusion.gat.sigma"))) models = measured(
+			models, planes, width, monitor, prefix);
 		final NoiseModel first = models.get(0);
 		if (first.isStabilised()) monitor.log("Denoise: " + prefix + "noise " + first + "; denoising the stabilised image " +
 			"at sigma = 1");
@@ -110,6 +112,34 @@ public final class DenoisePipeline {
 		final ValueMap values = s.normalization().map(d, first.isStabilised() ? 32 : bitDepth, working);
 		monitor.log("Denoise: " + prefix + "normalize=" + s.normalization() + ": " + values);
 		return new Plan(models.toArray(new NoiseModel[0]), values);
+	}
+
+	/**
+	 * After the Anscombe transform the noise should have unit variance; a camera whose gain was
+	 * misjudged (a narrow range of smooth intensities gives a loose fit) leaves it larger or
+	 * smaller. The σ actually left in the stabilised planes (robust Haar estimate, median over the
+	 * planes) is what the denoiser is told, within [0.7, 1.6] of the nominal 1.
+	 */
+	static List<NoiseModel> measured(final List<NoiseModel> models, final float[][] planes, final int width,
+		final Monitor monitor, final String prefix)
+	{
+		final double[] s = new double[planes.length];
+		for (int i = 0; i < planes.length; i++)
+			s[i] = sc.fiji.diffusion.engine.noise.NoiseSettings.estimateSigma(models.get(i).forward(planes[i]), width,
+				planes[i].length / width);
+		Arrays.sort(s);
+		final double m = s[s.length / 2];
+		if (!(m >= 0.7 && m <= 1.6)) {
+			monitor.log(String.format(Locale.ROOT, "Denoise: %snoise left after the transform: sigma %.3f, outside 0.7-1.6: " +
+				"keeping the nominal 1", prefix, m));
+			return models;
+		}
+		monitor.log(String.format(Locale.ROOT, "Denoise: %snoise left after the transform: sigma %.3f (nominal 1)", prefix,
+			m));
+		final List<NoiseModel> out = new ArrayList<>();
+		for (final NoiseModel n : models)
+			out.add(((sc.fiji.diffusion.engine.noise.PoissonGaussian) n).withWorkingSigma(m));
+		return out;
 	}
 
 	/**

@@ -15,7 +15,10 @@ import java.util.List;
  *   p ← p − (lr / (1−β1^k)) · m / (√v / √(1−β2^k) + ε)
  * </pre>
  * plus the exponential moving average of the weights that is exported,
- * ema ← d·ema + (1−d)·p with d = min(decay, (1+k)/(10+k)) (warm-up as the Python scripts).
+ * ema ← d·ema + (1−d)·p with d = min(decay, (1+k)/(10+k)) from fresh weights (warm-up as the
+ * Python scripts: the first weights are noise, not worth remembering), and d = decay when
+ * fine-tuning (the EMA starts at the trained base weights, which are worth keeping while the
+ * first, still noisy steps go by).
  * The state lives in arrays of its own manager, so a checkpoint can save and restore it exactly.
  * Updates run with PyTorch's grad mode off (outside any gradient collector).
  */
@@ -23,9 +26,15 @@ final class Adam {
 
 	private final double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
 	final NDList m = new NDList(), v = new NDList(), ema = new NDList();
+	private final boolean emaWarmup;
 
-	/** Zeroed moments and the EMA started at the current weights, in {@code state}. */
-	Adam(final List<NDArray> params, final NDManager state) {
+	/**
+	 * Zeroed moments and the EMA started at the current weights, in {@code state}.
+	 *
+	 * @param emaWarmup true from fresh weights (the EMA's decay ramps up), false when fine-tuning
+	 */
+	Adam(final List<NDArray> params, final NDManager state, final boolean emaWarmup) {
+		this.emaWarmup = emaWarmup;
 		for (final NDArray p : params) {
 			final NDArray mi = state.zeros(p.getShape()), vi = state.zeros(p.getShape()), e = p.duplicate();
 			e.attach(state);
@@ -46,7 +55,7 @@ final class Adam {
 		final double emaDecay, final NDManager step)
 	{
 		final double bc1 = 1 - Math.pow(beta1, k), bc2 = 1 - Math.pow(beta2, k);
-		final double d = Math.min(emaDecay, (1.0 + (k - 1)) / (10.0 + (k - 1)));
+		final double d = emaWarmup ? Math.min(emaDecay, (1.0 + (k - 1)) / (10.0 + (k - 1))) : emaDecay;
 		final float c = (float) (lr * Math.sqrt(bc2) / bc1), e = (float) (eps * Math.sqrt(bc2));
 		for (int i = 0; i < params.size(); i++) {
 			final PtNDArray p = (PtNDArray) params.get(i);

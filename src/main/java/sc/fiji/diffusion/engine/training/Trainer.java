@@ -167,7 +167,7 @@ public final class Trainer implements AutoCloseable {
 			throw new ModelException(network + " has no trainable parameters");
 		}
 		state = model.getNDManager().newSubManager();
-		adam = new Adam(params, state);
+		adam = new Adam(params, state, freshInit != null);
 	}
 
 	public int step() {
