@@ -6,6 +6,7 @@ import java.util.List;
 
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.pipeline.DenoisePipeline;
 import sc.fiji.diffusion.engine.tasks.BlockDenoise;
 import sc.fiji.diffusion.engine.values.ValueMap;
 
@@ -31,16 +32,29 @@ final class SparkBlocks {
 	}
 
 	/** The values at global indices g ≡ 0 (mod stride), g running over the planes in order, as the single-machine sample. */
+	/**
+	 * The block's share of the normalisation's sample, exactly as the single-machine pipeline takes
+	 * it: the means of the k×k blocks aligned to the plane's origin (k = {@link DenoisePipeline#PERCENTILE_BLOCK};
+	 * a block's box starts at a multiple of k), at global indices g ≡ 0 (mod stride), g running over the
+	 * planes' block-mean arrays in order.
+	 */
 	static float[] sample(final OmeZarr in, final SparkDenoise.Block b, final long stride) throws IOException {
+		final int k = DenoisePipeline.PERCENTILE_BLOCK;
+		final long bw = in.width() / k, bh = in.height() / k;
 		final float[] px = in.read(b.plane, b.y, b.x, b.h, b.w);
 		final List<Float> out = new ArrayList<>();
-		final long planeSize = in.height() * in.width();
-		for (int j = 0; j < b.h; j++) {
-			final long g0 = b.plane * planeSize + (b.y + j) * in.width() + b.x;
-			long first = (stride - g0 % stride) % stride;
-			for (long i = first; i < b.w; i += stride)
-				out.add(px[(int) (j * b.w + i)]);
-		}
+		if (bw < 1 || bh < 1) throw new IllegalArgumentException("image smaller than " + k + " pixels on a side");
+		final long y0 = b.y / k, y1 = Math.min(bh, (b.y + b.h) / k), x0 = b.x / k, x1 = Math.min(bw, (b.x + b.w) / k);
+		for (long by = y0; by < y1; by++)
+			for (long bx = x0; bx < x1; bx++) {
+				final long g = b.plane * bw * bh + by * bw + bx;
+				if (g % stride != 0) continue;
+				double sum = 0;
+				for (int y = 0; y < k; y++)
+					for (int x = 0; x < k; x++)
+						sum += px[(int) ((by * k + y - b.y) * b.w + bx * k + x - b.x)];
+				out.add((float) (sum / (k * k)));
+			}
 		final float[] a = new float[out.size()];
 		for (int i = 0; i < a.length; i++)
 			a[i] = out.get(i);

@@ -97,7 +97,8 @@ public final class SparkDenoise {
 		final Path modelDir = Models.resolve(o.getOrDefault("model", Models.DEFAULT_IMAGE));
 		final ModelDescriptor md = ModelDescriptor.read(modelDir);
 		final int block = Integer.parseInt(o.getOrDefault("block", "1024"));
-		if (block < 16) throw new IllegalArgumentException("--block must be at least 16, was " + block);
+		if (block < 16 || block % 16 != 0) throw new IllegalArgumentException("--block must be a multiple of 16 (at least " +
+			"16), was " + block);
 		final Normalization norm = Normalization.parse(o.get("normalize"), number(o, "low", "0.5"), number(o, "high",
 			"99.5"));
 		final DenoiseSettings settings = DenoiseSettings.builder().noise(NoiseSettings.parse(o.get("noise"), number(o,
@@ -164,7 +165,8 @@ public final class SparkDenoise {
 				}
 			};
 			job.plan = DenoisePipeline.plan(md, centre, ew, bits, settings, (lo, hi) -> {
-				final long stride = Normalization.stride(pixels);
+				final int pb = DenoisePipeline.PERCENTILE_BLOCK;
+				final long stride = Normalization.stride(in.planes() * (in.height() / pb) * (in.width() / pb));
 				final List<Block> boxes = SparkBlocks.imageBlocks(in, block);
 				progress.start("normalize (percentiles)", boxes.size());
 				final List<float[]> parts = sc.parallelize(boxes, boxes.size()).map(b -> SparkBlocks.sample(in, b, stride)).collect();
