@@ -21,7 +21,7 @@ import sc.fiji.diffusion.engine.values.Normalization;
  * to the rest (RePaint, see {@link InpaintPipeline}). The region is a mask image (non-zero =
  * fill; one plane for all, or one per plane) or, when no mask is given (or the mask is the
  * image itself), the image's area selection. Pixels outside it come back unchanged. Macro:
- * {@code run("Inpaint", "mask=[hole mask] steps=50 jumps=5 jump_length=5 seed=1");}
+ * {@code run("Inpaint", "mask=[hole mask] steps=200 jumps=1 jump_length=5 seed=1");}
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Inpaint", headless = true)
 public class InpaintCommand extends ImageCommand {
@@ -35,12 +35,14 @@ public class InpaintCommand extends ImageCommand {
 			@Attr(name = "group", value = "Region"), @Attr(name = "hint", value = "px of context; -1 = automatic") })
 	private int margin = -1;
 
-	@Parameter(persist = false, label = "Steps", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
-	private int steps = 50;
+	@Parameter(persist = false, label = "Steps", min = "1", description = "Reverse steps; with 200 (the default) the " +
+		"fill carries the texture of its surroundings, with 50 it is smoother", attrs = @Attr(name = "group",
+			value = "Sampling"))
+	private int steps = 200;
 
 	@Parameter(persist = false, label = "Resampling jumps", description = "How often each stretch is resampled (1 = none)",
 		min = "1", attrs = @Attr(name = "group", value = "Sampling"))
-	private int jumps = 5;
+	private int jumps = 1;
 
 	@Parameter(persist = false, label = "Jump length", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
 	private int jump_length = 5;

@@ -15,6 +15,8 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  *   μ    = √ᾱ_s β / (1−ᾱ_t) · x̂_0 + √α (1−ᾱ_s)/(1−ᾱ_t) · x_t
  *   x_s  = μ + σ z,  σ² = β̃ = (1−ᾱ_s)/(1−ᾱ_t) β   (SMALL)   or   σ² = β   (LARGE)
  * </pre>
+ * or anything between, log σ² = v log β + (1 − v) log β̃ (the interpolation of Nichol &amp;
+ * Dhariwal 2021, here with a fixed v).
  * and no noise on the step that ends at x_0.
  */
 public final class DdpmSampler extends AbstractSampler {
@@ -35,11 +37,18 @@ public final class DdpmSampler extends AbstractSampler {
 		}
 	}
 
-	private final Variance variance;
+	/** 0 = β̃ (SMALL), 1 = β (LARGE), between: log-interpolated. */
+	private final double v;
 
 	public DdpmSampler(final NoiseSchedule schedule, final Variance variance, final double[] clip) {
+		this(schedule, variance == Variance.LARGE ? 1 : 0, clip);
+	}
+
+	/** @param v where log σ² lies between log β̃ (0) and log β (1) */
+	public DdpmSampler(final NoiseSchedule schedule, final double v, final double[] clip) {
 		super(schedule, clip);
-		this.variance = variance;
+		if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException("variance interpolation must be in [0, 1], was " + v);
+		this.v = v;
 	}
 
 	@Override
@@ -50,7 +59,8 @@ public final class DdpmSampler extends AbstractSampler {
 		final NDArray mean = x0.muli((float) (Math.sqrt(abPrev) * beta / (1 - ab)))
 			.addi(x.mul((float) (Math.sqrt(alpha) * (1 - abPrev) / (1 - ab))));
 		if (s < 0) return mean;
-		final double var = variance == Variance.SMALL ? Math.max((1 - abPrev) / (1 - ab) * beta, 1e-20) : beta;
+		final double small = Math.max((1 - abPrev) / (1 - ab) * beta, 1e-20);
+		final double var = v == 0 ? small : v == 1 ? beta : Math.exp(v * Math.log(beta) + (1 - v) * Math.log(small));
 		return mean.addi(noise.next().muli((float) Math.sqrt(var)));
 	}
 }
