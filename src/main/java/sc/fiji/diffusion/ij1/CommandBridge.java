@@ -104,7 +104,7 @@ public final class CommandBridge {
 		// only reads them (defaults for missing keys). Either way ImageJ's recorder sees every value,
 		// so a recorded line names all inputs, the seed included, and replays to the same result.
 		try {
-			if (!ask(prepared, title, inputs, options == null)) return null;
+			if (!ask(prepared, info, title, inputs, options == null)) return null;
 		}
 		catch (final java.awt.HeadlessException e) {
 			// plain ImageJ without a display (no ij1-patcher): no dialog possible, read the options directly
@@ -178,8 +178,8 @@ public final class CommandBridge {
 	 * booleans checkboxes; from a macro every value is read as text and passed on for the command
 	 * to check (e.g. a model given by its path).
 	 */
-	private static boolean ask(final Module module, final String title, final Map<String, Object> inputs,
-		final boolean shown)
+	private static boolean ask(final Module module, final CommandInfo info, final String title,
+		final Map<String, Object> inputs, final boolean shown)
 	{
 		final GenericDialog gd = new GenericDialog(title);
 		final List<ModuleItem<?>> items = new ArrayList<>();
@@ -187,7 +187,7 @@ public final class CommandBridge {
 		for (final ModuleItem<?> item : module.getInfo().inputs()) {
 			if (isService(item) || inputs.containsKey(item.getName())) continue;
 			items.add(item);
-			final String g = item.get("group");
+			final String g = attr(info, item, "group");
 			if (shown && g != null && !g.equals(group)) {
 				gd.addMessage(g, new java.awt.Font("SansSerif", java.awt.Font.BOLD, 12));
 				group = g;
@@ -195,7 +195,7 @@ public final class CommandBridge {
 			final Object current = module.getInput(item.getName());
 			final String dflt = current == null ? "" : String.valueOf(current);
 			final List<?> choices = item.getChoices();
-			final String hint = item.get("hint");
+			final String hint = attr(info, item, "hint");
 			if (shown && choices != null && !choices.isEmpty()) {
 				final String[] c = choices.stream().map(String::valueOf).toArray(String[]::new);
 				gd.addChoice(item.getName(), c, Arrays.asList(c).contains(dflt) ? dflt : c[0]);
@@ -229,6 +229,31 @@ public final class CommandBridge {
 			else inputs.put(item.getName(), gd.getNextString());
 		}
 		return true;
+	}
+
+	/**
+	 * An attribute of an input ({@code @Parameter(attrs = @Attr(name = ..., value = ...))}): from the
+	 * item, or, where a dynamic command's mutable copy of the item lost it, from the field itself.
+	 */
+	static String attr(final CommandInfo info, final ModuleItem<?> item, final String key) {
+		final String v = item.get(key);
+		if (v != null) return v;
+		try {
+			for (Class<?> c = info.loadClass(); c != null; c = c.getSuperclass()) {
+				for (final java.lang.reflect.Field f : c.getDeclaredFields()) {
+					if (!f.getName().equals(item.getName())) continue;
+					final org.scijava.plugin.Parameter p = f.getAnnotation(org.scijava.plugin.Parameter.class);
+					if (p == null) return null;
+					for (final org.scijava.plugin.Attr a : p.attrs())
+						if (a.name().equals(key)) return a.value();
+					return null;
+				}
+			}
+		}
+		catch (final Exception e) {
+			// no class to read: no attribute
+		}
+		return null;
 	}
 
 	/** Where the Help button goes: the README of the project (one section per command). */
