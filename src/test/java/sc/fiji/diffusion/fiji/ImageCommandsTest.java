@@ -244,6 +244,28 @@ class ImageCommandsTest {
 		assertArrayEquals(clean, floats(ok.getProcessor()));
 	}
 
+	/** type=[same as input]: an 8-bit or 16-bit result (rounded, clipped) instead of 32-bit; the layout is kept. */
+	@Test
+	void theResultCanHaveTheInputsType() throws Exception {
+		final float[] n = noisy(25, 12);
+		final byte[] b = new byte[n.length];
+		for (int i = 0; i < n.length; i++)
+			b[i] = (byte) Math.max(0, Math.min(255, Math.round(n[i])));
+		final ImagePlus eight = new ImagePlus("eight", new ByteProcessor(64, 64, b));
+		final ImagePlus same = ok(run(DenoiseCommand.class, "image", eight, "model", "fashion-mnist", "sigma", 25.0, "type",
+			"same as input"));
+		assertEquals(8, same.getBitDepth());
+		final ImagePlus flt = ok(run(DenoiseCommand.class, "image", eight, "model", "fashion-mnist", "sigma", 25.0));
+		assertEquals(32, flt.getBitDepth());
+		final float[] f = (float[]) flt.getProcessor().getPixels();
+		for (int i = 0; i < f.length; i++)
+			assertEquals(Math.max(0, Math.min(255, Math.round(f[i]))), same.getProcessor().get(i), "pixel " + i);
+		final ImagePlus sixteen = new ImagePlus("sixteen", new ByteProcessor(64, 64, b).convertToShort(false));
+		assertEquals(16, ok(run(DenoiseCommand.class, "image", sixteen, "model", "fashion-mnist", "sigma", 25.0, "type",
+			"same as input")).getBitDepth());
+		assertTrue(refused(run(DenoiseCommand.class, "image", eight, "sigma", 25.0, "type", "64-bit")).contains("type"));
+	}
+
 	/** normalize=none: a 32-bit image of 0–255 values is denoised exactly as the same 8-bit image. */
 	@Test
 	void normalizeNoneKeepsThirtyTwoBitValuesOnTheModelsScale() throws Exception {
