@@ -153,6 +153,24 @@ class BatchTest {
 			.getParent().toString(), "--name", "cli-model", "--steps", "3", "--batch", "2", "--patch", "32", "--out", models
 				.toString() }));
 		assertTrue(Files.isRegularFile(models.resolve("cli-model").resolve("weights.pt")));
+		// data=noisy on photon-limited images, the camera unknown
+		final Path noisy = Files.createDirectories(tmp.resolve("train-noisy"));
+		final java.util.Random r = new java.util.Random(5);
+		k = 0;
+		for (final sc.fiji.diffusion.engine.tasks.Train.Image im : sc.fiji.diffusion.testing.TestData.blobs(2, 64, 64, 2)) {
+			final short[] z = new short[im.px.length];
+			for (int i = 0; i < z.length; i++) {
+				final double lambda = im.px[i] / 10;
+				z[i] = (short) Math.round(100 + 2 * lambda + Math.sqrt(4 * lambda + 4) * r.nextGaussian());
+			}
+			new FileSaver(new ImagePlus("n" + k, new ij.process.ShortProcessor(64, 64, z, null))).saveAsTiff(noisy.resolve("n" +
+				k++ + ".tif").toString());
+		}
+		TrainCli.run(Main.options(new String[] { "train", "--in", noisy.toString(), "--base", java.nio.file.Paths.get(base)
+			.getParent().toString(), "--name", "cli-noisy", "--steps", "3", "--batch", "2", "--patch", "32", "--out", models
+				.toString(), "--data", "noisy", "--noise", "poisson", "--gain", "0", "--sigma", "0" }));
+		final String rdf = new String(Files.readAllBytes(models.resolve("cli-noisy").resolve("rdf.yaml")), "UTF-8");
+		assertTrue(rdf.contains("data: noisy") && rdf.contains("poisson: gain a"), rdf);
 		assertTrue(assertThrows(IllegalArgumentException.class, () -> TrainCli.run(Main.options(new String[] { "train",
 			"--in", tmp.resolve("nowhere").toString(), "--name", "x" }))).getMessage().contains("not found"));
 	}

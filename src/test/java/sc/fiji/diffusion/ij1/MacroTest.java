@@ -184,6 +184,58 @@ class MacroTest {
 		assertTrue(res.output.contains("poisson: photons-denoised, 32-bit"), res.output);
 	}
 
+	/**
+	 * The new keys from a headless macro: noise=auto, ensemble=8, output=std, stack=volume, offset not
+	 * given; Train data=noisy on a photon-limited image with the camera unknown, then its model by name;
+	 * a value that is not a number stops the macro with the key named.
+	 */
+	@Test
+	void newKeysFromAMacro() throws Exception {
+		final float[] img = mosaic();
+		final java.util.Random r = new java.util.Random(3);
+		final ij.ImageStack st = new ij.ImageStack(64, 64);
+		for (int k = 0; k < 3; k++) {
+			final short[] z = new short[64 * 64];
+			for (int i = 0; i < z.length; i++) {
+				final double lambda = img[i] / 8 + 1;
+				z[i] = (short) Math.round(100 + 2 * lambda + 2 * Math.sqrt(lambda + 1) * r.nextGaussian());
+			}
+			st.addSlice(new ij.process.ShortProcessor(64, 64, z, null));
+		}
+		final ImagePlus stack = new ImagePlus("photons3", st);
+		final Path photons = tmp.resolve("photons3.tif");
+		new ij.io.FileSaver(stack).saveAsTiffStack(photons.toString());
+		final Path macro = tmp.resolve("newkeys.ijm");
+		Files.write(macro, ("open(\"" + photons + "\");\n" +
+			"src = getTitle();\n" +
+			"run(\"Denoise\", \"noise=auto output=mean ensemble=8\");\n" +
+			"print(\"ensemble: \" + getTitle() + \", \" + nSlices);\n" +
+			"selectImage(src);\n" +
+			"run(\"Denoise\", \"noise=poisson gain=0 sigma=0 output=std samples=2 steps=2\");\n" +
+			"print(\"std: \" + getTitle());\n" +
+			"selectImage(src);\n" +
+			"run(\"Denoise\", \"noise=gaussian sigma=0 stack=volume\");\n" +
+			"print(\"volume: \" + getTitle() + \", \" + nSlices);\n" +
+			"selectImage(src);\n" +
+			"run(\"Train\", \"base=grayscale name=macro-noisy steps=3 batch=2 patch=32 validation=0 overwrite=true " +
+			"data=noisy noise=poisson gain=0 sigma=0 offset=auto\");\n" +
+			"selectImage(src);\n" +
+			"run(\"Denoise\", \"model=macro-noisy noise=poisson gain=0 sigma=0\");\n" +
+			"print(\"adapted: \" + getTitle());\n" +
+			"selectImage(src);\n" +
+			"run(\"Denoise\", \"sigma=abc\");\n" +
+			"print(\"still running\");\n").getBytes(StandardCharsets.UTF_8));
+		final HeadlessImageJ.Result res = HeadlessImageJ.runMacro(plugins, macro, null);
+		for (final String line : new String[] { "ensemble: photons3-denoised, 3", "std: photons3-std", "volume: " +
+			"photons3-denoised, 3", "adapted: photons3-denoised", "noise=auto: the noise variance grows",
+			"as one volume", "adapted on noisy data", "sigma=abc" })
+			assertTrue(res.output.contains(line), line + " missing from\n" + res.output);
+		assertTrue(!res.output.contains("still running"), "sigma=abc must stop the macro:\n" + res.output);
+		final String rdf = new String(Files.readAllBytes(tmp.resolve("models").resolve("macro-noisy").resolve("rdf.yaml")),
+			StandardCharsets.UTF_8);
+		assertTrue(rdf.contains("data: noisy") && rdf.contains("poisson"), rdf);
+	}
+
 	@Test
 	void badMacroOptionsAbortWithTheMessage() throws Exception {
 		final Path macro = tmp.resolve("bad.ijm");
