@@ -26,6 +26,7 @@ import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.engine.pipeline.SamplePipeline;
 import sc.fiji.diffusion.engine.pipeline.SampleSettings;
+import sc.fiji.diffusion.engine.pipeline.Seeds;
 import sc.fiji.diffusion.engine.sampling.Samplers;
 import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
@@ -199,7 +200,7 @@ public final class Main {
 			for (int r = 0; r < labels.size(); r++) {
 				final String l = labels.get(r);
 				// one row per class, each the Sample pipeline with the row's seed
-				final Hyperstack row = SamplePipeline.run(source, new SampleSettings(count, steps, sampler, seed + r, l,
+				final Hyperstack row = SamplePipeline.run(source, new SampleSettings(count, steps, sampler, Seeds.plane(seed, r), l,
 					guidance), progress("row " + (r + 1) + "/" + labels.size() + (l.isEmpty() ? "" : " (" + l + ")")));
 				for (int i = 0; i < row.planeCount(); i++)
 					images.add(row.plane(i));

@@ -7,6 +7,7 @@ import java.util.List;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.pipeline.DenoisePipeline;
+import sc.fiji.diffusion.engine.pipeline.Seeds;
 import sc.fiji.diffusion.engine.tasks.BlockDenoise;
 import sc.fiji.diffusion.engine.values.ValueMap;
 
@@ -63,7 +64,7 @@ final class SparkBlocks {
 
 	static BlockDenoise geometry(final SparkDenoise.Job job, final DiffusionModel m, final long plane) {
 		return new BlockDenoise(m, ValueMap.of(job.scale, job.offset, ""), (int) job.in.width(), (int) job.in.height(),
-			job.sigma[(int) plane], job.output, job.steps, job.seed + plane, job.tileBatch);
+			job.sigma[(int) plane], job.output, job.steps, Seeds.plane(job.seed, (int) plane), job.tileBatch);
 	}
 
 	/** Called before each block's work (tests inject failures here; null in real runs). */
