@@ -93,6 +93,7 @@ def main():
     ap.add_argument("--variants", default="mean,ens8,sample,previous,blind")
     ap.add_argument("--classical", default="gaussian,median,nlm,bm3d")
     ap.add_argument("--steps", type=int, default=20)
+    ap.add_argument("--model", default="grayscale", help="the model of the 'grayscale' rows (name or folder)")
     args = ap.parse_args()
     import tifffile
     work = os.path.join(args.data, "work")
@@ -146,18 +147,19 @@ def main():
         given = {"noise": "gaussian", "sigma": cond[1]} if cond[0] == "sigma" else {"noise": "poisson", "gain": 0,
                                                                                      "sigma": 0}
         if "mean" in variants:
-            runs.append(("grayscale mean", dict(given, output="mean")))
+            runs.append(("grayscale mean", dict(given, output="mean", model=args.model)))
         if "ens8" in variants:
-            runs.append(("grayscale ensemble=8", dict(given, output="mean", ensemble=8)))
+            runs.append(("grayscale ensemble=8", dict(given, output="mean", ensemble=8, model=args.model)))
         if "sample" in variants:
-            runs.append(("grayscale sample", dict(given, output="sample", steps=args.steps)))
+            runs.append(("grayscale sample", dict(given, output="sample", steps=args.steps, model=args.model)))
         if "previous" in variants:
             runs.append(("previous grayscale mean", dict(given, output="mean", model=prev)))
         if "blind" in variants:
-            runs.append(("blind: gaussian, σ estimated", {"noise": "gaussian", "sigma": 0, "output": "mean"}))
+            runs.append(("blind: gaussian, σ estimated", {"noise": "gaussian", "sigma": 0, "output": "mean",
+                                                          "model": args.model}))
             runs.append(("blind: poisson, camera estimated", {"noise": "poisson", "gain": 0, "sigma": 0,
-                                                              "output": "mean"}))
-            runs.append(("blind: auto", {"noise": "auto", "output": "mean"}))
+                                                              "output": "mean", "model": args.model}))
+            runs.append(("blind: auto", {"noise": "auto", "output": "mean", "model": args.model}))
         for name, keys in runs:
             out = os.path.join(cdir, name.replace(" ", "_").replace(":", "").replace(",", "").replace("=", ""))
             keys = dict(keys, seed=1)
