@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs every report of the README in order, on the current models (about 1.5 h on a 2-core CPU).
-# Each writes its table under results/; logs go to results/logs/.
+# Runs every report of the README in order, on the current models (about 3 h on a 2-core CPU).
+# Each writes its table under results/; logs go to results/logs/. Needs Debian's python3-torch,
+# python3-skimage, python3-pywt, python3-scipy, python3-matplotlib, ffmpeg and opencv-doc, and the
+# project's shared micrograph folder (../shared/data/micrographs, every file checked by its git blob).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p results/logs
@@ -10,7 +12,19 @@ run() { # name, maven options, args
   MAVEN_OPTS="$opts" mvn -q -o "$@" > "results/logs/$name.log" 2>&1
   echo "   exit $? $(date -u +%H:%M:%S)"
 }
-run benchmark "-Xmx2g" compile exec:java -Ddiffusion.args="benchmark --out results/benchmark-cpu.md"
-run real-quality "-Xmx4g" compile exec:java -Ddiffusion.args="real-quality --out results/real-quality.md"
-run train-report "-Xmx4g" compile exec:java -Ddiffusion.args="train-report --out results/training.md"
-run spark-benchmark "-Xmx2g" -Pspark compile exec:java -Ddiffusion.args="spark-benchmark --out results/spark-benchmark.md"
+py() { # name, script, args
+  local name=$1; shift
+  echo "== $name $(date -u +%H:%M:%S)"
+  /usr/bin/python3 "$@" > "results/logs/$name.log" 2>&1
+  echo "   exit $? $(date -u +%H:%M:%S)"
+}
+mvn -q -o compile test-compile
+py micro-testset tools/micro_testset.py --out data/micro-report
+py micro-quality tools/micro_report.py --out results/micro-quality.md
+py noisy-training tools/noisy_report.py --out results/noisy-training.md
+py volume tools/volume_report.py --out results/volume.md
+run inpaint-texture "-Xmx4g" test-compile exec:java -Ddiffusion.args="inpaint-texture --out results/inpaint-texture.md"
+run benchmark "-Xmx2g" test-compile exec:java -Ddiffusion.args="benchmark --out results/benchmark-cpu.md"
+run real-quality "-Xmx4g" test-compile exec:java -Ddiffusion.args="real-quality --out results/real-quality.md"
+run train-report "-Xmx4g" test-compile exec:java -Ddiffusion.args="train-report --out results/training.md"
+run spark-benchmark "-Xmx2g" -Pspark test-compile exec:java -Ddiffusion.args="spark-benchmark --out results/spark-benchmark.md"
