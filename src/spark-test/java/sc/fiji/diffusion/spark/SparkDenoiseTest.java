@@ -216,6 +216,24 @@ class SparkDenoiseTest {
 		return k - 1;
 	}
 
+	/** The model folders the executors unpack are gone after the job. */
+	@Test
+	void noModelFoldersAreLeftInTheTempFolder() throws Exception {
+		final Path tmpDir = Paths.get(System.getProperty("java.io.tmpdir"));
+		final java.util.Set<Path> before = modelFolders(tmpDir);
+		SparkDenoise.main(keys("mean", tmp.resolve("clean-up.ome.zarr").toString()));
+		final java.util.Set<Path> after = modelFolders(tmpDir);
+		after.removeAll(before);
+		assertTrue(after.isEmpty(), "left behind: " + after);
+	}
+
+	private static java.util.Set<Path> modelFolders(final Path dir) throws IOException {
+		try (Stream<Path> s = Files.list(dir)) {
+			return s.filter(p -> p.getFileName().toString().startsWith("diffusion-model-")).collect(java.util.stream.Collectors
+				.toSet());
+		}
+	}
+
 	@Test
 	void sampleEqualsTheSingleMachineResultAfterFailedTasks() throws Exception {
 		final Path out = tmp.resolve("sample.ome.zarr"), failures = tmp.resolve("failures");
