@@ -149,25 +149,7 @@ def psnr(x, ref, peak=255.0):
 def tweedie_psnr(net, images, sigmas, abar, seed=0):
     """Mean PSNR (dB, 0–255) of the one-call posterior mean E[x0 | y] at each σ (grey levels)
     on uint8 images (cropped to multiples of 16), as Denoise output=mean computes it."""
-    g = torch.Generator().manual_seed(seed)
-    out = {}
-    sig_t = ((1 - abar) / abar).sqrt()
-    for s in sigmas:
-        vals = []
-        for a in images:
-            h, w = a.shape[0] // 16 * 16, a.shape[1] // 16 * 16
-            x0 = torch.from_numpy(a[:h, :w].astype(np.float32))[None, None]
-            y = x0 + s * torch.randn(x0.shape, generator=g)
-            ym = y / 127.5 - 1
-            sm = s / 127.5
-            t = int(torch.argmin((sig_t.log() - math.log(sm)).abs()))
-            ab = float(abar[t])
-            xt = ym * math.sqrt(ab)
-            eps = net(xt, torch.tensor([float(t)]), torch.zeros(1, dtype=torch.long))
-            est = ((xt - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1, 1)
-            vals.append(psnr((est + 1) * 127.5, x0))
-        out[s] = sum(vals) / len(vals)
-    return out
+    return tweedie_psnr_scaled(net, images, sigmas, abar, seed, clamp=(-1, 1))
 
 
 class MicrographPatches:
@@ -282,9 +264,10 @@ def sample_timesteps(n, abar, gen, sigma_fraction, sigma_lo, sigma_hi):
 
 
 @torch.no_grad()
-def tweedie_psnr_scaled(net, images, sigmas, abar, seed=0):
-    """As `tweedie_psnr`, on float images already on the 0–255 scale (percentile-normalised
-    micrographs, values may pass 255): PSNR with peak 255, estimate not clipped below 6 in model units."""
+def tweedie_psnr_scaled(net, images, sigmas, abar, seed=0, clamp=(-1.5, 6)):
+    """Mean PSNR (dB, peak 255) of the one-call posterior mean E[x0 | y] at each σ (grey levels) on
+    images on the 0–255 scale (uint8 photographs, or percentile-normalised micrographs whose values
+    may pass 255), cropped to multiples of 16, the estimate clamped to `clamp` in model units."""
     g = torch.Generator().manual_seed(seed)
     out = {}
     sig_t = ((1 - abar) / abar).sqrt()
@@ -299,7 +282,7 @@ def tweedie_psnr_scaled(net, images, sigmas, abar, seed=0):
             ab = float(abar[t])
             xt = ym * math.sqrt(ab)
             eps = net(xt, torch.tensor([float(t)]), torch.zeros(1, dtype=torch.long))
-            est = ((xt - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1.5, 6)
+            est = ((xt - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(*clamp)
             vals.append(psnr((est + 1) * 127.5, x0))
         out[s] = sum(vals) / len(vals)
     return out

@@ -93,15 +93,8 @@ public final class InpaintTexture {
 
 	/** std of (image − 3×3 mean) inside the mask / in the ring of equal area around it. */
 	static double ratio(final float[] img, final float[] mask, final int w, final int h) {
-		int x0 = w, x1 = 0, y0 = h, y1 = 0;
-		for (int y = 0; y < h; y++)
-			for (int x = 0; x < w; x++)
-				if (mask[y * w + x] != 0) {
-					x0 = Math.min(x0, x);
-					x1 = Math.max(x1, x);
-					y0 = Math.min(y0, y);
-					y1 = Math.max(y1, y);
-				}
+		final long[] box = sc.fiji.diffusion.engine.pipeline.InpaintPipeline.box(mask, w, h, 0);
+		final int x0 = (int) box[0], y0 = (int) box[1], x1 = (int) box[2], y1 = (int) box[3];
 		final int side = x1 - x0 + 1;
 		// a ring as wide as needed for the same area as the hole: (side + 2r)² − side² = side²
 		final int r = (int) Math.round((Math.sqrt(2) - 1) * side / 2);

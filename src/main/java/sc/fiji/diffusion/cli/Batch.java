@@ -189,7 +189,7 @@ public final class Batch {
 	}
 
 	/** An integer option, or a message naming the option. */
-	static int integer(final Map<String, String> o, final String key, final String dflt) {
+	public static int integer(final Map<String, String> o, final String key, final String dflt) {
 		final String v = o.getOrDefault(key, dflt);
 		try {
 			return Integer.parseInt(v.trim());
@@ -200,7 +200,7 @@ public final class Batch {
 	}
 
 	/** A number option, or a message naming the option. */
-	static double number(final Map<String, String> o, final String key, final String dflt) {
+	public static double number(final Map<String, String> o, final String key, final String dflt) {
 		final String v = o.getOrDefault(key, dflt);
 		try {
 			return Double.parseDouble(v.trim());
@@ -211,7 +211,7 @@ public final class Batch {
 	}
 
 	/** A true/false option, or a message naming the option. */
-	static boolean bool(final Map<String, String> o, final String key) {
+	public static boolean bool(final Map<String, String> o, final String key) {
 		final String v = o.getOrDefault(key, "false").trim().toLowerCase(Locale.ROOT);
 		if (v.equals("true") || v.equals("false")) return v.equals("true");
 		throw new IllegalArgumentException("--" + key + " must be true or false, was '" + v + "'");

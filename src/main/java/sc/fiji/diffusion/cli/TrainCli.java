@@ -79,21 +79,8 @@ final class TrainCli {
 				System.out.println(String.format(Locale.ROOT, "train: step %d: validation loss %.5f", k, loss));
 			}
 		};
-		TrainPipeline.run(images, files.size() + " TIFF file(s) from " + in.getFileName(), settings, locator, new Monitor() {
-
-			@Override
-			public void progress(final String what, final int done, final int total) {}
-
-			@Override
-			public boolean isCanceled() {
-				return false;
-			}
-
-			@Override
-			public void log(final String message) {
-				System.out.println(message);
-			}
-		}, listener);
+		TrainPipeline.run(images, files.size() + " TIFF file(s) from " + in.getFileName(), settings, locator, Monitor.logging(
+			System.out::println), listener);
 		System.out.println("use it with --model " + o.get("name") + " (" + steps + " steps)");
 	}
 }

@@ -36,6 +36,53 @@ public interface Monitor {
 		}
 	};
 
+	/** A monitor that sends log lines (and warnings) to {@code log}, reports no progress and never cancels. */
+	static Monitor logging(final java.util.function.Consumer<String> log) {
+		return new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {}
+
+			@Override
+			public boolean isCanceled() {
+				return false;
+			}
+
+			@Override
+			public void log(final String message) {
+				log.accept(message);
+			}
+		};
+	}
+
+	/** This monitor with {@code prefix} before every progress label (log lines and cancel pass through). */
+	default Monitor prefixed(final String prefix) {
+		if (prefix.isEmpty()) return this;
+		final Monitor outer = this;
+		return new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {
+				outer.progress(prefix + what, done, total);
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return outer.isCanceled();
+			}
+
+			@Override
+			public void log(final String message) {
+				outer.log(message);
+			}
+
+			@Override
+			public void warn(final String message) {
+				outer.warn(message);
+			}
+		};
+	}
+
 	/**
 	 * Progress for a command line: on a terminal one line updated in place, in a log file a line
 	 * every 25 %; never cancels.

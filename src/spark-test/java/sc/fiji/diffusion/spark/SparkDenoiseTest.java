@@ -205,16 +205,9 @@ class SparkDenoiseTest {
 	}
 
 	static int poisson(final java.util.Random r, final double lambda) {
-		final double l = Math.exp(-lambda);
-		double p = 1;
-		int k = 0;
-		do {
-			k++;
-			p *= r.nextDouble();
-		}
-		while (p > l);
-		return k - 1;
+		return sc.fiji.diffusion.testing.TestData.poisson(r, lambda);
 	}
+
 
 	/** The model folders the executors unpack are gone after the job. */
 	@Test

@@ -149,21 +149,8 @@ public final class SparkDenoise {
 			final float[][] centre = new float[(int) in.planes()][];
 			for (int p = 0; p < centre.length; p++)
 				centre[p] = in.read(p, (in.height() - eh) / 2, (in.width() - ew) / 2, eh, ew);
-			final Monitor say = new Monitor() {
-
-				@Override
-				public void progress(final String what, final int done, final int total) {}
-
-				@Override
-				public boolean isCanceled() {
-					return false;
-				}
-
-				@Override
-				public void log(final String message) {
-					System.out.println("spark " + message.substring(0, 1).toLowerCase(Locale.ROOT) + message.substring(1));
-				}
-			};
+			final Monitor say = Monitor.logging(message -> System.out.println("spark " + message.substring(0, 1).toLowerCase(
+				Locale.ROOT) + message.substring(1)));
 			job.plan = DenoisePipeline.plan(md, centre, ew, bits, settings, (lo, hi) -> {
 				final int pb = DenoisePipeline.PERCENTILE_BLOCK;
 				final long stride = Normalization.stride(in.planes() * (in.height() / pb) * (in.width() / pb));
@@ -242,23 +229,11 @@ public final class SparkDenoise {
 	}
 
 	static double number(final Map<String, String> o, final String key, final String dflt) {
-		final String v = o.getOrDefault(key, dflt);
-		try {
-			return Double.parseDouble(v.trim());
-		}
-		catch (final NumberFormatException e) {
-			throw new IllegalArgumentException("--" + key + " must be a number, was '" + v + "'");
-		}
+		return sc.fiji.diffusion.cli.Batch.number(o, key, dflt);
 	}
 
 	static int integer(final Map<String, String> o, final String key, final String dflt) {
-		final String v = o.getOrDefault(key, dflt);
-		try {
-			return Integer.parseInt(v.trim());
-		}
-		catch (final NumberFormatException e) {
-			throw new IllegalArgumentException("--" + key + " must be a whole number, was '" + v + "'");
-		}
+		return sc.fiji.diffusion.cli.Batch.integer(o, key, dflt);
 	}
 
 	/** Tasks that run at once for a master URL: local[N], local[N,F], local[*] (the cores); else 1 per executor. */

@@ -56,4 +56,18 @@ public final class TestData {
 		return out;
 	}
 
+
+	/** A Poisson draw (Knuth's product of uniforms below 60, a rounded normal above). */
+	public static int poisson(final java.util.Random r, final double lambda) {
+		if (lambda > 60) return (int) Math.max(0, Math.round(lambda + Math.sqrt(lambda) * r.nextGaussian()));
+		final double l = Math.exp(-lambda);
+		double p = 1;
+		int k = 0;
+		do {
+			k++;
+			p *= r.nextDouble();
+		}
+		while (p > l);
+		return k - 1;
+	}
 }

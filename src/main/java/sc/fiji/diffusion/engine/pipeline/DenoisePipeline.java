@@ -343,28 +343,7 @@ public final class DenoisePipeline {
 
 	/** The monitor with {@code prefix} before every progress label. */
 	static Monitor prefixed(final Monitor monitor, final String prefix) {
-		if (prefix.isEmpty()) return monitor;
-		return new Monitor() {
-
-			@Override
-			public void progress(final String what, final int done, final int total) {
-				monitor.progress(prefix + what, done, total);
-			}
-
-			@Override
-			public boolean isCanceled() {
-				return monitor.isCanceled();
-			}
-
-			@Override
-			public void log(final String message) {
-				monitor.log(message);
-			}
-
-			@Override
-			public void warn(final String message) {
-				monitor.warn(message);
-			}
-		};
+		return monitor.prefixed(prefix);
 	}
+
 }

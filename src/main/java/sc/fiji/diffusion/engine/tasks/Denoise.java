@@ -144,7 +144,7 @@ public final class Denoise extends ImageTask<Denoise> {
 		final Img<FloatType> acc = ArrayImgs.floats(plane.dimension(0), plane.dimension(1));
 		int tStar = -1;
 		for (int k = 0; k < 8; k++) {
-			final Monitor perView = perView(monitor, k);
+			final Monitor perView = monitor.prefixed("view " + (k + 1) + "/8 ");
 			final Result r = once(Views.zeroMin(dihedral(plane, k)), sigmaImage, perView);
 			tStar = r.tStar;
 			final Cursor<FloatType> a = acc.cursor();
@@ -153,26 +153,6 @@ public final class Denoise extends ImageTask<Denoise> {
 				a.next().set(a.get().getRealFloat() + b.next().getRealFloat() / 8);
 		}
 		return new Result(acc, sigmaImage, estimated, tStar);
-	}
-
-	private static Monitor perView(final Monitor monitor, final int k) {
-		return new Monitor() {
-
-			@Override
-			public void progress(final String what, final int done, final int total) {
-				monitor.progress(what + " (view " + (k + 1) + "/8)", done, total);
-			}
-
-			@Override
-			public boolean isCanceled() {
-				return monitor.isCanceled();
-			}
-
-			@Override
-			public void log(final String message) {
-				monitor.log(message);
-			}
-		};
 	}
 
 	/** Transform k of the 8 symmetries of the square: bit 2 transposes, bits 0 and 1 flip x and y. */

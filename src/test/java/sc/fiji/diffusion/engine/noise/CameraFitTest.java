@@ -40,16 +40,7 @@ class CameraFitTest {
 	}
 
 	static int poisson(final Random r, final double lambda) {
-		if (lambda > 60) return (int) Math.max(0, Math.round(lambda + Math.sqrt(lambda) * r.nextGaussian()));
-		final double l = Math.exp(-lambda);
-		double p = 1;
-		int k = 0;
-		do {
-			k++;
-			p *= r.nextDouble();
-		}
-		while (p > l);
-		return k - 1;
+		return sc.fiji.diffusion.testing.TestData.poisson(r, lambda);
 	}
 
 	/** z = clip(round(gain·Poisson(λ) + offset + σ·g)) in [0, max]. */

@@ -74,21 +74,7 @@ class PipelinesTest {
 
 	static final List<String> LOG = new ArrayList<>();
 
-	static final Monitor LOGGED = new Monitor() {
-
-		@Override
-		public void progress(final String what, final int done, final int total) {}
-
-		@Override
-		public boolean isCanceled() {
-			return false;
-		}
-
-		@Override
-		public void log(final String message) {
-			LOG.add(message);
-		}
-	};
+	static final Monitor LOGGED = Monitor.logging(LOG::add);
 
 	@Test
 	void planeIOfAStackGetsSeedPlusI() {
