@@ -55,9 +55,15 @@ def main():
     photos = ck["train_images"]
     held_photos = ck["validation_images"]
     command = (f"/usr/bin/python3 models/training/train_grayscale.py --out models/training/ckpt-grayscale2 "
-               f"--micrographs ../shared/data/micrographs --init models/grayscale/weights.pt (the photo-only prior of "
-               f"{PREVIOUS['commit']}) --batch {a['batch']} --patch {a['patch']} --sigma-fraction {a.get('sigma_fraction')} "
-               f"--micro-fraction {a.get('micro_fraction')} --lr 0.0001 (steps 1-4000), then --lr 0.00005")
+               f"--micrographs ../shared/data/micrographs --init photos.pt --batch {a['batch']} --patch {a['patch']} "
+               f"--sigma-fraction {a.get('sigma_fraction')} --micro-fraction {a.get('micro_fraction')} --warmup 200 --lr <1e-4, then 5e-5>")
+    shell = (f"# the photo-only prior this training started from\n"
+             f"git show {PREVIOUS['commit']}:models/grayscale/weights.pt > photos.pt\n"
+             f"# --lr 1e-4 until step 4000, then --lr 5e-5 (the second command resumes from grayscale.ckpt);\n"
+             f"# stopped at step {ck['step']} (a fixed time budget, not the best validation)\n"
+             + command.replace("--lr <1e-4, then 5e-5>", "--lr 1e-4 --steps 4000") + "\n"
+             + command.replace("--lr <1e-4, then 5e-5>", f"--lr 5e-5 --steps {ck['step']}") + "\n"
+             f"/usr/bin/python3 models/training/export_grayscale.py --ckpt models/training/ckpt-grayscale2/grayscale.ckpt --out models/grayscale")
     rdf = f"""# Diffusion for Fiji model descriptor (bioimage.io-style rdf.yaml; diffusion specifics under config.diffusion)
 format_version: 0.5.3
 type: model
@@ -151,8 +157,7 @@ training):
 
 ```sh
 apt-get install python3-torch python3-skimage python3-pywt python3-scipy opencv-doc
-{command}
-/usr/bin/python3 models/training/export_grayscale.py
+{shell}
 ```
 
 ## Training micrographs (repository, path there, git blob, licence)
