@@ -19,12 +19,13 @@ py() { # name, script, args
   echo "   exit $? $(date -u +%H:%M:%S)"
 }
 mvn -q -o compile test-compile
+# the speed benchmark first, on a quiet machine
+run benchmark "-Xmx2g" test-compile exec:java -Ddiffusion.args="benchmark --out results/benchmark-cpu.md"
 py micro-testset tools/micro_testset.py --out data/micro-report
 py micro-quality tools/micro_report.py --out results/micro-quality.md
 py noisy-training tools/noisy_report.py --out results/noisy-training.md
 py volume tools/volume_report.py --out results/volume.md
 run inpaint-texture "-Xmx4g" test-compile exec:java -Ddiffusion.args="inpaint-texture --out results/inpaint-texture.md"
-run benchmark "-Xmx2g" test-compile exec:java -Ddiffusion.args="benchmark --out results/benchmark-cpu.md"
 run real-quality "-Xmx4g" test-compile exec:java -Ddiffusion.args="real-quality --out results/real-quality.md"
 run train-report "-Xmx4g" test-compile exec:java -Ddiffusion.args="train-report --out results/training.md"
 run spark-benchmark "-Xmx2g" -Pspark test-compile exec:java -Ddiffusion.args="spark-benchmark --out results/spark-benchmark.md"

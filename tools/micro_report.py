@@ -20,6 +20,7 @@ peak 2·peak), mean over each set.
 """
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -75,6 +76,8 @@ def previous_model(out):
 def denoise(cp, folder, out, keys, log):
     cmd = ["java", "-Xmx4g", "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", cp, "sc.fiji.diffusion.cli.Main",
            "batch", "--task", "denoise", "--in", folder, "--out", out] + sum((["--" + k, str(v)] for k, v in keys.items()), [])
+    if os.path.exists(out):  # never read a result left by an earlier run
+        shutil.rmtree(out)
     t0 = time.time()
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, OPT_OUT_TRACKING="true"))
     log.write(" ".join(cmd) + "\n" + p.stdout + p.stderr + "\n")
