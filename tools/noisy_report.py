@@ -10,6 +10,8 @@ Train or Denoise: Gaussian σ 25 on 8 bits, and photon-limited (peak 5 photons, 
 read noise 2, 16 bits).
 Compared, on the same test images:
   base     the bundled grayscale prior, Denoise output=mean;
+  base, read as adapted   the same weights read as Denoise reads an adapted model (1.25 x the data's
+           noise, 4 draws): what that reading costs, apart from what adaptation teaches;
   noisy    grayscale adapted on the NOISY adaptation images only (train --data noisy, noise estimated),
            after 250, 500, 1000, 2000 steps (one run, resumed);
   clean    grayscale fine-tuned on the CLEAN versions of the same images (the upper reference);
@@ -46,6 +48,19 @@ def java(cp, args, log):
     if p.returncode not in (0, 1):
         raise RuntimeError(f"{args[0]} failed ({p.returncode}): {p.stdout[-3000:]} {p.stderr[-3000:]}")
     return time.time() - t0, p.stdout
+
+
+def adapted_reading(cdir):
+    d = os.path.join(cdir, "base-adapted-reading")
+    if os.path.exists(d):
+        shutil.rmtree(d)
+    shutil.copytree(os.path.join(ROOT, "models", "grayscale"), d)
+    rdf = open(os.path.join(d, "rdf.yaml")).read()
+    i = rdf.index("  diffusion:\n") + len("  diffusion:\n")
+    rdf = rdf[:i] + ("    adapted:\n      data: noisy\n      noise: 'none: the base weights, a diagnostic'\n"
+                     "      factor: 1.25\n      draws: 4\n") + rdf[i:]
+    open(os.path.join(d, "rdf.yaml"), "w").write(rdf)
+    return d
 
 
 def write_noisy(images, cond, folder, seed0):
@@ -119,6 +134,9 @@ def main():
             print(f"{cname}: {label} {rows[label][0]:.2f} dB", flush=True)
 
         denoise("grayscale", "base grayscale")
+        # diagnostic: the base weights read the way Denoise reads an adapted model (entering at 1.25 x the
+        # data's noise, 4 draws of the extra noise) -- separates the reading's cost from what training taught
+        denoise(adapted_reading(cdir), "base weights, read as adapted")
         seconds = {}
         for kind, folder, extra in (("noisy", "adapt-noisy", ["--data", "noisy"] + keys), ("clean", "adapt-clean", [])):
             done = 0

@@ -131,7 +131,7 @@ public final class TrainingReport {
 			long t0 = System.nanoTime();
 			for (final int steps : milestones) {
 				final Path model = Train.from(d, false).name(name).steps(steps).batch(batch).patch(patch).lr(lr).seed(seed)
-					.validation(0.1).checkpointEvery(250).resume(curve.size() > 1).overwrite(true).device(o.getOrDefault("device",
+					.validation(0.1).checkpointEvery(250).keepCheckpoint(true).resume(curve.size() > 1).overwrite(true).device(o.getOrDefault("device",
 						"cpu")).data("Fashion-MNIST training images in 224x224 mosaics").run(images, folder, Monitor.NONE,
 							new Trainer.Listener() {}, s -> {});
 				final double minutes = (System.nanoTime() - t0) / 6e10;
