@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every report of the README in order, on the current models (about 3 h on a 2-core CPU).
+# Runs every report of the README in order, on the current models (about 1 h on a 2-core CPU).
 # Each writes its table under results/; logs go to results/logs/. Needs Debian's python3-torch,
 # python3-skimage, python3-pywt, python3-scipy, python3-matplotlib, ffmpeg and opencv-doc, and the
 # project's shared micrograph folder (../shared/data/micrographs, every file checked by its git blob).
