@@ -58,6 +58,15 @@ public final class TestData {
 
 
 	/** A Poisson draw (Knuth's product of uniforms below 60, a rounded normal above). */
+	/** clean + σ·z with z from the engine's counter-based noise: the same for a seed everywhere. */
+	public static float[] gaussian(final float[] clean, final double sigma, final long seed) {
+		final float[] z = new sc.fiji.diffusion.engine.GaussianNoise(seed).floats(0, 0, clean.length);
+		final float[] out = new float[clean.length];
+		for (int i = 0; i < out.length; i++)
+			out[i] = (float) (clean[i] + sigma * z[i]);
+		return out;
+	}
+
 	public static int poisson(final java.util.Random r, final double lambda) {
 		if (lambda > 60) return (int) Math.max(0, Math.round(lambda + Math.sqrt(lambda) * r.nextGaussian()));
 		final double l = Math.exp(-lambda);

@@ -16,7 +16,10 @@ import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.image.Images;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.AdditiveGaussian;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
+import sc.fiji.diffusion.engine.noise.PoissonGaussian;
 import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.engine.values.ValueMap;
@@ -28,7 +31,7 @@ import sc.fiji.diffusion.engine.values.ValueMap;
  * <li>channels: each channel of a hyperstack is its own grayscale image, with its own noise
  * model and normalisation (over all its slices and frames, so a stack keeps its relative
  * intensities);</li>
- * <li>the noise model ({@link sc.fiji.diffusion.engine.noise.NoiseSettings}): Gaussian σ per
+ * <li>the noise model ({@link NoiseSettings}): Gaussian σ per
  * plane, or one Poisson–Gaussian camera per channel through the generalised Anscombe transform
  * and its exact unbiased inverse, or decided from the image (auto);</li>
  * <li>the value map into the model's units ({@link Normalization}), computed in the working
@@ -125,7 +128,7 @@ public final class DenoisePipeline {
 	{
 		final double[] s = new double[planes.length];
 		for (int i = 0; i < planes.length; i++)
-			s[i] = sc.fiji.diffusion.engine.noise.NoiseSettings.estimateSigma(models.get(i).forward(planes[i]), width,
+			s[i] = NoiseSettings.estimateSigma(models.get(i).forward(planes[i]), width,
 				planes[i].length / width);
 		Arrays.sort(s);
 		final double m = s[s.length / 2];
@@ -138,7 +141,7 @@ public final class DenoisePipeline {
 			m));
 		final List<NoiseModel> out = new ArrayList<>();
 		for (final NoiseModel n : models)
-			out.add(((sc.fiji.diffusion.engine.noise.PoissonGaussian) n).withWorkingSigma(m));
+			out.add(((PoissonGaussian) n).withWorkingSigma(m));
 		return out;
 	}
 
@@ -223,7 +226,7 @@ public final class DenoisePipeline {
 					used[index] = noise;
 					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s", prefix, index + 1, noise.isStabilised() ?
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
-							((sc.fiji.diffusion.engine.noise.AdditiveGaussian) noise).estimated() ? " estimated" : "")));
+							((AdditiveGaussian) noise).estimated() ? " estimated" : "")));
 					done++;
 					if (done == 1 && in.planeCount() > 2) {
 						final double sec = (System.nanoTime() - t0) / 1e9;
@@ -236,7 +239,7 @@ public final class DenoisePipeline {
 		final StringBuilder sig = new StringBuilder();
 		for (final NoiseModel m : used)
 			sig.append(sig.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.4g", m instanceof
-				sc.fiji.diffusion.engine.noise.PoissonGaussian ? ((sc.fiji.diffusion.engine.noise.PoissonGaussian) m).sigma() :
+				PoissonGaussian ? ((PoissonGaussian) m).sigma() :
 				m.workingSigma()));
 		final Hyperstack result = in.withPlanes(out, 32, in.title() + "-" + (s.output().equals("std") ? "std" :
 			"denoised"));

@@ -67,17 +67,18 @@ final class VolumeDenoiser implements Denoiser {
 		this.monitor = monitor;
 	}
 
+	/** xy: slices along z;  xz: along y (the volume transposed to [Y, Z, X]);  yz: along x ([X, Z, Y]). */
+	private static final int[][] TO = { { 0, 1, 2 }, { 1, 0, 2 }, { 2, 0, 1 } }, BACK = { { 0, 1, 2 }, { 1, 0, 2 }, { 1,
+		2, 0 } };
+
 	@Override
 	public NDArray eps(final NDArray xt, final double t) {
 		final NDArray v = xt.reshape(z, y, x);
 		NDArray acc = null;
-		// xy: slices along z;  xz: along y (v transposed to [Y, Z, X]);  yz: along x ([X, Z, Y])
-		final int[][] to = { { 0, 1, 2 }, { 1, 0, 2 }, { 2, 0, 1 } };
-		final int[][] back = { { 0, 1, 2 }, { 1, 0, 2 }, { 1, 2, 0 } };
 		for (int o = 0; o < 3; o++) {
 			if (w[o] == 0) continue;
-			final NDArray slices = o == 0 ? v : v.transpose(to[o]);
-			final NDArray e = slices(slices, t, grids[o], o).transpose(back[o]).mul((float) (w[o] / wSum));
+			final NDArray slices = o == 0 ? v : v.transpose(TO[o]);
+			final NDArray e = slices(slices, t, grids[o], o).transpose(BACK[o]).mul((float) (w[o] / wSum));
 			acc = acc == null ? e : acc.add(e);
 		}
 		return acc.reshape(xt.getShape());

@@ -41,6 +41,19 @@ public interface Objective {
 	/** How the objective is described in a model's training record. */
 	Map<String, Object> describe();
 
+	/** Patch i of the simple loss at t: x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε, target ε, weight 1. */
+	static void simple(final float[] x0, final float[] eps, final int t, final int i, final int pp,
+		final NoiseSchedule schedule, final Batch out)
+	{
+		final float sa = (float) Math.sqrt(schedule.alphaBar(t)), s1a = (float) Math.sqrt(1 - schedule.alphaBar(t));
+		out.t[i] = t;
+		out.weight[i] = 1;
+		for (int k = i * pp; k < (i + 1) * pp; k++) {
+			out.xt[k] = sa * x0[k] + s1a * eps[k];
+			out.target[k] = eps[k];
+		}
+	}
+
 	/** The simple loss ‖ε − ε̂(√ᾱ_t x₀ + √(1−ᾱ_t) ε, t)‖², t uniform on 0 … T−1, weight 1. */
 	final class Clean implements Objective {
 
@@ -50,16 +63,8 @@ public interface Objective {
 			final Batch out)
 		{
 			final float[] eps = noise.floats(stream, 0, b * pp);
-			for (int i = 0; i < b; i++) {
-				final int t = r.nextInt(schedule.T());
-				final float sa = (float) Math.sqrt(schedule.alphaBar(t)), s1a = (float) Math.sqrt(1 - schedule.alphaBar(t));
-				out.t[i] = t;
-				out.weight[i] = 1;
-				for (int k = i * pp; k < (i + 1) * pp; k++) {
-					out.xt[k] = sa * y[k] + s1a * eps[k];
-					out.target[k] = eps[k];
-				}
-			}
+			for (int i = 0; i < b; i++)
+				simple(y, eps, r.nextInt(schedule.T()), i, pp, schedule, out);
 		}
 
 		@Override
@@ -117,14 +122,7 @@ public interface Objective {
 				final boolean low = twin != null && tMin > 0 && r.nextDouble() < lowFraction;
 				if (low) {
 					// below the data's noise: the simple loss on the twin (held as it was)
-					final int t = r.nextInt(tMin);
-					final float sa = (float) Math.sqrt(schedule.alphaBar(t)), s1a = (float) Math.sqrt(1 - schedule.alphaBar(t));
-					out.t[i] = t;
-					out.weight[i] = 1;
-					for (int k = i * pp; k < (i + 1) * pp; k++) {
-						out.xt[k] = sa * twin[k] + s1a * eta[k];
-						out.target[k] = eta[k];
-					}
+					simple(twin, eta, r.nextInt(tMin), i, pp, schedule, out);
 					continue;
 				}
 				final int t = tMin >= T ? T - 1 : tMin + r.nextInt(T - tMin);

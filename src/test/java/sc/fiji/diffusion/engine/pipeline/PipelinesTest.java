@@ -18,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.image.Images;
@@ -60,11 +59,7 @@ class PipelinesTest {
 	}
 
 	static float[] noisy(final float[] clean, final double sigma, final long seed) {
-		final float[] z = new GaussianNoise(seed).floats(0, 0, clean.length);
-		final float[] out = new float[clean.length];
-		for (int i = 0; i < out.length; i++)
-			out[i] = (float) (clean[i] + sigma * z[i]);
-		return out;
+		return sc.fiji.diffusion.testing.TestData.gaussian(clean, sigma, seed);
 	}
 
 	static DenoiseSettings.Builder settings(final double sigma) {

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.eval.FashionMnist;
 import sc.fiji.diffusion.models.Models;
@@ -39,11 +38,7 @@ class ImageTasksTest {
 	}
 
 	static float[] noisy(final float[] clean, final double sigma, final long seed) {
-		final float[] z = new GaussianNoise(seed).floats(0, 0, clean.length);
-		final float[] out = new float[clean.length];
-		for (int i = 0; i < out.length; i++)
-			out[i] = (float) (clean[i] + sigma * z[i]);
-		return out;
+		return sc.fiji.diffusion.testing.TestData.gaussian(clean, sigma, seed);
 	}
 
 	static double psnr(final float[] a, final float[] b) {
