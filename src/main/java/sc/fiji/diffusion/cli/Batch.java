@@ -6,6 +6,7 @@ import ij.io.Opener;
 import ij.macro.Interpreter;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -24,6 +25,7 @@ import org.scijava.command.CommandService;
 import org.scijava.module.Module;
 import org.scijava.module.ModuleService;
 
+import sc.fiji.diffusion.fiji.DenoiseCommand;
 import sc.fiji.diffusion.fiji.DiffusionCommands;
 import sc.fiji.diffusion.fiji.DiffusionModelService;
 
@@ -104,6 +106,7 @@ public final class Batch {
 			common.remove(k);
 		Interpreter.batchMode = true; // no windows, as in a headless macro
 		int failed = 0;
+		final StringBuilder csv = new StringBuilder("file,result,seconds,estimated_rmse\n");
 		try {
 			for (int k = 0; k < mine.size(); k++) {
 				final Path f = mine.get(k);
@@ -138,15 +141,30 @@ public final class Batch {
 				if (!new FileSaver(result).saveAsTiff(tmp.toString())) throw new IOException("could not write " + tmp);
 				Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 				seconds.add((System.nanoTime() - t0) / 1e9);
-				System.out.println(String.format(Locale.ROOT, "%s %s -> %s (%.3f s)", progress(k + 1, mine.size()),
-					f.getFileName(), target.getFileName(), seconds.get(seconds.size() - 1)));
+				final String rmse = result.getProp(DenoiseCommand.RMSE_PROPERTY);
+				System.out.println(String.format(Locale.ROOT, "%s %s -> %s (%.3f s%s)", progress(k + 1, mine.size()),
+					f.getFileName(), target.getFileName(), seconds.get(seconds.size() - 1), rmse == null ? "" :
+						", estimated RMS error " + rmse));
+				csv.append(String.format(Locale.ROOT, "%s,%s,%.3f,%s%n", csvField(f.getFileName().toString()), csvField(target
+					.getFileName().toString()), seconds.get(seconds.size() - 1), rmse == null ? "" : rmse));
 			}
 		}
 		catch (final java.util.concurrent.ExecutionException e) {
 			throw new IOException(e.getCause());
 		}
-		System.out.println(String.format("done: %d written, %d failed", mine.size() - failed, failed));
+		// one line per written file; the estimated error (Denoise output=mean) needs no clean image
+		final String csvName = "batch" + (shard[1] > 1 ? "-shard" + shard[0] + "of" + shard[1] : "") + ".csv";
+		final Path csvTmp = out.resolve("." + csvName + ".part");
+		Files.write(csvTmp, csv.toString().getBytes(StandardCharsets.UTF_8));
+		Files.move(csvTmp, out.resolve(csvName), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+		System.out.println(String.format("done: %d written, %d failed; %s", mine.size() - failed, failed, out.resolve(
+			csvName)));
 		return new Outcome(seconds.stream().mapToDouble(Double::doubleValue).toArray(), failed);
+	}
+
+	/** A CSV field: quoted when it holds a comma or a quote. */
+	static String csvField(final String v) {
+		return v.contains(",") || v.contains("\"") ? "\"" + v.replace("\"", "\"\"") + "\"" : v;
 	}
 
 	/**

@@ -1,5 +1,9 @@
 package sc.fiji.diffusion.fiji;
 
+import ij.ImagePlus;
+
+import java.util.Locale;
+
 import org.scijava.command.Command;
 import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
@@ -29,7 +33,7 @@ public class DenoiseCommand extends ImageCommand {
 	@Parameter(persist = false, label = "Noise model", choices = { "gaussian", "poisson", "auto" }, required = false,
 		description = "gaussian: constant sigma; poisson: photon noise plus read noise (variance grows with the signal); " +
 			"auto: decided from the image", attrs = @Attr(name = "group", value = "Noise"))
-	private String noise = "gaussian";
+	private String noise = "auto";
 
 	@Parameter(persist = false, label = "Noise sigma", description = "gaussian: standard deviation of the noise in " +
 		"pixel units; poisson: of the camera's read noise; 0 = estimate it", attrs = { @Attr(name = "group",
@@ -78,6 +82,22 @@ public class DenoiseCommand extends ImageCommand {
 	@Parameter(type = org.scijava.ItemIO.OUTPUT, required = false)
 	private String sigmaUsed;
 
+	/**
+	 * The estimated RMS error of the result against the unknown clean image, in image units (NaN
+	 * where none is made): also the result's image property {@value #RMSE_PROPERTY}.
+	 */
+	@Parameter(type = org.scijava.ItemIO.OUTPUT, required = false)
+	private double estimatedRmse = Double.NaN;
+
+	/** The image property a macro reads with {@code Property.get("diffusion.estimated_rmse")}. */
+	public static final String RMSE_PROPERTY = "diffusion.estimated_rmse";
+
+	@Override
+	protected void annotate(final ImagePlus shown) {
+		if (Double.isFinite(estimatedRmse)) shown.setProp(RMSE_PROPERTY, String.format(Locale.ROOT, "%.6g",
+			estimatedRmse));
+	}
+
 	@Override
 	protected String taskName() {
 		return "Denoise";
@@ -104,6 +124,7 @@ public class DenoiseCommand extends ImageCommand {
 			.stack(stack).seed(seed).build();
 		final DenoisePipeline.Result r = DenoisePipeline.run(models, in, s, monitor);
 		sigmaUsed = r.sigmaUsed;
+		estimatedRmse = r.estimatedRmse();
 		return r.image;
 	}
 }

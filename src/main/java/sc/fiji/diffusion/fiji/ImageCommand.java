@@ -89,5 +89,9 @@ public abstract class ImageCommand extends DiffusionCommand {
 		final Hyperstack out = run(source, ImagePlanes.toHyperstack(image), normalization, monitor);
 		result = ImagePlanes.result(image, out, suffix(), t, msg -> say(taskName() + ": " + msg));
 		title = result.getTitle();
+		annotate(result);
 	}
+
+	/** Adds what the task knows about its result to the result image (its properties); nothing by default. */
+	protected void annotate(final ImagePlus shown) {}
 }

@@ -79,7 +79,7 @@ public class TrainCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Noise model", required = false, choices = { "gaussian", "poisson", "auto" },
 		description = "data=noisy: the images' noise, as in Denoise", attrs = { @Attr(name = "group", value = "Data"),
 			@Attr(name = "hint", value = "data=noisy only") })
-	private String noise = "gaussian";
+	private String noise = "auto";
 
 	@Parameter(persist = false, label = "Noise sigma", required = false, description = "data=noisy: noise sigma " +
 		"(gaussian) or read noise (poisson); 0 = estimate", attrs = { @Attr(name = "group", value = "Data"), @Attr(

@@ -43,6 +43,11 @@ public final class AdditiveGaussian implements NoiseModel {
 	}
 
 	@Override
+	public double variance(final double z) {
+		return sigma * sigma;
+	}
+
+	@Override
 	public String toString() {
 		return String.format(Locale.ROOT, "gaussian: sigma %.4g%s (image units)", sigma, estimated ? " estimated" : "");
 	}

@@ -19,4 +19,12 @@ public interface NoiseModel extends java.io.Serializable {
 
 	/** Whether the working units differ from the image's (a variance-stabilising transform). */
 	boolean isStabilised();
+
+	/**
+	 * An unbiased estimate, from the noisy value {@code z} of one pixel, of the noise variance at
+	 * that pixel in image units: E[variance(z)] = var(z) over the noise. Constant (σ²) for
+	 * Gaussian noise; a·z + b for Poisson–Gaussian noise, whose variance is a·E[z] + b. What
+	 * {@link Sure} needs to estimate a denoiser's error without the clean image.
+	 */
+	double variance(double z);
 }

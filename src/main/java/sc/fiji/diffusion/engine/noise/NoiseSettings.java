@@ -10,10 +10,11 @@ import sc.fiji.diffusion.engine.values.OrderStatistics;
 
 /**
  * The noise keys of Denoise (and of Train on noisy data), validated once: {@code noise} =
+ * {@code auto} (the default: decided from the image: Poisson–Gaussian when the noise variance
+ * grows with the signal, else Gaussian; a σ given without a gain means constant noise of that σ),
  * {@code gaussian} (constant σ: {@code sigma}, 0 = estimate per plane), {@code poisson}
  * (photon noise of a camera: {@code gain}, {@code sigma} = read noise and {@code offset}, each
- * estimated when not given) or {@code auto} (decided from the image: Poisson–Gaussian when the
- * noise variance grows with the signal, else Gaussian). {@link #model} turns them into the
+ * estimated when not given). {@link #model} turns them into the
  * {@link NoiseModel} of an image, saying in the log what it estimated and decided.
  */
 public final class NoiseSettings {
@@ -32,6 +33,11 @@ public final class NoiseSettings {
 		this.offset = offset;
 	}
 
+	/** The default of every front end: decided from the image. */
+	public static NoiseSettings auto() {
+		return parse("auto", 0, 0, Double.NaN);
+	}
+
 	/** Gaussian noise of σ (image units; 0 = estimate). */
 	public static NoiseSettings gaussian(final double sigma) {
 		return parse("gaussian", sigma, 0, Double.NaN);
@@ -43,7 +49,7 @@ public final class NoiseSettings {
 	 * @param offset the camera offset, NaN = estimate it
 	 */
 	public static NoiseSettings parse(final String noise, final double sigma, final double gain, final double offset) {
-		final String n = noise == null || noise.trim().isEmpty() ? "gaussian" : noise.trim().toLowerCase(Locale.ROOT);
+		final String n = noise == null || noise.trim().isEmpty() ? "auto" : noise.trim().toLowerCase(Locale.ROOT);
 		final Kind k;
 		switch (n) {
 			case "gaussian": k = Kind.GAUSSIAN; break;
@@ -99,6 +105,12 @@ public final class NoiseSettings {
 		checkAgainst(planes, width);
 		Kind k = kind;
 		CameraFit fit = null;
+		if (k == Kind.AUTO && sigma > 0 && gain == 0 && Double.isNaN(offset)) {
+			// a σ without a camera is what macros written for constant noise give ("sigma=25"): honoured as such
+			k = Kind.GAUSSIAN;
+			say.accept("noise=auto with sigma given and no gain: constant (gaussian) noise of sigma " + fmt(sigma) +
+				" (give noise=poisson to take sigma as a camera's read noise)");
+		}
 		if (k == Kind.AUTO) {
 			try {
 				fit = CameraFit.of(planes, width, gain > 0 ? gain : Double.NaN);

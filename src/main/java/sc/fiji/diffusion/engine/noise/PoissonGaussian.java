@@ -111,6 +111,17 @@ public final class PoissonGaussian implements NoiseModel {
 		return true;
 	}
 
+	/**
+	 * a·z + b: unbiased for var(z) = a·E[z] + b — the camera's line itself, as given or as fitted
+	 * in the image's own units. (The σ measured after the transform, {@link #withWorkingSigma}, is
+	 * not folded in: at a few photons it differs from 1 because the transform is not exact there,
+	 * not because the line is wrong.)
+	 */
+	@Override
+	public double variance(final double z) {
+		return a * z + b;
+	}
+
 	/** f(z) = (2/a)·√(max(a z + 3a²/8 + σ² − a μ, 0)): unit-variance noise. */
 	@Override
 	public float[] forward(final float[] z) {

@@ -20,6 +20,7 @@ import sc.fiji.diffusion.engine.noise.AdditiveGaussian;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
 import sc.fiji.diffusion.engine.noise.NoiseSettings;
 import sc.fiji.diffusion.engine.noise.PoissonGaussian;
+import sc.fiji.diffusion.engine.noise.Sure;
 import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.engine.values.ValueMap;
@@ -56,13 +57,33 @@ public final class DenoisePipeline {
 		public final String sigmaUsed;
 		/** The noise model of each plane (ImageJ order). */
 		public final List<NoiseModel> noise;
+		/**
+		 * The estimated error of each plane's result against the unknown clean image (ImageJ order;
+		 * {@link Sure}); empty where none is made (output=sample/std, stack=volume).
+		 */
+		public final List<Sure.Estimate> errors;
 
-		Result(final Hyperstack image, final String sigmaUsed, final List<NoiseModel> noise) {
+		Result(final Hyperstack image, final String sigmaUsed, final List<NoiseModel> noise,
+			final List<Sure.Estimate> errors)
+		{
 			this.image = image;
 			this.sigmaUsed = sigmaUsed;
 			this.noise = noise;
+			this.errors = errors;
+		}
+
+		/** The estimated RMS error of the whole result in image units (over all planes), NaN when none was made. */
+		public double estimatedRmse() {
+			return errors.isEmpty() ? Double.NaN : Sure.Estimate.mean(errors).rmse();
 		}
 	}
+
+	/**
+	 * Pixels probed per plane for the error estimate: a plane up to about 1.6 Mpx is probed whole
+	 * (one more pass), a larger one on 256² blocks spread over it (a fixed cost, a fraction of
+	 * the denoising's).
+	 */
+	static final long ESTIMATE_BUDGET = 8 * 256 * 256;
 
 	/**
 	 * What one channel is denoised with: the noise model of each of its planes and the one value
@@ -174,6 +195,8 @@ public final class DenoisePipeline {
 		final int w = in.width(), h = in.height();
 		final float[][] out = new float[in.planeCount()][];
 		final NoiseModel[] used = new NoiseModel[in.planeCount()];
+		final Sure.Estimate[] errors = new Sure.Estimate[in.planeCount()];
+		final boolean estimate = s.output().equals("mean") && !(volume && in.slices() > 1);
 		final Fallback fallback = new Fallback(models, monitor, "Denoise");
 		final long t0 = System.nanoTime();
 		sayCost(in, s, monitor);
@@ -224,9 +247,12 @@ public final class DenoisePipeline {
 						.planeCount() + " " : "");
 					out[index] = fallback.run((m, batch) -> plane(m, plane, w, h, values, noise, s, index, batch, perPlane));
 					used[index] = noise;
-					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s", prefix, index + 1, noise.isStabilised() ?
+					if (estimate) errors[index] = Sure.of(planes[i], out[index], w, h, noise, (y, cw, ch) -> fallback.run((m,
+						batch) -> plane(m, noise.forward(y), cw, ch, values, noise, s, index, batch, perPlane.prefixed(
+							"error estimate "))), Seeds.plane(s.seed(), index), ESTIMATE_BUDGET);
+					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s%s", prefix, index + 1, noise.isStabilised() ?
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
-							((AdditiveGaussian) noise).estimated() ? " estimated" : "")));
+							((AdditiveGaussian) noise).estimated() ? " estimated" : ""), estimate ? "; " + errors[index] : ""));
 					done++;
 					if (done == 1 && in.planeCount() > 2) {
 						final double sec = (System.nanoTime() - t0) / 1e9;
@@ -245,7 +271,14 @@ public final class DenoisePipeline {
 			"denoised"));
 		monitor.log(String.format(Locale.ROOT, "Denoise: %s (%s) in %.1f s", result.title(), result.describe(), (System
 			.nanoTime() - t0) / 1e9));
-		return new Result(result, sig.toString(), Arrays.asList(used));
+		final Result r = new Result(result, sig.toString(), Arrays.asList(used), estimate ? Arrays.asList(errors) :
+			new ArrayList<>());
+		if (estimate) monitor.log(String.format(Locale.ROOT, "Denoise: estimated RMS error of the result against the " +
+			"unknown clean image: %.4g (image units; Stein's unbiased risk estimate under the noise model above, no " +
+			"clean image used)", r.estimatedRmse()));
+		else monitor.log("Denoise: no error estimate for " + (s.output().equals("mean") ? "stack=volume" : "output=" + s
+			.output()) + " (made for output=mean, plane by plane)");
+		return r;
 	}
 
 	/** Side of the blocks whose means the normalisation's percentiles are taken on (see {@link #blockMeans}). */

@@ -80,7 +80,7 @@ public final class DenoiseSettings {
 
 	public static final class Builder {
 
-		private NoiseSettings noise = NoiseSettings.gaussian(0);
+		private NoiseSettings noise = NoiseSettings.auto();
 		private Normalization normalization = Normalization.auto();
 		private String output = "mean", stack = "slices";
 		private int steps = 20, samples = 8, ensemble = 1, tileBatch = Fallback.BATCH;

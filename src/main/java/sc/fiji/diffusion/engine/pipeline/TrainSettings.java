@@ -75,7 +75,7 @@ public final class TrainSettings {
 		private long seed = 1;
 		private boolean resume, overwrite, keepCheckpoint;
 		private Normalization normalization = Normalization.auto();
-		private NoiseSettings noise = NoiseSettings.gaussian(0);
+		private NoiseSettings noise = NoiseSettings.auto();
 
 		public Builder base(final String b) { base = b == null || b.trim().isEmpty() ? "grayscale" : b.trim(); return this; }
 		public Builder name(final String n) { name = n == null ? "" : n.trim(); return this; }

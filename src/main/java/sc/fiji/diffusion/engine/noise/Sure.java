@@ -1,0 +1,204 @@
+package sc.fiji.diffusion.engine.noise;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import sc.fiji.diffusion.engine.GaussianNoise;
+
+/**
+ * The error of a denoiser's result without the clean image: Stein's unbiased risk estimate
+ * (SURE), in the form that also holds, to first order, for Poisson–Gaussian noise (PG-URE,
+ * Luisier, Blu &amp; Unser 2011). For a noisy image y = x + n whose per-pixel noise variance
+ * has an unbiased estimate v(y) ({@link NoiseModel#variance}), and a denoiser f,
+ * <pre>
+ *   E ‖f(y) − x‖² / N  ≈  (1/N) Σₙ [ (fₙ(y) − yₙ)² − vₙ + 2 vₙ ∂fₙ/∂yₙ ]
+ * </pre>
+ * (exact for Gaussian noise; for Poisson noise the weighted divergence replaces the discrete
+ * shift f(y − a·eₙ) by its first-order expansion). The weighted divergence Σ vₙ ∂fₙ/∂yₙ is
+ * estimated by one more pass of the denoiser on a probed image (Ramani, Blu &amp; Unser 2008):
+ * with bₙ = ±1 at random and pₙ ≈ √vₙ,
+ * <pre>
+ *   Σₙ vₙ ∂fₙ/∂yₙ  ≈  Σₙ (vₙ / pₙ) · bₙ · (fₙ(y + ε p ⊙ b) − fₙ(y)) / ε,
+ * </pre>
+ * unbiased over b to first order in ε. The estimate is of the mean squared error against the
+ * clean image x (not against the noisy one), in image units; it needs the noise model to be
+ * right — a σ misjudged by 5 % moves it by about as much as the error it estimates is small, so
+ * the noise model's own estimate is the weak link, not the formula.
+ * <p>
+ * A large plane is probed on blocks (each run with a halo, both on y and on the probed y) spread
+ * over the whole plane, at a fixed budget of pixels, so the estimate costs a fraction of the
+ * denoising itself; a small plane is probed whole.
+ */
+public final class Sure {
+
+	private Sure() {}
+
+	/** Probe step, in units of each pixel's noise standard deviation. */
+	public static final double EPS = 0.05;
+
+	/** The noise stream the probe's signs come from (apart from every sampler's). */
+	private static final long PROBE_STREAM = 0x5EED5C0DEL;
+
+	/** Side of a probe block's core and the halo it is run with. */
+	static final int BLOCK = 256, HALO = 32;
+
+	/** A denoiser of one plane in image units: y (w × h) → f(y), a new array. */
+	@FunctionalInterface
+	public interface Denoiser {
+
+		float[] apply(float[] y, int w, int h);
+	}
+
+	/** An estimate of one plane. */
+	public static final class Estimate {
+
+		/** Estimated mean squared error against the clean image (image units²; may come out slightly negative). */
+		public final double mse;
+		/** (1/N) Σ (f − y)² and (1/N) Σ v: the residual and the noise it should have. */
+		public final double residual, noiseVariance;
+		/** Mean of vₙ ∂fₙ/∂yₙ over the probed pixels, and their number. */
+		public final double weightedDivergence;
+		public final long probed, pixels;
+
+		Estimate(final double residual, final double noiseVariance, final double weightedDivergence, final long probed,
+			final long pixels)
+		{
+			this.residual = residual;
+			this.noiseVariance = noiseVariance;
+			this.weightedDivergence = weightedDivergence;
+			this.probed = probed;
+			this.pixels = pixels;
+			this.mse = residual - noiseVariance + 2 * weightedDivergence;
+		}
+
+		/** √max(mse, 0): the estimated RMS error in image units. */
+		public double rmse() {
+			return Math.sqrt(Math.max(mse, 0));
+		}
+
+		/** Mean of several planes' estimates (weighted by their pixel counts). */
+		public static Estimate mean(final List<Estimate> all) {
+			double r = 0, v = 0, d = 0;
+			long n = 0, probed = 0;
+			for (final Estimate e : all) {
+				r += e.residual * e.pixels;
+				v += e.noiseVariance * e.pixels;
+				d += e.weightedDivergence * e.pixels;
+				n += e.pixels;
+				probed += e.probed;
+			}
+			return new Estimate(r / n, v / n, d / n, probed, n);
+		}
+
+		@Override
+		public String toString() {
+			return String.format(Locale.ROOT, "estimated RMS error %.4g (residual %.4g, noise %.4g, divergence term %.4g; " +
+				"%d of %d pixels probed)", rmse(), Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance, 0)),
+				2 * weightedDivergence, probed, pixels);
+		}
+	}
+
+	/**
+	 * The estimated error of {@code fy = f(y)}.
+	 *
+	 * @param y the noisy plane (image units; only read)
+	 * @param fy the denoiser's result on it
+	 * @param noise the noise model of y
+	 * @param f the same denoiser, to run on probed images (the whole plane or blocks of it)
+	 * @param seed keys the probe's signs (same seed, same estimate)
+	 * @param budget the most pixels to probe; a plane no larger than what its blocks would cost is probed whole
+	 */
+	public static Estimate of(final float[] y, final float[] fy, final int w, final int h, final NoiseModel noise,
+		final Denoiser f, final long seed, final long budget)
+	{
+		final int n = w * h;
+		if (y.length != n || fy.length != n) throw new IllegalArgumentException("image and result differ in size");
+		final double[] v = new double[n];
+		double resid = 0, var = 0, positive = 0;
+		for (int i = 0; i < n; i++) {
+			v[i] = noise.variance(y[i]);
+			final double r = fy[i] - y[i];
+			resid += r * r;
+			var += v[i];
+			positive += Math.max(v[i], 0);
+		}
+		// pixels whose estimated variance is ≤ 0 (a dark camera pixel) are still probed, a little
+		final double floor = Math.max(1e-3 * positive / n, 1e-12);
+		double div = 0;
+		long probed = 0;
+		for (final int[] b : blocks(w, h, budget)) {
+			// b = crop x, y, width, height, then the core inside it: x, y, width, height (crop coordinates)
+			final int cx = b[0], cy = b[1], cw = b[2], ch = b[3];
+			final boolean whole = cw == w && ch == h;
+			final float[] crop = whole ? y : crop(y, w, cx, cy, cw, ch);
+			final float[] base = whole ? fy : f.apply(crop, cw, ch);
+			final float[] sign = signs(seed, w, cx, cy, cw, ch);
+			final float[] probe = new float[crop.length];
+			final double[] weight = new double[crop.length];
+			for (int yy = 0; yy < ch; yy++)
+				for (int xx = 0; xx < cw; xx++) {
+					final int j = yy * cw + xx;
+					final double vj = v[(cy + yy) * w + cx + xx], p = Math.sqrt(Math.max(vj, floor));
+					probe[j] = (float) (crop[j] + EPS * p * sign[j]);
+					weight[j] = vj / p * sign[j] / EPS;
+				}
+			final float[] probed1 = f.apply(probe, cw, ch);
+			for (int yy = b[5]; yy < b[5] + b[7]; yy++)
+				for (int xx = b[4]; xx < b[4] + b[6]; xx++) {
+					final int j = yy * cw + xx;
+					div += weight[j] * ((double) probed1[j] - base[j]);
+					probed++;
+				}
+		}
+		return new Estimate(resid / n, var / n, div / probed, probed, n);
+	}
+
+	/**
+	 * The probe blocks of a w × h plane: the whole plane when it costs no more than the blocks
+	 * would (two runs of each block with its halo), else about budget / 256² blocks of 256² (with a
+	 * 32 px halo), one in each cell of a regular grid over the plane. Each entry: crop x, y, w, h,
+	 * then the core's x, y, w, h inside the crop.
+	 */
+	static List<int[]> blocks(final int w, final int h, final long budget) {
+		final List<int[]> out = new ArrayList<>();
+		final int k = (int) Math.max(1, Math.round((double) budget / ((long) BLOCK * BLOCK)));
+		final long blockCost = 2L * k * (BLOCK + 2 * HALO) * (BLOCK + 2 * HALO);
+		if ((long) w * h <= blockCost || w < BLOCK + 2 * HALO || h < BLOCK + 2 * HALO) {
+			out.add(new int[] { 0, 0, w, h, 0, 0, w, h });
+			return out;
+		}
+		// a gx × gy grid with about k cells, shaped like the plane
+		int gx = (int) Math.max(1, Math.round(Math.sqrt(k * (double) w / h))), gy = Math.max(1, (int) Math.round(
+			(double) k / gx));
+		gx = Math.min(gx, w / BLOCK);
+		gy = Math.min(gy, h / BLOCK);
+		for (int j = 0; j < gy; j++)
+			for (int i = 0; i < gx; i++) {
+				// the core centred in its cell, the crop around it clamped to the plane
+				final int coreX = (int) ((i + 0.5) * w / gx) - BLOCK / 2, coreY = (int) ((j + 0.5) * h / gy) - BLOCK / 2;
+				final int x0 = Math.max(0, Math.min(w - BLOCK, coreX)), y0 = Math.max(0, Math.min(h - BLOCK, coreY));
+				final int cx = Math.max(0, x0 - HALO), cy = Math.max(0, y0 - HALO);
+				final int cw = Math.min(w, x0 + BLOCK + HALO) - cx, ch = Math.min(h, y0 + BLOCK + HALO) - cy;
+				out.add(new int[] { cx, cy, cw, ch, x0 - cx, y0 - cy, BLOCK, BLOCK });
+			}
+		return out;
+	}
+
+	private static float[] crop(final float[] y, final int w, final int cx, final int cy, final int cw, final int ch) {
+		final float[] out = new float[cw * ch];
+		for (int r = 0; r < ch; r++)
+			System.arraycopy(y, (cy + r) * w + cx, out, r * cw, cw);
+		return out;
+	}
+
+	/** ±1 signs keyed by the pixel's place in the whole plane: a block probes what the whole plane would. */
+	private static float[] signs(final long seed, final int w, final int cx, final int cy, final int cw, final int ch) {
+		final GaussianNoise g = new GaussianNoise(seed);
+		final float[] out = new float[cw * ch];
+		for (int r = 0; r < ch; r++)
+			for (int c = 0; c < cw; c++)
+				out[r * cw + c] = g.at(PROBE_STREAM, (long) (cy + r) * w + cx + c) >= 0 ? 1f : -1f;
+		return out;
+	}
+}

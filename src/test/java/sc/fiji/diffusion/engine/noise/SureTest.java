@@ -1,0 +1,133 @@
+package sc.fiji.diffusion.engine.noise;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import sc.fiji.diffusion.testing.TestData;
+
+/**
+ * {@link Sure} against the true error, on synthetic scenes whose clean image is known, with
+ * denoisers whose behaviour is known: the identity (divergence exactly 1 per pixel) and box
+ * filters (linear: SURE is unbiased for them), under Gaussian and Poisson–Gaussian noise.
+ */
+class SureTest {
+
+	/** A smooth scene with edges, 0..200 grey levels. */
+	static float[] scene(final int w, final int h) {
+		final float[] out = new float[w * h];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				out[y * w + x] = (float) (100 + 60 * Math.sin(x / 13.0) * Math.cos(y / 17.0) + ((x / 40 + y / 40) % 2 == 0 ? 30 :
+					-30));
+		return out;
+	}
+
+	/** (2r+1)² box mean with mirrored edges. */
+	static float[] box(final float[] a, final int w, final int h, final int r) {
+		final float[] out = new float[a.length];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				double s = 0;
+				for (int dy = -r; dy <= r; dy++)
+					for (int dx = -r; dx <= r; dx++)
+						s += a[mirror(y + dy, h) * w + mirror(x + dx, w)];
+				out[y * w + x] = (float) (s / ((2 * r + 1) * (2 * r + 1)));
+			}
+		return out;
+	}
+
+	private static int mirror(final int i, final int n) {
+		return i < 0 ? -i - 1 : i >= n ? 2 * n - i - 1 : i;
+	}
+
+	static double mse(final float[] a, final float[] b) {
+		double s = 0;
+		for (int i = 0; i < a.length; i++)
+			s += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+		return s / a.length;
+	}
+
+	@Test
+	void theIdentityHasTheNoiseAsItsError() {
+		final int w = 200, h = 150;
+		final float[] clean = scene(w, h), y = TestData.gaussian(clean, 12, 1);
+		final Sure.Estimate e = Sure.of(y, y.clone(), w, h, new AdditiveGaussian(12, false), (img, cw, ch) -> img.clone(), 5,
+			1 << 20);
+		// f(y) = y: residual 0, divergence exactly 1 per pixel, so the estimate is σ² itself
+		assertEquals(144, e.mse, 1e-2);
+		assertEquals(w * h, e.probed);
+	}
+
+	@Test
+	void aBoxFilterUnderGaussianNoise() {
+		final int w = 256, h = 192;
+		final float[] clean = scene(w, h);
+		for (final int r : new int[] { 1, 2, 4 }) {
+			final float[] y = TestData.gaussian(clean, 20, r);
+			final int rr = r;
+			final Sure.Denoiser f = (img, cw, ch) -> box(img, cw, ch, rr);
+			final float[] fy = f.apply(y, w, h);
+			final Sure.Estimate e = Sure.of(y, fy, w, h, new AdditiveGaussian(20, false), f, 3, 1 << 20);
+			final double truth = mse(fy, clean);
+			// the exact divergence of a box mean is 1/(2r+1)² per pixel (mirroring adds a little at the edges)
+			assertEquals(400.0 / ((2 * r + 1) * (2 * r + 1)), e.weightedDivergence, 0.1 * 400 / ((2 * r + 1) * (2 * r + 1)),
+				"r " + r);
+			assertEquals(Math.sqrt(truth), e.rmse(), 0.05 * Math.sqrt(truth), "r " + r + ": " + e + " vs true MSE " + truth);
+		}
+	}
+
+	@Test
+	void aBoxFilterUnderPoissonGaussianNoise() {
+		final int w = 256, h = 256;
+		final float[] clean = scene(w, h);
+		// a camera: gain 2, offset 100, read noise 3 (image = 2·photons + 100 + N(0, 9))
+		final double gain = 2, offset = 100, read = 3;
+		final Random rnd = new Random(11);
+		final float[] cam = new float[clean.length], y = new float[clean.length];
+		for (int i = 0; i < clean.length; i++) {
+			cam[i] = (float) (clean[i] + offset);
+			y[i] = (float) (gain * TestData.poisson(rnd, clean[i] / gain) + offset + read * rnd.nextGaussian());
+		}
+		final PoissonGaussian noise = PoissonGaussian.of(gain, offset, read);
+		for (final int r : new int[] { 1, 3 }) {
+			final int rr = r;
+			final Sure.Denoiser f = (img, cw, ch) -> box(img, cw, ch, rr);
+			final float[] fy = f.apply(y, w, h);
+			final Sure.Estimate e = Sure.of(y, fy, w, h, noise, f, 4, 1 << 20);
+			final double truth = mse(fy, cam);
+			assertEquals(Math.sqrt(truth), e.rmse(), 0.05 * Math.sqrt(truth), "r " + r + ": " + e + " vs true MSE " + truth);
+		}
+	}
+
+	@Test
+	void aLargePlaneIsProbedOnBlocksSpreadOverIt() {
+		final int w = 1400, h = 1300;
+		final List<int[]> blocks = Sure.blocks(w, h, 4 * 256 * 256);
+		assertEquals(4, blocks.size());
+		for (final int[] b : blocks) {
+			assertTrue(b[0] >= 0 && b[1] >= 0 && b[0] + b[2] <= w && b[1] + b[3] <= h, "crop inside the plane");
+			assertTrue(b[4] >= 0 && b[5] >= 0 && b[4] + b[6] <= b[2] && b[5] + b[7] <= b[3], "core inside the crop");
+		}
+		// one block per quadrant
+		for (int q = 0; q < 4; q++) {
+			final int qx = q % 2, qy = q / 2;
+			assertTrue(blocks.stream().anyMatch(b -> (b[0] + b[4] + 128) / (w / 2) == qx && (b[1] + b[5] + 128) / (h /
+				2) == qy), "a block in quadrant " + q);
+		}
+		// and the estimate from the blocks agrees with the truth
+		final float[] clean = scene(w, h), y = TestData.gaussian(clean, 15, 9);
+		final Sure.Denoiser f = (img, cw, ch) -> box(img, cw, ch, 2);
+		final float[] fy = f.apply(y, w, h);
+		final Sure.Estimate e = Sure.of(y, fy, w, h, new AdditiveGaussian(15, false), f, 2, 4 * 256 * 256);
+		assertEquals(4 * 256 * 256, e.probed);
+		final double truth = mse(fy, clean);
+		assertEquals(Math.sqrt(truth), e.rmse(), 0.05 * Math.sqrt(truth), e + " vs true MSE " + truth);
+		// a small plane is probed whole
+		assertEquals(1, Sure.blocks(512, 512, 8 * 256 * 256).size());
+	}
+}
