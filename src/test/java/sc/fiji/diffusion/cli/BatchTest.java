@@ -42,12 +42,25 @@ class BatchTest {
 			in.toString(), "--out", out.toString(), "--sigma", "25", "--shard", "1/2" })));
 		assertEquals(1, count(printed, "model 'grayscale' from "), printed);
 		try (Stream<Path> s = Files.list(out)) {
-			assertEquals("[img1-denoised.tif]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList())
-				.toString(), "shard 1/2 of three files is the second one, and no partial files remain");
+			assertEquals("[batch-shard1of2.csv, img1-denoised.tif]", s.map(p -> p.getFileName().toString()).sorted().collect(
+				Collectors.toList()).toString(), "shard 1/2 of three files is the second one, and no partial files remain");
 		}
 		final ImagePlus res = new Opener().openImage(out.resolve("img1-denoised.tif").toString());
 		assertEquals(40, res.getWidth());
 		assertEquals(32, res.getBitDepth());
+		// the CSV: one row for the written file, with the estimated error as the result's property holds it (its accuracy:
+		// PipelinesTest; on 40x40 pixels of flat noise it may rightly be absent, the estimate coming out <= 0)
+		final java.util.List<String> csv = Files.readAllLines(out.resolve("batch-shard1of2.csv"));
+		assertEquals("file,result,seconds,estimated_rmse", csv.get(0));
+		assertEquals(2, csv.size(), csv.toString());
+		final String[] row = csv.get(1).split(",", -1);
+		assertEquals(4, row.length, csv.get(1));
+		assertEquals("img1.tif", row[0]);
+		assertEquals("img1-denoised.tif", row[1]);
+		assertTrue(Double.parseDouble(row[2]) > 0);
+		final String prop = res.getProp("diffusion.estimated_rmse");
+		assertEquals(prop == null ? "" : prop, row[3], "the CSV holds the result's property");
+		assertTrue(row[3].isEmpty() || Double.parseDouble(row[3]) > 0, row[3]);
 		assertArrayEquals(before, Files.readAllBytes(in.resolve("img1.tif")), "inputs are only read");
 	}
 
@@ -113,8 +126,8 @@ class BatchTest {
 		assertEquals(1, outcome[0].failed, printed);
 		assertTrue(printed.contains("b.tif is incomplete"), printed);
 		try (Stream<Path> s = Files.list(out)) {
-			assertEquals("[a-denoised.tif]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList())
-				.toString());
+			assertEquals("[a-denoised.tif, batch.csv]", s.map(p -> p.getFileName().toString()).sorted().collect(Collectors
+				.toList()).toString());
 		}
 	}
 

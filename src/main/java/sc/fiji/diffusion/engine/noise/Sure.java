@@ -72,9 +72,12 @@ public final class Sure {
 			this.mse = residual - noiseVariance + 2 * weightedDivergence;
 		}
 
-		/** √max(mse, 0): the estimated RMS error in image units. */
+		/**
+		 * √mse: the estimated RMS error in image units; NaN when the estimate came out ≤ 0, which
+		 * says that the noise model overstates the noise (no error can be read from it).
+		 */
 		public double rmse() {
-			return Math.sqrt(Math.max(mse, 0));
+			return mse > 0 ? Math.sqrt(mse) : Double.NaN;
 		}
 
 		/** Mean of several planes' estimates (weighted by their pixel counts). */
@@ -93,6 +96,9 @@ public final class Sure {
 
 		@Override
 		public String toString() {
+			if (!(mse > 0)) return String.format(Locale.ROOT, "no error estimate: it came out <= 0 (%.4g), so the noise " +
+				"model overstates this image's noise (residual %.4g, noise %.4g)", mse, Math.sqrt(residual), Math.sqrt(Math.max(
+					noiseVariance, 0)));
 			return String.format(Locale.ROOT, "estimated RMS error %.4g (residual %.4g, noise %.4g, divergence term %.4g; " +
 				"%d of %d pixels probed)", rmse(), Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance, 0)),
 				2 * weightedDivergence, probed, pixels);

@@ -273,9 +273,12 @@ public final class DenoisePipeline {
 			.nanoTime() - t0) / 1e9));
 		final Result r = new Result(result, sig.toString(), Arrays.asList(used), estimate ? Arrays.asList(errors) :
 			new ArrayList<>());
-		if (estimate) monitor.log(String.format(Locale.ROOT, "Denoise: estimated RMS error of the result against the " +
-			"unknown clean image: %.4g (image units; Stein's unbiased risk estimate under the noise model above, no " +
-			"clean image used)", r.estimatedRmse()));
+		if (estimate && Double.isFinite(r.estimatedRmse())) monitor.log(String.format(Locale.ROOT, "Denoise: estimated RMS " +
+			"error of the result against the unknown clean image: %.4g (image units; Stein's unbiased risk estimate under " +
+			"the noise model above, no clean image used; it is as good as that noise model: see results/error-estimate.md)",
+			r.estimatedRmse()));
+		else if (estimate) monitor.log("Denoise: no error estimate: the noise model overstates the noise of this image " +
+			"(the estimate came out <= 0)");
 		else monitor.log("Denoise: no error estimate for " + (s.output().equals("mean") ? "stack=volume" : "output=" + s
 			.output()) + " (made for output=mean, plane by plane)");
 		return r;
