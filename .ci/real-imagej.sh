@@ -13,13 +13,18 @@ if ! command -v imagej > /dev/null || ! command -v xvfb-run > /dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq imagej xvfb > /dev/null
 fi
 
-jar=$(ls target/Diffusion_Fiji-*.jar | grep -v -e sources -e tests | head -1)
+# installed from the Linux Fiji.app that `mvn package` lays out (target/fiji/linux64/Fiji.app), as the
+# README says for plain ImageJ: the plugin jar into plugins/, jars/*.jar and jars/linux64/*.jar into
+# plugins/jars/ (ImageJ 1.x's plugin class loader reads plugins/ and one folder below it)
+app=target/fiji/linux64/Fiji.app
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 mkdir -p "$home/.imagej/plugins/jars" "$home/work"
-cp "$jar" "$home/.imagej/plugins/"
+cp "$app"/plugins/Diffusion_Fiji-*.jar "$home/.imagej/plugins/"
+cp "$app"/jars/*.jar "$app"/jars/linux64/*.jar "$home/.imagej/plugins/jars/"
+# what Fiji ships and the Fiji.app leaves out (scijava-common, imglib2, snakeyaml, ...)
 mvn -B -q dependency:copy-dependencies -DincludeScope=runtime -DexcludeArtifactIds=ij \
-  -DoutputDirectory="$home/.imagej/plugins/jars"
+  -DexcludeGroupIds=ai.djl,ai.djl.pytorch -DoutputDirectory="$home/.imagej/plugins/jars"
 
 # models trained by the macros go to the temporary home, not the user's (Java takes user.home
 # from the password database, not from $HOME)
@@ -47,6 +52,7 @@ run_ij denoise.ijm "$w/noisy.tif|$w/denoise-result.tif|$w/denoise-source.tif"
 run_ij edit.ijm "$w/guide.tif|$w/edit-result.tif|$w/edit-source.tif"
 run_ij inpaint.ijm "$w/picture.tif|$w/inpaint-result.tif|$w/inpaint-source.tif"
 run_ij train.ijm "$w/picture.tif|$w/train-result.tif|$w/train-source.tif"
+run_ij check-setup.ijm "$w/check-setup.txt"
 
 # bad options: the macro must stop with the message in the log, not hang on a modal dialog
 printf 'run("Sample", "count=1 steps=2 sampler=warp");\nprint("still running");\n' > "$w/bad.ijm"
@@ -60,6 +66,9 @@ for f in sample-result denoise-result edit-result inpaint-result train-result; d
   if [ -s "$w/$f.tif" ]; then echo "real ImageJ: $f.tif written ($(stat -c %s "$w/$f.tif") bytes)";
   else echo "real ImageJ: $f.tif MISSING"; fail=1; fi
 done
+if grep -q "Diffusion: setup OK" "$w/check-setup.txt" 2>/dev/null && grep -q "jars/pytorch-native-cpu-.*-linux-x86_64.jar" "$w/check-setup.txt"; then
+  echo "real ImageJ: Check Setup OK, natives from $(grep -o '[^ ]*pytorch-native-cpu[^ ]*' "$w/check-setup.txt" | head -1)"
+else echo "real ImageJ: Check Setup did not report a working setup:"; cat "$w/check-setup.txt" 2>/dev/null; fail=1; fi
 for f in denoise edit; do # the source, saved after the run, must have the pixels it was opened with
   src=$([ $f = denoise ] && echo noisy || echo guide)
   if cmp -s <(tail -c 16384 "$w/$src.tif") <(tail -c 16384 "$w/$f-source.tif"); then echo "real ImageJ: $f left its source unchanged";

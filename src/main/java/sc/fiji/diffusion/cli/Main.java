@@ -28,6 +28,8 @@ import sc.fiji.diffusion.engine.pipeline.SamplePipeline;
 import sc.fiji.diffusion.engine.pipeline.SampleSettings;
 import sc.fiji.diffusion.engine.pipeline.Seeds;
 import sc.fiji.diffusion.engine.sampling.Samplers;
+import sc.fiji.diffusion.fiji.SetupCheck;
+import sc.fiji.diffusion.models.ModelLocator;
 import sc.fiji.diffusion.models.Models;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
@@ -68,6 +70,9 @@ public final class Main {
 				case "train":
 					TrainCli.run(o);
 					break;
+				case "check-setup":
+					SetupCheck.run(ModelLocator.fromEnvironment(), System.out::println);
+					break;
 				default:
 					if (!report(args[0], o)) {
 						usage();
@@ -92,6 +97,7 @@ public final class Main {
 			"       spark --task denoise --in IMAGE.ome.zarr --out RESULT.ome.zarr [--block 1024] [--master local[*]] [--overwrite]\n" +
 			"             [--resume] [--compression none|gzip] [--KEY VALUE ... as batch]   (build with -Pspark)\n" +
 			"       spark-benchmark [--size 8192] [--blocks 1024,2048,4096] [--out results/spark-benchmark.md]   (build with -Pspark)\n" +
+			"       check-setup   (platform, natives, devices, models, a timed test Denoise; as Plugins > Diffusion > Check Setup)\n" +
 			"       train --in DIR --name NAME [--base grayscale|none|MODEL] [--steps 2000] [--batch 16] [--patch 64] [--lr 0.0002]\n" +
 			"             [--seed 1] [--validation 0.1] [--resume false] [--overwrite false] [--normalize auto] [--device auto] [--out MODELS_DIR]\n" +
 			"       train-report [--mosaics 120] [--test-mosaics 6] [--milestones 250,500,1000,2000] [--batch 16] [--patch 64] [--parts finetune,speed] [--out results/training.md]\n" +

@@ -103,8 +103,12 @@ public final class CommandBridge {
 		// Every input goes through a GenericDialog: without macro options it is shown; with them it
 		// only reads them (defaults for missing keys). Either way ImageJ's recorder sees every value,
 		// so a recorded line names all inputs, the seed included, and replays to the same result.
+		// a command with nothing to ask (Check Setup) runs at once, from the menu and from a macro alike
+		boolean anything = false;
+		for (final ModuleItem<?> item : info.inputs())
+			anything |= !isService(item) && !inputs.containsKey(item.getName());
 		try {
-			if (!ask(prepared, info, title, inputs, options == null)) return null;
+			if (anything && !ask(prepared, info, title, inputs, options == null)) return null;
 		}
 		catch (final java.awt.HeadlessException e) {
 			// plain ImageJ without a display (no ij1-patcher): no dialog possible, read the options directly

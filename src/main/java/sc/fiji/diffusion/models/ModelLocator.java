@@ -97,6 +97,16 @@ public final class ModelLocator {
 		return out;
 	}
 
+	/** Every folder this locator was given, existing or not, highest priority first. */
+	public List<Path> folders() {
+		return folders;
+	}
+
+	/** Where a newly trained model would go (not created). */
+	public Path trainingTarget() {
+		return trainingFolder;
+	}
+
 	/** Where a newly trained model goes (created if needed). */
 	public Path trainingFolder() throws IOException {
 		return Files.createDirectories(trainingFolder);

@@ -236,6 +236,38 @@ class MacroTest {
 		assertTrue(rdf.contains("data: noisy") && rdf.contains("poisson"), rdf);
 	}
 
+	/** Check Setup from a headless macro: what the plugin sees, and the test Denoise, on stdout. */
+	@Test
+	void checkSetupFromAHeadlessMacro() throws Exception {
+		final HeadlessImageJ.Result r = HeadlessImageJ.runMacro(plugins, Paths.get("macros", "check-setup.ijm"), null);
+		for (final String line : new String[] { "Diffusion: Check Setup", "platform: Linux", "pytorch-native-cpu-2.5.1-" +
+			"linux-x86_64.jar", "DJL 0.32.0, PyTorch 2.5.1", "Denoise of a 512x512 image", "Diffusion: setup OK" })
+			assertTrue(r.output.contains(line), line + " missing from\n" + r.output);
+	}
+
+	/** The estimated error of a Denoise result, read back by a macro as an image property. */
+	@Test
+	void aMacroReadsTheEstimatedError() throws Exception {
+		final float[] clean = mosaic(), noisy = sc.fiji.diffusion.testing.TestData.gaussian(clean, 25, 4);
+		final Path in = save(new ij.process.FloatProcessor(64, 64, noisy), "garments");
+		final Path macro = tmp.resolve("rmse.ijm");
+		final Path result = tmp.resolve("garments-result.tif");
+		Files.write(macro, ("open(\"" + in + "\");\n" +
+			"run(\"Denoise\", \"model=fashion-mnist sigma=25\");\n" +
+			"print(\"estimated: \" + Property.get(\"diffusion.estimated_rmse\"));\n" +
+			"saveAs(\"Tiff\", \"" + result + "\");\n").getBytes(StandardCharsets.UTF_8));
+		final HeadlessImageJ.Result r = HeadlessImageJ.runMacro(plugins, macro, null);
+		final java.util.regex.Matcher m = java.util.regex.Pattern.compile("estimated: ([0-9.eE+-]+)").matcher(r.output);
+		assertTrue(m.find(), r.output);
+		final float[] out = (float[]) new ij.io.Opener().openImage(result.toString()).getProcessor().getPixels();
+		double mse = 0;
+		for (int i = 0; i < out.length; i++)
+			mse += (out[i] - clean[i]) * (double) (out[i] - clean[i]) / out.length;
+		// 64x64 pixels: the estimate is loose (its standard error is said in the log), within a third of the truth
+		assertEquals(Math.sqrt(mse), Double.parseDouble(m.group(1)), Math.sqrt(mse) / 3, r.output);
+		assertTrue(r.output.contains("estimated RMS error of the result"), r.output);
+	}
+
 	@Test
 	void badMacroOptionsAbortWithTheMessage() throws Exception {
 		final Path macro = tmp.resolve("bad.ijm");

@@ -60,15 +60,21 @@ public final class Sure {
 		/** Mean of vₙ ∂fₙ/∂yₙ over the probed pixels, and their number. */
 		public final double weightedDivergence;
 		public final long probed, pixels;
+		/**
+		 * Standard error of {@link #mse} from the spread of its per-pixel terms (as if pixels were
+		 * independent: a lower bound of the real one where errors are correlated in space).
+		 */
+		public final double standardError;
 
 		Estimate(final double residual, final double noiseVariance, final double weightedDivergence, final long probed,
-			final long pixels)
+			final long pixels, final double standardError)
 		{
 			this.residual = residual;
 			this.noiseVariance = noiseVariance;
 			this.weightedDivergence = weightedDivergence;
 			this.probed = probed;
 			this.pixels = pixels;
+			this.standardError = standardError;
 			this.mse = residual - noiseVariance + 2 * weightedDivergence;
 		}
 
@@ -82,26 +88,31 @@ public final class Sure {
 
 		/** Mean of several planes' estimates (weighted by their pixel counts). */
 		public static Estimate mean(final List<Estimate> all) {
-			double r = 0, v = 0, d = 0;
+			double r = 0, v = 0, d = 0, se2 = 0;
 			long n = 0, probed = 0;
+			for (final Estimate e : all)
+				n += e.pixels;
 			for (final Estimate e : all) {
 				r += e.residual * e.pixels;
 				v += e.noiseVariance * e.pixels;
 				d += e.weightedDivergence * e.pixels;
-				n += e.pixels;
 				probed += e.probed;
+				se2 += Math.pow(e.standardError * e.pixels / n, 2);
 			}
-			return new Estimate(r / n, v / n, d / n, probed, n);
+			return new Estimate(r / n, v / n, d / n, probed, n, Math.sqrt(se2));
 		}
 
 		@Override
 		public String toString() {
-			if (!(mse > 0)) return String.format(Locale.ROOT, "no error estimate: it came out <= 0 (%.4g), so the noise " +
-				"model overstates this image's noise (residual %.4g, noise %.4g)", mse, Math.sqrt(residual), Math.sqrt(Math.max(
-					noiseVariance, 0)));
-			return String.format(Locale.ROOT, "estimated RMS error %.4g (residual %.4g, noise %.4g, divergence term %.4g; " +
-				"%d of %d pixels probed)", rmse(), Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance, 0)),
-				2 * weightedDivergence, probed, pixels);
+			if (!(mse > 0)) return String.format(Locale.ROOT, "no error estimate: it came out <= 0 (mean squared error " +
+				"%.4g +- %.4g): %s (residual %.4g, noise %.4g)", mse, standardError, mse + 2 * standardError > 0 ? String.format(
+					Locale.ROOT, "the error is too small to measure against this much noise on this many pixels (RMS error " +
+						"below about %.3g)", Math.sqrt(mse + 2 * standardError)) : "the noise model overstates this image's noise",
+				Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance, 0)));
+			return String.format(Locale.ROOT, "estimated RMS error %.4g (%.3g..%.3g within two standard errors; residual " +
+				"%.4g, noise %.4g, divergence term %.4g; %d of %d pixels probed)", rmse(), Math.sqrt(Math.max(mse - 2 *
+					standardError, 0)), Math.sqrt(mse + 2 * standardError), Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance,
+						0)), 2 * weightedDivergence, probed, pixels);
 		}
 	}
 
@@ -121,17 +132,18 @@ public final class Sure {
 		final int n = w * h;
 		if (y.length != n || fy.length != n) throw new IllegalArgumentException("image and result differ in size");
 		final double[] v = new double[n];
-		double resid = 0, var = 0, positive = 0;
+		double resid = 0, var = 0, positive = 0, term2 = 0;
 		for (int i = 0; i < n; i++) {
 			v[i] = noise.variance(y[i]);
 			final double r = fy[i] - y[i];
 			resid += r * r;
 			var += v[i];
 			positive += Math.max(v[i], 0);
+			term2 += (r * r - v[i]) * (r * r - v[i]);
 		}
 		// pixels whose estimated variance is ≤ 0 (a dark camera pixel) are still probed, a little
 		final double floor = Math.max(1e-3 * positive / n, 1e-12);
-		double div = 0;
+		double div = 0, div2 = 0;
 		long probed = 0;
 		for (final int[] b : blocks(w, h, budget)) {
 			// b = crop x, y, width, height, then the core inside it: x, y, width, height (crop coordinates)
@@ -153,11 +165,15 @@ public final class Sure {
 			for (int yy = b[5]; yy < b[5] + b[7]; yy++)
 				for (int xx = b[4]; xx < b[4] + b[6]; xx++) {
 					final int j = yy * cw + xx;
-					div += weight[j] * ((double) probed1[j] - base[j]);
+					final double dj = weight[j] * ((double) probed1[j] - base[j]);
+					div += dj;
+					div2 += dj * dj;
 					probed++;
 				}
 		}
-		return new Estimate(resid / n, var / n, div / probed, probed, n);
+		final double t = (resid - var) / n, d = div / probed;
+		final double se = Math.sqrt(Math.max(term2 / n - t * t, 0) / n + 4 * Math.max(div2 / probed - d * d, 0) / probed);
+		return new Estimate(resid / n, var / n, d, probed, n, se);
 	}
 
 	/**
