@@ -52,7 +52,7 @@ run_ij denoise.ijm "$w/noisy.tif|$w/denoise-result.tif|$w/denoise-source.tif"
 run_ij edit.ijm "$w/guide.tif|$w/edit-result.tif|$w/edit-source.tif"
 run_ij inpaint.ijm "$w/picture.tif|$w/inpaint-result.tif|$w/inpaint-source.tif"
 run_ij train.ijm "$w/picture.tif|$w/train-result.tif|$w/train-source.tif"
-run_ij check-setup.ijm "$w/check-setup.txt"
+run_ij check-setup.ijm "" | tee "$w/check-setup.txt"
 
 # bad options: the macro must stop with the message in the log, not hang on a modal dialog
 printf 'run("Sample", "count=1 steps=2 sampler=warp");\nprint("still running");\n' > "$w/bad.ijm"

@@ -106,7 +106,7 @@ public final class Batch {
 			common.remove(k);
 		Interpreter.batchMode = true; // no windows, as in a headless macro
 		int failed = 0;
-		final StringBuilder csv = new StringBuilder("file,result,seconds,estimated_rmse\n");
+		final StringBuilder csv = new StringBuilder("file,result,seconds,estimated_rmse,rmse_low,rmse_high\n");
 		try {
 			for (int k = 0; k < mine.size(); k++) {
 				final Path f = mine.get(k);
@@ -145,8 +145,10 @@ public final class Batch {
 				System.out.println(String.format(Locale.ROOT, "%s %s -> %s (%.3f s%s)", progress(k + 1, mine.size()),
 					f.getFileName(), target.getFileName(), seconds.get(seconds.size() - 1), rmse == null ? "" :
 						", estimated RMS error " + rmse));
-				csv.append(String.format(Locale.ROOT, "%s,%s,%.3f,%s%n", csvField(f.getFileName().toString()), csvField(target
-					.getFileName().toString()), seconds.get(seconds.size() - 1), rmse == null ? "" : rmse));
+				final String range = result.getProp(DenoiseCommand.RANGE_PROPERTY);
+				csv.append(String.format(Locale.ROOT, "%s,%s,%.3f,%s,%s%n", csvField(f.getFileName().toString()), csvField(
+					target.getFileName().toString()), seconds.get(seconds.size() - 1), rmse == null ? "" : rmse, range == null ?
+						"," : range.replace(' ', ',')));
 			}
 		}
 		catch (final java.util.concurrent.ExecutionException e) {

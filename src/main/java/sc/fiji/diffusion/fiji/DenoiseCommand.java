@@ -92,10 +92,17 @@ public class DenoiseCommand extends ImageCommand {
 	/** The image property a macro reads with {@code Property.get("diffusion.estimated_rmse")}. */
 	public static final String RMSE_PROPERTY = "diffusion.estimated_rmse";
 
+	/** The estimate's range, two standard errors either side: {@value #RANGE_PROPERTY} = "low high". */
+	public static final String RANGE_PROPERTY = "diffusion.estimated_rmse_range";
+
+	private double[] rmseRange;
+
 	@Override
 	protected void annotate(final ImagePlus shown) {
 		if (Double.isFinite(estimatedRmse)) shown.setProp(RMSE_PROPERTY, String.format(Locale.ROOT, "%.6g",
 			estimatedRmse));
+		if (rmseRange != null && Double.isFinite(rmseRange[1])) shown.setProp(RANGE_PROPERTY, String.format(Locale.ROOT,
+			"%.6g %.6g", rmseRange[0], rmseRange[1]));
 	}
 
 	@Override
@@ -125,6 +132,7 @@ public class DenoiseCommand extends ImageCommand {
 		final DenoisePipeline.Result r = DenoisePipeline.run(models, in, s, monitor);
 		sigmaUsed = r.sigmaUsed;
 		estimatedRmse = r.estimatedRmse();
+		rmseRange = r.errorEstimate() == null ? null : r.errorEstimate().rmseRange();
 		return r.image;
 	}
 }

@@ -51,16 +51,19 @@ class BatchTest {
 		// the CSV: one row for the written file, with the estimated error as the result's property holds it (its accuracy:
 		// PipelinesTest; on 40x40 pixels of flat noise it may rightly be absent, the estimate coming out <= 0)
 		final java.util.List<String> csv = Files.readAllLines(out.resolve("batch-shard1of2.csv"));
-		assertEquals("file,result,seconds,estimated_rmse", csv.get(0));
+		assertEquals("file,result,seconds,estimated_rmse,rmse_low,rmse_high", csv.get(0));
 		assertEquals(2, csv.size(), csv.toString());
 		final String[] row = csv.get(1).split(",", -1);
-		assertEquals(4, row.length, csv.get(1));
+		assertEquals(6, row.length, csv.get(1));
 		assertEquals("img1.tif", row[0]);
 		assertEquals("img1-denoised.tif", row[1]);
 		assertTrue(Double.parseDouble(row[2]) > 0);
 		final String prop = res.getProp("diffusion.estimated_rmse");
 		assertEquals(prop == null ? "" : prop, row[3], "the CSV holds the result's property");
 		assertTrue(row[3].isEmpty() || Double.parseDouble(row[3]) > 0, row[3]);
+		assertTrue(row[5].isEmpty() || Double.parseDouble(row[5]) >= Double.parseDouble(row[4]), csv.get(1));
+		if (!row[3].isEmpty()) assertTrue(Double.parseDouble(row[4]) <= Double.parseDouble(row[3]) && Double.parseDouble(
+			row[3]) <= Double.parseDouble(row[5]), csv.get(1));
 		assertArrayEquals(before, Files.readAllBytes(in.resolve("img1.tif")), "inputs are only read");
 	}
 

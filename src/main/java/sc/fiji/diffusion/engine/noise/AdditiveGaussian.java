@@ -5,13 +5,24 @@ import java.util.Locale;
 /** Additive Gaussian noise of constant σ (image units): no transform. */
 public final class AdditiveGaussian implements NoiseModel {
 
-	private final double sigma;
+	private final double sigma, varianceError;
 	private final boolean estimated;
 
 	public AdditiveGaussian(final double sigma, final boolean estimated) {
+		this(sigma, estimated, 0);
+	}
+
+	/** @param varianceError relative standard error of σ² when it was estimated ({@link #varianceError()}) */
+	public AdditiveGaussian(final double sigma, final boolean estimated, final double varianceError) {
 		if (!(sigma > 0) || !Double.isFinite(sigma)) throw new IllegalArgumentException("sigma must be > 0, was " + sigma);
 		this.sigma = sigma;
 		this.estimated = estimated;
+		this.varianceError = varianceError;
+	}
+
+	@Override
+	public double varianceError() {
+		return varianceError;
 	}
 
 	public double sigma() {

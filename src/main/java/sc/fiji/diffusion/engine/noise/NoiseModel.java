@@ -27,4 +27,13 @@ public interface NoiseModel extends java.io.Serializable {
 	 * {@link Sure} needs to estimate a denoiser's error without the clean image.
 	 */
 	double variance(double z);
+
+	/**
+	 * The relative standard error of {@link #variance} as this model knows it: 0 for a noise
+	 * model that was given, the statistical spread of the estimate for one estimated from the
+	 * image (what it adds to the uncertainty of an error estimate, {@link Sure}).
+	 */
+	default double varianceError() {
+		return 0;
+	}
 }

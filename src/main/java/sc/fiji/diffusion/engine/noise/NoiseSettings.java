@@ -1,6 +1,7 @@
 package sc.fiji.diffusion.engine.noise;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
@@ -136,22 +137,46 @@ public final class NoiseSettings {
 			final double s = sigma > 0 ? sigma : estimateSigma(p, width, p.length / width);
 			if (!(s > 0)) throw new IllegalArgumentException("the image has no measurable noise (estimated sigma 0); give " +
 				"sigma explicitly");
-			out.add(new AdditiveGaussian(s, sigma == 0));
+			out.add(new AdditiveGaussian(s, sigma == 0, sigma == 0 ? sigmaVarianceError(p.length) : 0));
 		}
 		return out;
 	}
 
-	/** Robust σ of Gaussian noise in a plane: median |HH| / 0.6745 over 2×2 Haar blocks (Donoho). */
+	/**
+	 * Robust σ of Gaussian noise in a plane: median |HH| / 0.6745 over 2×2 Haar blocks (Donoho),
+	 * leaving out blocks that touch a clipped value (an 8-bit image's black background: there the
+	 * noise was cut off, and counting those blocks reads σ too low).
+	 */
 	public static double estimateSigma(final float[] plane, final int w, final int h) {
 		final int bw = w / 2, bh = h / 2;
 		if (bw < 1 || bh < 1) return 0;
-		final double[] hh = new double[bw * bh];
+		final double[] clip = CameraFit.clipValues(plane);
+		final double[] hh = new double[bw * bh], free = new double[bw * bh];
+		int k = 0;
 		for (int by = 0; by < bh; by++)
 			for (int bx = 0; bx < bw; bx++) {
 				final int i = 2 * by * w + 2 * bx;
-				hh[by * bw + bx] = Math.abs((plane[i] - plane[i + 1] - plane[i + w] + plane[i + w + 1]) / 2.0);
+				final float a = plane[i], b = plane[i + 1], c = plane[i + w], d = plane[i + w + 1];
+				hh[by * bw + bx] = Math.abs((a - b - c + d) / 2.0);
+				if (!(clipped(a, clip) || clipped(b, clip) || clipped(c, clip) || clipped(d, clip))) free[k++] = hh[by * bw +
+					bx];
 			}
-		return OrderStatistics.median(hh) / 0.6745;
+		// a plane clipped almost everywhere: all its blocks, as before
+		return OrderStatistics.median(k >= hh.length / 10 && k > 0 ? Arrays.copyOf(free, k) : hh) / 0.6745;
+	}
+
+	/**
+	 * Relative standard error of σ̂² from {@link #estimateSigma} on n pixels: the median of n/4
+	 * half-normal |HH| values has standard error 1.166 σ/√(n/4) in σ̂ (asymptotic variance of a
+	 * sample median, 1/(4 N f(m)²)), twice that relatively in σ̂². Texture that leaks into the
+	 * finest Haar band adds a bias this does not count.
+	 */
+	static double sigmaVarianceError(final int n) {
+		return 2 * 1.166 / Math.sqrt(Math.max(n / 4.0, 1));
+	}
+
+	private static boolean clipped(final float v, final double[] clip) {
+		return v == clip[0] || v == clip[1];
 	}
 
 	/**
@@ -195,7 +220,11 @@ public final class NoiseSettings {
 			how = "offset at the darkest level the line allows";
 		}
 		final double b2 = sigma > 0 && haveOffset ? sigma * sigma - a * mu : b;
-		return PoissonGaussian.fitted(a, b2, mu, gain == 0, sigma == 0, "fit: " + fit + "; " + how);
+		// each smooth 2×2 block's variance has 3 degrees of freedom: the line's level is known to √(2/(3·blocks))
+		final double varianceError = gain > 0 && sigma > 0 && haveOffset ? 0 : Math.sqrt(2.0 / (3.0 * Math.max(1, fit
+			.blocks())));
+		return PoissonGaussian.fitted(a, b2, mu, gain == 0, sigma == 0, "fit: " + fit + "; " + how).withVarianceError(
+			varianceError);
 	}
 
 	/**

@@ -99,10 +99,32 @@ public final class PoissonGaussian implements NoiseModel {
 
 	/** The same model, telling the denoiser a measured σ after the transform instead of the nominal 1. */
 	public PoissonGaussian withWorkingSigma(final double s) {
+		final PoissonGaussian pg = copy();
+		pg.working = s;
+		return pg;
+	}
+
+	/** Relative standard error of the fitted line's variance (0 when the camera was given). */
+	private double varianceError;
+
+	@Override
+	public double varianceError() {
+		return varianceError;
+	}
+
+	/** The same model, knowing how well its line was fitted. */
+	PoissonGaussian withVarianceError(final double e) {
+		final PoissonGaussian pg = copy();
+		pg.varianceError = e;
+		return pg;
+	}
+
+	private PoissonGaussian copy() {
 		final PoissonGaussian pg = new PoissonGaussian(a, mu, sigma, estimatedGain, estimatedSigma);
 		pg.b = b;
 		pg.how = how;
-		pg.working = s;
+		pg.working = working;
+		pg.varianceError = varianceError;
 		return pg;
 	}
 

@@ -26,9 +26,9 @@ import sc.fiji.diffusion.engine.GaussianNoise;
  * right — a σ misjudged by 5 % moves it by about as much as the error it estimates is small, so
  * the noise model's own estimate is the weak link, not the formula.
  * <p>
- * A large plane is probed on blocks (each run with a halo, both on y and on the probed y) spread
- * over the whole plane, at a fixed budget of pixels, so the estimate costs a fraction of the
- * denoising itself; a small plane is probed whole.
+ * A large plane is probed on blocks (each run on the probed y with a halo) spread over the whole
+ * plane, at a fixed budget of pixels, so the estimate costs a fraction of the denoising itself
+ * (about a fifth at 2048²); a small plane is probed whole (one more pass).
  */
 public final class Sure {
 
@@ -61,14 +61,19 @@ public final class Sure {
 		public final double weightedDivergence;
 		public final long probed, pixels;
 		/**
-		 * Standard error of {@link #mse} from the spread of its per-pixel terms (as if pixels were
-		 * independent: a lower bound of the real one where errors are correlated in space).
+		 * Standard error of {@link #mse}: the spread of its per-pixel terms (as if pixels were
+		 * independent: a lower bound of the real one where errors are correlated in space) and the
+		 * noise model's own uncertainty ({@link NoiseModel#varianceError}), which dominates when the
+		 * result's error is small against the noise.
 		 */
 		public final double standardError;
+		/** The pixels the estimate speaks for: all but those whose result lies within 2 σ of a clipped value. */
+		public final long covered;
 
 		Estimate(final double residual, final double noiseVariance, final double weightedDivergence, final long probed,
-			final long pixels, final double standardError)
+			final long pixels, final double standardError, final long covered)
 		{
+			this.covered = covered;
 			this.residual = residual;
 			this.noiseVariance = noiseVariance;
 			this.weightedDivergence = weightedDivergence;
@@ -76,6 +81,12 @@ public final class Sure {
 			this.pixels = pixels;
 			this.standardError = standardError;
 			this.mse = residual - noiseVariance + 2 * weightedDivergence;
+		}
+
+		/** The RMS errors two standard errors below and above the estimate (the low one ≥ 0). */
+		public double[] rmseRange() {
+			return new double[] { Math.sqrt(Math.max(mse - 2 * standardError, 0)), Math.sqrt(Math.max(mse + 2 *
+				standardError, 0)) };
 		}
 
 		/**
@@ -86,31 +97,36 @@ public final class Sure {
 			return mse > 0 ? Math.sqrt(mse) : Double.NaN;
 		}
 
-		/** Mean of several planes' estimates (weighted by their pixel counts). */
+		/** Mean of several planes' estimates (weighted by the pixels each covers). */
 		public static Estimate mean(final List<Estimate> all) {
 			double r = 0, v = 0, d = 0, se2 = 0;
-			long n = 0, probed = 0;
+			long n = 0, probed = 0, covered = 0;
 			for (final Estimate e : all)
-				n += e.pixels;
+				covered += e.covered;
 			for (final Estimate e : all) {
-				r += e.residual * e.pixels;
-				v += e.noiseVariance * e.pixels;
-				d += e.weightedDivergence * e.pixels;
+				n += e.pixels;
 				probed += e.probed;
-				se2 += Math.pow(e.standardError * e.pixels / n, 2);
+				if (e.covered == 0 || Double.isNaN(e.mse)) continue;
+				r += e.residual * e.covered;
+				v += e.noiseVariance * e.covered;
+				d += e.weightedDivergence * e.covered;
+				se2 += Math.pow(e.standardError * e.covered / covered, 2);
 			}
-			return new Estimate(r / n, v / n, d / n, probed, n, Math.sqrt(se2));
+			return new Estimate(r / covered, v / covered, d / covered, probed, n, Math.sqrt(se2), covered);
 		}
 
 		@Override
 		public String toString() {
+			if (covered == 0) return "no error estimate: every pixel lies at or near a clipped value";
 			if (!(mse > 0)) return String.format(Locale.ROOT, "no error estimate: it came out <= 0 (mean squared error " +
 				"%.4g +- %.4g): %s (residual %.4g, noise %.4g)", mse, standardError, mse + 2 * standardError > 0 ? String.format(
 					Locale.ROOT, "the error is too small to measure against this much noise on this many pixels (RMS error " +
 						"below about %.3g)", Math.sqrt(mse + 2 * standardError)) : "the noise model overstates this image's noise",
 				Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance, 0)));
-			return String.format(Locale.ROOT, "estimated RMS error %.4g (%.3g..%.3g within two standard errors; residual " +
-				"%.4g, noise %.4g, divergence term %.4g; %d of %d pixels probed)", rmse(), Math.sqrt(Math.max(mse - 2 *
+			final String over = covered == pixels ? "" : String.format(Locale.ROOT, " over the %.0f %% of the pixels away " +
+				"from clipped values", 100.0 * covered / pixels);
+			return String.format(Locale.ROOT, "estimated RMS error %.4g%s (%.3g..%.3g within two standard errors; residual " +
+				"%.4g, noise %.4g, divergence term %.4g; %d of %d pixels probed)", rmse(), over, Math.sqrt(Math.max(mse - 2 *
 					standardError, 0)), Math.sqrt(mse + 2 * standardError), Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance,
 						0)), 2 * weightedDivergence, probed, pixels);
 		}
@@ -132,17 +148,30 @@ public final class Sure {
 		final int n = w * h;
 		if (y.length != n || fy.length != n) throw new IllegalArgumentException("image and result differ in size");
 		final double[] v = new double[n];
-		double resid = 0, var = 0, positive = 0, term2 = 0;
+		double positive = 0;
 		for (int i = 0; i < n; i++) {
 			v[i] = noise.variance(y[i]);
-			final double r = fy[i] - y[i];
-			resid += r * r;
-			var += v[i];
 			positive += Math.max(v[i], 0);
-			term2 += (r * r - v[i]) * (r * r - v[i]);
 		}
 		// pixels whose estimated variance is ≤ 0 (a dark camera pixel) are still probed, a little
 		final double floor = Math.max(1e-3 * positive / n, 1e-12);
+		// where the file clipped (an 8-bit black background), Stein's identity does not hold: the
+		// estimate is made over the pixels whose result lies more than 2 σ from a clipped value
+		final double[] clip = CameraFit.clipValues(y);
+		final boolean[] use = new boolean[n];
+		double resid = 0, var = 0, term2 = 0;
+		long used = 0;
+		for (int i = 0; i < n; i++) {
+			final double margin = 2 * Math.sqrt(Math.max(v[i], floor));
+			use[i] = !(fy[i] - clip[0] <= margin) && !(clip[1] - fy[i] <= margin); // NaN clip: no limit
+			if (!use[i]) continue;
+			final double r = fy[i] - y[i];
+			resid += r * r;
+			var += v[i];
+			term2 += (r * r - v[i]) * (r * r - v[i]);
+			used++;
+		}
+		if (used == 0) return new Estimate(Double.NaN, Double.NaN, Double.NaN, 0, n, Double.NaN, 0);
 		double div = 0, div2 = 0;
 		long probed = 0;
 		for (final int[] b : blocks(w, h, budget)) {
@@ -150,7 +179,10 @@ public final class Sure {
 			final int cx = b[0], cy = b[1], cw = b[2], ch = b[3];
 			final boolean whole = cw == w && ch == h;
 			final float[] crop = whole ? y : crop(y, w, cx, cy, cw, ch);
-			final float[] base = whole ? fy : f.apply(crop, cw, ch);
+			// the unprobed values come from the whole plane's result: where a block's own run would differ (its border,
+			// beyond the halo; an adapted model's extra noise) the difference does not depend on the probe's signs, so it
+			// averages out instead of biasing, and no second run of the block is needed
+			final float[] base = whole ? fy : crop(fy, w, cx, cy, cw, ch);
 			final float[] sign = signs(seed, w, cx, cy, cw, ch);
 			final float[] probe = new float[crop.length];
 			final double[] weight = new double[crop.length];
@@ -164,6 +196,7 @@ public final class Sure {
 			final float[] probed1 = f.apply(probe, cw, ch);
 			for (int yy = b[5]; yy < b[5] + b[7]; yy++)
 				for (int xx = b[4]; xx < b[4] + b[6]; xx++) {
+					if (!use[(cy + yy) * w + cx + xx]) continue;
 					final int j = yy * cw + xx;
 					final double dj = weight[j] * ((double) probed1[j] - base[j]);
 					div += dj;
@@ -171,21 +204,26 @@ public final class Sure {
 					probed++;
 				}
 		}
-		final double t = (resid - var) / n, d = div / probed;
-		final double se = Math.sqrt(Math.max(term2 / n - t * t, 0) / n + 4 * Math.max(div2 / probed - d * d, 0) / probed);
-		return new Estimate(resid / n, var / n, d, probed, n, se);
+		if (probed == 0) return new Estimate(Double.NaN, Double.NaN, Double.NaN, 0, n, Double.NaN, used);
+		final double t = (resid - var) / used, d = div / probed;
+		// the spread of the per-pixel terms, and what an error of the noise model's own variance does: all v scaled by
+		// (1 + δ) moves the estimate by δ·(2·divergence term − noise variance)
+		final double model = noise.varianceError() * (2 * d - var / used);
+		final double se = Math.sqrt(Math.max(term2 / used - t * t, 0) / used + 4 * Math.max(div2 / probed - d * d, 0) /
+			probed + model * model);
+		return new Estimate(resid / used, var / used, d, probed, n, se, used);
 	}
 
 	/**
 	 * The probe blocks of a w × h plane: the whole plane when it costs no more than the blocks
-	 * would (two runs of each block with its halo), else about budget / 256² blocks of 256² (with a
+	 * would (one run of each block with its halo), else about budget / 256² blocks of 256² (with a
 	 * 32 px halo), one in each cell of a regular grid over the plane. Each entry: crop x, y, w, h,
 	 * then the core's x, y, w, h inside the crop.
 	 */
 	static List<int[]> blocks(final int w, final int h, final long budget) {
 		final List<int[]> out = new ArrayList<>();
 		final int k = (int) Math.max(1, Math.round((double) budget / ((long) BLOCK * BLOCK)));
-		final long blockCost = 2L * k * (BLOCK + 2 * HALO) * (BLOCK + 2 * HALO);
+		final long blockCost = (long) k * (BLOCK + 2 * HALO) * (BLOCK + 2 * HALO);
 		if ((long) w * h <= blockCost || w < BLOCK + 2 * HALO || h < BLOCK + 2 * HALO) {
 			out.add(new int[] { 0, 0, w, h, 0, 0, w, h });
 			return out;

@@ -76,12 +76,17 @@ public final class DenoisePipeline {
 		public double estimatedRmse() {
 			return errors.isEmpty() ? Double.NaN : Sure.Estimate.mean(errors).rmse();
 		}
+
+		/** The estimate over all planes (null when none was made). */
+		public Sure.Estimate errorEstimate() {
+			return errors.isEmpty() ? null : Sure.Estimate.mean(errors);
+		}
 	}
 
 	/**
-	 * Pixels probed per plane for the error estimate: a plane up to about 1.6 Mpx is probed whole
-	 * (one more pass), a larger one on 256² blocks spread over it (a fixed cost, a fraction of
-	 * the denoising's).
+	 * Pixels probed per plane for the error estimate: a plane up to about 0.8 Mpx is probed whole
+	 * (one more pass), a larger one on eight 256² blocks spread over it (a fixed cost: +20 % at
+	 * 2048²).
 	 */
 	static final long ESTIMATE_BUDGET = 8 * 256 * 256;
 
@@ -273,12 +278,15 @@ public final class DenoisePipeline {
 			.nanoTime() - t0) / 1e9));
 		final Result r = new Result(result, sig.toString(), Arrays.asList(used), estimate ? Arrays.asList(errors) :
 			new ArrayList<>());
-		if (estimate && Double.isFinite(r.estimatedRmse())) monitor.log(String.format(Locale.ROOT, "Denoise: estimated RMS " +
-			"error of the result against the unknown clean image: %.4g (image units; Stein's unbiased risk estimate under " +
-			"the noise model above, no clean image used; it is as good as that noise model: see results/error-estimate.md)",
-			r.estimatedRmse()));
-		else if (estimate) monitor.log("Denoise: no error estimate: the noise model overstates the noise of this image " +
-			"(the estimate came out <= 0)");
+		if (estimate) {
+			final Sure.Estimate e = r.errorEstimate();
+			final double[] range = e.rmseRange();
+			monitor.log(Double.isFinite(e.rmse()) ? String.format(Locale.ROOT, "Denoise: estimated RMS error of the result " +
+				"against the unknown clean image: %.4g (%.3g..%.3g within two standard errors%s; image units; Stein's " +
+				"unbiased risk estimate under the noise model above, no clean image used)", e.rmse(), range[0], range[1],
+				e.covered == e.pixels ? "" : String.format(Locale.ROOT, "; over the %.0f %% of the pixels away from clipped " +
+					"values", 100.0 * e.covered / e.pixels)) : "Denoise: " + e);
+		}
 		else monitor.log("Denoise: no error estimate for " + (s.output().equals("mean") ? "stack=volume" : "output=" + s
 			.output()) + " (made for output=mean, plane by plane)");
 		return r;
