@@ -255,6 +255,8 @@ public final class DenoisePipeline {
 					if (estimate) errors[index] = Sure.of(planes[i], out[index], w, h, noise, (y, cw, ch) -> fallback.run((m,
 						batch) -> plane(m, noise.forward(y), cw, ch, values, noise, s, index, batch, perPlane.prefixed(
 							"error estimate "))), Seeds.plane(s.seed(), index), ESTIMATE_BUDGET);
+					if (s.output().equals("std")) calibrate(out[index], planes[i], plane, w, h, values, noise, s, index,
+						fallback, perPlane, msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg));
 					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s%s", prefix, index + 1, noise.isStabilised() ?
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
 							((AdditiveGaussian) noise).estimated() ? " estimated" : ""), estimate ? "; " + errors[index] : ""));
@@ -369,6 +371,38 @@ public final class DenoisePipeline {
 		for (int i = 0; i < std.length; i++)
 			std[i] = (float) Math.sqrt(Math.max(0, (sum2[i] - sum[i] * sum[i] / n) / (n - 1)));
 		return std;
+	}
+
+	/**
+	 * output=std as an error bar of the posterior mean: the spread of the posterior samples says
+	 * where the result is uncertain, but not how much (samples of a prior that is not the image's
+	 * own spread too little). The map is scaled, in place, so that its RMS equals the RMS error of
+	 * the posterior mean as Stein's unbiased risk estimate gives it without the clean image
+	 * ({@link Sure}): then |mean − truth| ≤ 2·std holds where the map's shape follows the error.
+	 * Costs two network passes (the mean and its probe) beside the samples' many.
+	 */
+	static void calibrate(final float[] std, final float[] raw, final float[] working, final int w, final int h,
+		final ValueMap values, final NoiseModel noise, final DenoiseSettings s, final int index, final Fallback fallback,
+		final Monitor monitor, final java.util.function.Consumer<String> say)
+	{
+		final DenoiseSettings mean = s.toBuilder().output("mean").build();
+		final Monitor quiet = monitor.prefixed("calibration ");
+		final float[] f = fallback.run((m, batch) -> plane(m, working, w, h, values, noise, mean, index, batch, quiet));
+		final Sure.Estimate e = Sure.of(raw, f, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m, noise
+			.forward(y), cw, ch, values, noise, mean, index, batch, quiet)), Seeds.plane(s.seed(), index), ESTIMATE_BUDGET);
+		double ms = 0;
+		for (final float v : std)
+			ms += (double) v * v / std.length;
+		if (!(e.mse > 0) || !(ms > 0)) {
+			say.accept("output=std: the spread of " + s.samples() + " posterior samples, NOT calibrated (" + e + ")");
+			return;
+		}
+		final double k = Math.sqrt(e.mse / ms);
+		for (int i = 0; i < std.length; i++)
+			std[i] *= k;
+		say.accept(String.format(Locale.ROOT, "output=std: the spread of %d posterior samples scaled by %.3g so that its " +
+			"RMS equals the estimated RMS error of output=mean, %.4g (Stein's unbiased risk estimate, no clean image): " +
+			"read it as the expected error of the denoised value at each pixel", s.samples(), k, e.rmse()));
 	}
 
 	/** One volume in working units → its slices in working units. */

@@ -164,6 +164,15 @@ class PipelinesTest {
 		assertTrue(c > 0.3, "correlation of the std map with the actual error (8x8 means) " + c);
 		for (final float v : std)
 			assertTrue(v >= 0 && Float.isFinite(v));
+		// calibrated: its RMS is the (estimated) RMS error of the mean, so it is an error bar of the right size
+		double ms = 0, me = 0, inside = 0;
+		for (int i = 0; i < std.length; i++) {
+			ms += (double) std[i] * std[i] / std.length;
+			me += (double) err[i] * err[i] / std.length;
+			inside += err[i] <= 2 * std[i] ? 1.0 / std.length : 0;
+		}
+		assertEquals(1, Math.sqrt(me / ms), 0.25, "RMS error / RMS std");
+		assertTrue(inside > 0.8, "share of pixels with |error| <= 2 std: " + inside);
 	}
 
 	@Test
