@@ -23,6 +23,8 @@ mvn -q -o compile test-compile
 run benchmark "-Xmx2g" test-compile exec:java -Ddiffusion.args="benchmark --out results/benchmark-cpu.md"
 py micro-testset tools/micro_testset.py --out data/micro-report
 py micro-quality tools/micro_report.py --out results/micro-quality.md
+py error-estimate tools/error_report.py --out results/error-estimate.md
+py std-calibration tools/std_report.py --out results/std-calibration.md
 py noisy-training tools/noisy_report.py --out results/noisy-training.md
 py volume tools/volume_report.py --out results/volume.md
 run inpaint-texture "-Xmx4g" test-compile exec:java -Ddiffusion.args="inpaint-texture --out results/inpaint-texture.md"

@@ -100,11 +100,10 @@ public final class SetupCheck {
 				final String why = whyNoGpu(system.getOsPrefix(), natives);
 				if (why != null) {
 					out.accept("  GPU: " + why);
-					if (why.startsWith("an NVIDIA")) advice.add("To use the NVIDIA GPU, build with -Pgpu (CUDA 12.4 natives, " +
-						"Linux x86-64; needs only the NVIDIA driver) and put its pytorch-native-cu124 jar in jars/linux64/ " +
-						"instead of the CPU one.");
+					if (why.startsWith("an NVIDIA")) advice.add("To use the NVIDIA GPU: " + gpuBuild(system.getOsPrefix()));
 				}
 			}
+			out.accept("  a GPU build here: " + gpuBuild(system.getOsPrefix()));
 		}
 		// model folders and models
 		for (final Path p : locator.folders()) {
@@ -189,6 +188,14 @@ public final class SetupCheck {
 		if (!nvidia) return null;
 		return cpuNatives ? "an NVIDIA driver is present, but these are CPU natives" :
 			"an NVIDIA driver is present but PyTorch sees no GPU (driver too old for CUDA 12.4?)";
+	}
+
+	/** What a GPU build needs on this platform. */
+	static String gpuBuild(final String osPrefix) {
+		if (osPrefix.equals("osx")) return "none: DJL's PyTorch natives for macOS are CPU-only";
+		return "mvn package -Pgpu puts the CUDA 12.4 natives (pytorch-native-cu124, 2.5 GB) in jars/linux64/ instead of " +
+			"the CPU ones; it needs an NVIDIA driver for CUDA 12.4 and nothing else (cuDNN and cuBLAS are inside)" + (osPrefix
+				.equals("win") ? "; this project builds and checks it for Linux x86-64 only" : "");
 	}
 
 	private static boolean onPath(final String exe) {

@@ -34,7 +34,7 @@ class CheckSetupCommandTest {
 		assertFalse(((org.scijava.Cancelable) m).isCanceled(), ((org.scijava.Cancelable) m).getCancelReason());
 		for (final String line : new String[] { "Diffusion: Check Setup", "platform: Linux", "(linux-x86_64; Fiji folder " +
 			"jars/linux64)", "max heap", "pytorch-native-cpu-2.5.1-linux-x86_64.jar (PyTorch 2.5.1", "DJL 0.32.0, PyTorch 2.5.1",
-			"devices: CPU only", "threads: PyTorch intra-op", "model 'grayscale'", "model 'fashion-mnist'", "Denoise of a " +
+			"devices: CPU only", "a GPU build here: mvn package -Pgpu", "threads: PyTorch intra-op", "model 'grayscale'", "model 'fashion-mnist'", "Denoise of a " +
 				"512x512 image", "largest image Denoise takes with this heap", "Diffusion: setup OK" })
 			assertTrue(out.contains(line), line + " missing from\n" + out);
 		assertEquals(0, (int) (Integer) m.getOutput("problems"), out);

@@ -170,12 +170,14 @@ public final class PoissonGaussian implements NoiseModel {
 		if (d <= tableF[0]) return 0;
 		final int last = tableF.length - 1;
 		if (d >= tableF[last]) return closedForm(d);
-		int lo = 0, hi = last;
-		while (hi - lo > 1) {
-			final int mid = (lo + hi) >>> 1;
-			if (tableF[mid] <= d) lo = mid;
-			else hi = mid;
-		}
+		// the bucket of d on a uniform grid over F gives the table row to start from: a few steps, not a bisection
+		// (this runs for every pixel of every result)
+		int lo = bucketStart[(int) Math.min(BUCKETS - 1, (d - tableF[0]) / bucketWidth)];
+		while (lo > 0 && tableF[lo] > d)
+			lo--;
+		while (lo < last - 1 && tableF[lo + 1] <= d)
+			lo++;
+		final int hi = lo + 1;
 		final double t = (d - tableF[lo]) / (tableF[hi] - tableF[lo]);
 		return tableLambda[lo] + t * (tableLambda[hi] - tableLambda[lo]);
 	}
@@ -188,7 +190,7 @@ public final class PoissonGaussian implements NoiseModel {
 
 	/** F(λ) = E[2√(max(p + σ̃ g + 3/8 + σ̃², 0))] on a λ grid, by exact Poisson sums and Gaussian quadrature. */
 	private synchronized void table() {
-		if (tableF != null) return;
+		if (bucketStart != null) return; // set last: the whole table is there
 		final double s = sigma / a;
 		final int kMax = (int) Math.ceil(TABLE_MAX + 12 * Math.sqrt(TABLE_MAX) + 20);
 		// h(k) = E_g[2√(max(k + s g + 3/8 + s², 0))], trapezoid over g in [−8, 8]
@@ -242,7 +244,19 @@ public final class PoissonGaussian implements NoiseModel {
 			}
 			tableF[j] = f;
 		}
+		bucketWidth = (tableF[tableF.length - 1] - tableF[0]) / BUCKETS;
+		bucketStart = new int[BUCKETS];
+		for (int b = 0, j = 0; b < BUCKETS; b++) {
+			final double start = tableF[0] + b * bucketWidth;
+			while (j < tableF.length - 2 && tableF[j + 1] <= start)
+				j++;
+			bucketStart[b] = j;
+		}
 	}
+
+	private static final int BUCKETS = 4096;
+	private int[] bucketStart;
+	private double bucketWidth;
 
 	private static double logFactorial(final int k) {
 		double s = 0;

@@ -208,7 +208,10 @@ public final class Sure {
 		final double t = (resid - var) / used, d = div / probed;
 		// the spread of the per-pixel terms, and what an error of the noise model's own variance does: all v scaled by
 		// (1 + δ) moves the estimate by δ·(2·divergence term − noise variance)
-		final double model = noise.varianceError() * (2 * d - var / used);
+		// an image that clipped: the variance near the clip is not the model's, and how far that reaches is not known;
+		// the range widens by the share of pixels the estimate cannot speak for
+		final double clipped = 1 - (double) used / n;
+		final double model = Math.sqrt(Math.pow(noise.varianceError(), 2) + clipped * clipped) * (2 * d - var / used);
 		final double se = Math.sqrt(Math.max(term2 / used - t * t, 0) / used + 4 * Math.max(div2 / probed - d * d, 0) /
 			probed + model * model);
 		return new Estimate(resid / used, var / used, d, probed, n, se, used);
