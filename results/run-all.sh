@@ -24,6 +24,7 @@ run benchmark "-Xmx2g" test-compile exec:java -Ddiffusion.args="benchmark --out 
 py micro-testset tools/micro_testset.py --out data/micro-report
 py micro-quality tools/micro_report.py --out results/micro-quality.md
 py error-estimate tools/error_report.py --out results/error-estimate.md
+py error-estimate-told tools/error_report.py --told --out results/error-estimate-told.md
 py std-calibration tools/std_report.py --out results/std-calibration.md
 py noisy-training tools/noisy_report.py --out results/noisy-training.md
 py volume tools/volume_report.py --out results/volume.md

@@ -32,6 +32,11 @@ public final class GaussianNoise {
 		return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
 	}
 
+	/** A fair random sign (±1) at (stream, index): one hash, for probes that need no normal values. */
+	public float sign(final long stream, final long index) {
+		return (mix(seed ^ mix(stream + 0x632BE59BD9B4E019L) + index) & 1) == 0 ? 1f : -1f;
+	}
+
 	/** {@code count} values at indices {@code offset … offset + count − 1} of a stream. */
 	public float[] floats(final long stream, final long offset, final int count) {
 		final float[] out = new float[count];

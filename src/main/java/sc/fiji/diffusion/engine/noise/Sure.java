@@ -261,7 +261,7 @@ public final class Sure {
 		final float[] out = new float[cw * ch];
 		for (int r = 0; r < ch; r++)
 			for (int c = 0; c < cw; c++)
-				out[r * cw + c] = g.at(PROBE_STREAM, (long) (cy + r) * w + cx + c) >= 0 ? 1f : -1f;
+				out[r * cw + c] = g.sign(PROBE_STREAM, (long) (cy + r) * w + cx + c);
 		return out;
 	}
 }

@@ -131,5 +131,6 @@ class SureTest {
 		assertEquals(1, Sure.blocks(512, 512, 8 * 256 * 256).size());
 		// a 3 x 3 grid for a budget of eight blocks: about the budget, spread over the plane
 		assertEquals(9, Sure.blocks(2048, 2048, 8 * 256 * 256).size());
+		assertEquals(4, Sure.blocks(2048, 2048, 4 * 256 * 256).size());
 	}
 }
