@@ -145,7 +145,20 @@ public final class Sure {
 	public static Estimate of(final float[] y, final float[] fy, final int w, final int h, final NoiseModel noise,
 		final Denoiser f, final long seed, final long budget)
 	{
+		return of(y, fy, w, h, noise, f, seed, budget, null);
+	}
+
+	/**
+	 * As {@link #of(float[], float[], int, int, NoiseModel, Denoiser, long, long)}, also filling
+	 * {@code terms} (when not null, one per pixel) with each pixel's own unbiased but very noisy
+	 * term (fₙ − yₙ)² − vₙ + 2 vₙ ∂fₙ/∂yₙ, NaN where the estimate does not speak (near a clip, or
+	 * not probed): averaged over many pixels of one kind they estimate those pixels' MSE.
+	 */
+	public static Estimate of(final float[] y, final float[] fy, final int w, final int h, final NoiseModel noise,
+		final Denoiser f, final long seed, final long budget, final double[] terms)
+	{
 		final int n = w * h;
+		if (terms != null) java.util.Arrays.fill(terms, Double.NaN);
 		if (y.length != n || fy.length != n) throw new IllegalArgumentException("image and result differ in size");
 		final double[] v = new double[n];
 		double positive = 0;
@@ -199,6 +212,11 @@ public final class Sure {
 					if (!use[(cy + yy) * w + cx + xx]) continue;
 					final int j = yy * cw + xx;
 					final double dj = weight[j] * ((double) probed1[j] - base[j]);
+					if (terms != null) {
+						final int i = (cy + yy) * w + cx + xx;
+						final double r = fy[i] - y[i];
+						terms[i] = r * r - v[i] + 2 * dj;
+					}
 					div += dj;
 					div2 += dj * dj;
 					probed++;

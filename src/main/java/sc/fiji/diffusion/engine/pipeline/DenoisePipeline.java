@@ -389,8 +389,10 @@ public final class DenoisePipeline {
 		final DenoiseSettings mean = s.toBuilder().output("mean").build();
 		final Monitor quiet = monitor.prefixed("calibration ");
 		final float[] f = fallback.run((m, batch) -> plane(m, working, w, h, values, noise, mean, index, batch, quiet));
+		final double[] terms = new double[raw.length];
 		final Sure.Estimate e = Sure.of(raw, f, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m, noise
-			.forward(y), cw, ch, values, noise, mean, index, batch, quiet)), Seeds.plane(s.seed(), index), ESTIMATE_BUDGET);
+			.forward(y), cw, ch, values, noise, mean, index, batch, quiet)), Seeds.plane(s.seed(), index), ESTIMATE_BUDGET,
+			terms);
 		double ms = 0;
 		for (final float v : std)
 			ms += (double) v * v / std.length;
@@ -399,11 +401,68 @@ public final class DenoisePipeline {
 			return;
 		}
 		final double k = Math.sqrt(e.mse / ms);
+		final Levels levels = Levels.of(std, terms, k);
 		for (int i = 0; i < std.length; i++)
-			std[i] *= k;
-		say.accept(String.format(Locale.ROOT, "output=std: the spread of %d posterior samples scaled by %.3g so that its " +
-			"RMS equals the estimated RMS error of output=mean, %.4g (Stein's unbiased risk estimate, no clean image): " +
-			"read it as the expected error of the denoised value at each pixel", s.samples(), k, e.rmse()));
+			std[i] *= levels == null ? k : levels.scale(std[i]);
+		say.accept(String.format(Locale.ROOT, "output=std: the spread of %d posterior samples scaled by %.3g%s so that " +
+			"its RMS equals the estimated RMS error of output=mean, %.4g (Stein's unbiased risk estimate, no clean " +
+			"image): read it as the expected error of the denoised value at each pixel", s.samples(), k, levels == null ?
+				"" : " on average (by level of the spread: " + levels + ")", e.rmse()));
+	}
+
+	/**
+	 * The scale of the spread by its level, where the posterior misjudges some levels more than
+	 * others (a dark background and bright structure are not wrong by the same factor): pixels in
+	 * {@link #COUNT} bins of equal size by their spread, each bin's scale √(mean SURE term / mean
+	 * spread²) over its pixels — an unbiased MSE estimate per bin — kept within half and twice the
+	 * global scale k, as one bin's estimate is noisy.
+	 */
+	static final class Levels {
+
+		static final int COUNT = 8;
+		private final double[] edge, scale;
+
+		private Levels(final double[] edge, final double[] scale) {
+			this.edge = edge;
+			this.scale = scale;
+		}
+
+		/** Null when too few pixels carry a SURE term (fewer than a thousand a bin). */
+		static Levels of(final float[] std, final double[] terms, final double k) {
+			final List<Integer> idx = new ArrayList<>();
+			for (int i = 0; i < std.length; i++)
+				if (!Double.isNaN(terms[i])) idx.add(i);
+			if (idx.size() < COUNT * 1000) return null;
+			idx.sort((a, b) -> Float.compare(std[a], std[b]));
+			final double[] edge = new double[COUNT - 1], scale = new double[COUNT];
+			for (int b = 0; b < COUNT; b++) {
+				final int from = b * idx.size() / COUNT, to = (b + 1) * idx.size() / COUNT;
+				double t = 0, s2 = 0;
+				for (int j = from; j < to; j++) {
+					final int i = idx.get(j);
+					t += terms[i];
+					s2 += (double) std[i] * std[i];
+				}
+				scale[b] = s2 > 0 && t > 0 ? Math.max(0.5 * k, Math.min(2 * k, Math.sqrt(t / s2))) : k;
+				if (b < COUNT - 1) edge[b] = std[idx.get(to)];
+			}
+			return new Levels(edge, scale);
+		}
+
+		double scale(final float s) {
+			int b = 0;
+			while (b < COUNT - 1 && s >= edge[b])
+				b++;
+			return scale[b];
+		}
+
+		@Override
+		public String toString() {
+			final StringBuilder text = new StringBuilder();
+			for (final double v : scale)
+				text.append(text.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3g", v));
+			return text.toString();
+		}
 	}
 
 	/** One volume in working units → its slices in working units. */
