@@ -135,9 +135,10 @@ def write(path, rows, seconds, pictures):
                          f"{c[3]:.2f} | {r[6]:.3g} |")
     lines += ["", "Time (s, whole folder through batch, JVM start included): " + ", ".join(
         f"{k[0]} {k[1]} {fmt(k[2])}: mean {v[0]:.0f}, std {v[1]:.0f}" for k, v in seconds.items()), ""]
-    png = os.path.splitext(path)[0] + ".png"
-    save_picture(pictures, png)
-    lines += [f"![noisy | output=mean | output=std | actual error, one held-out image per row]({os.path.basename(png)})", ""]
+    if pictures:
+        png = os.path.splitext(path)[0] + ".png"
+        save_picture(pictures, png)
+        lines += [f"![noisy | output=mean | 2·std | actual error, one held-out image per row]({os.path.basename(png)})", ""]
     os.makedirs(os.path.dirname(path), exist_ok=True)
     open(path, "w").write("\n".join(lines))
     print("wrote", path)
