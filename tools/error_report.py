@@ -31,26 +31,17 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from micro_report import GAIN, OFFSET, READ, classpath, degrade, read_dir  # noqa: E402
-from micro_report import denoise as run_batch  # noqa: E402
+from micro_report import denoise_logged  # noqa: E402
 import re  # noqa: E402
 
 
 def denoise(cp, folder, out, keys, log, terms):
     """Runs batch; fills terms[name] = (noise variance, divergence term) read from the Log's estimate line."""
-    before = log.tell()
-    seconds = run_batch(cp, folder, out, keys, log)
-    log.flush()
-    text = open(log.name).read()[before:]
-    pending = None
-    for line in text.splitlines():
-        m = re.search(r"noise ([0-9.eE+-]+), divergence term ([0-9.eE+-]+);", line)
-        if m:
-            pending = (float(m.group(1)) ** 2, float(m.group(2)))
-        m = re.search(r" (\S+)\.tif -> ", line)
-        if m and pending is not None:
-            terms[m.group(1)] = pending
-            pending = None
+    seconds, found = denoise_logged(cp, folder, out, keys, log, r"noise ([0-9.eE+-]+), divergence term ([0-9.eE+-]+);")
+    for name, (noise, div) in found.items():
+        terms[name] = (float(noise) ** 2, float(div))
     return seconds
+
 
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 SYSTEMATIC = re.search(r"SYSTEMATIC_VARIANCE_ERROR = ([0-9.]+);", open(os.path.join(

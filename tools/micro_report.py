@@ -87,6 +87,30 @@ def denoise(cp, folder, out, keys, log):
     return time.time() - t0
 
 
+def per_file(text, pattern):
+    """From a batch log: for each file, the groups of the last line matching `pattern` before its "NAME.tif -> "
+    progress line (Denoise logs a file's lines before batch reports it written)."""
+    import re
+    found, pending = {}, None
+    for line in text.splitlines():
+        m = re.search(pattern, line)
+        if m:
+            pending = m.groups()
+        m = re.search(r" (\S+)\.tif -> ", line)
+        if m and pending is not None:
+            found[m.group(1)] = pending
+            pending = None
+    return found
+
+
+def denoise_logged(cp, folder, out, keys, log, pattern):
+    """denoise(), also returning per_file() of what this run logged."""
+    before = log.tell()
+    seconds = denoise(cp, folder, out, keys, log)
+    log.flush()
+    return seconds, per_file(open(log.name).read()[before:], pattern)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/micro-report")

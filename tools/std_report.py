@@ -18,7 +18,6 @@ block correlation = Pearson r of 8×8 block means of |error| and std. The truth 
 """
 import argparse
 import os
-import re
 import sys
 import time
 
@@ -27,7 +26,7 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from micro_report import classpath, degrade, read_dir  # noqa: E402
-from micro_report import denoise as run_batch  # noqa: E402
+from micro_report import denoise as run_batch, denoise_logged  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
 CASES = [("fluo", ("peak", 5)), ("fluo", ("peak", 30)), ("em", ("sigma", 25)), ("photo", ("sigma", 25))]
@@ -75,21 +74,11 @@ def main():
             t0 = time.time()
             run_batch(cp, folder, folder + "-mean", {"output": "mean"}, log)
             t1 = time.time()
-            before = log.tell()
-            run_batch(cp, folder, folder + "-std", {"output": "std", "samples": 8, "steps": 20}, log)
+            _, found = denoise_logged(cp, folder, folder + "-std", {"output": "std", "samples": 8, "steps": 20}, log,
+                                      r"scaled by ([0-9.eE+-]+)")
             t2 = time.time()
             seconds[(label, mod, cond)] = (t1 - t0, t2 - t1)
-            log.flush()
-            text = open(log.name).read()[before:]
-            scales, pending = {}, None
-            for line in text.splitlines():
-                m = re.search(r"scaled by ([0-9.eE+-]+)", line)
-                if m:
-                    pending = float(m.group(1))
-                m = re.search(r" (\S+)\.tif -> ", line)
-                if m:
-                    scales[m.group(1)] = pending
-                    pending = None
+            scales = {name: float(g[0]) for name, g in found.items()}
             for name, (y, truth) in data.items():
                 mean = tifffile.imread(os.path.join(folder + "-mean", name + "-denoised.tif")).astype(np.float64)
                 std = tifffile.imread(os.path.join(folder + "-std", name + "-std.tif")).astype(np.float64)
