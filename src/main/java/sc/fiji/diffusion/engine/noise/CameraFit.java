@@ -34,6 +34,8 @@ public final class CameraFit {
 	private final double a, b, meanLow, meanHigh, varLow, offset;
 	private final int blocks;
 	private final String clipped;
+	/** Standard error of the slope a (0 when a was given). */
+	private double slopeError;
 
 	private CameraFit(final double a, final double b, final double meanLow, final double meanHigh, final double varLow,
 		final double offset, final int blocks, final String clipped)
@@ -288,7 +290,40 @@ public final class CameraFit {
 		}
 		final String clipNote = (Double.isNaN(clip[0]) ? "" : " clipped at " + fmt(clip[0])) + (Double.isNaN(clip[1]) ? "" :
 			(Double.isNaN(clip[0]) ? " clipped at " : " and ") + fmt(clip[1]));
-		return new CameraFit(slope, intercept, x[first], x[last], y[first], offset, smooth.size(), clipNote.trim());
+		final CameraFit fit = new CameraFit(slope, intercept, x[first], x[last], y[first], offset, smooth.size(), clipNote
+			.trim());
+		fit.slopeError = Double.isNaN(fixedA) ? slopeError(x, y, wt, keep, slope, intercept) : 0;
+		return fit;
+	}
+
+	/**
+	 * Standard error of the fitted slope: the bins' weights count/var² are twice the inverse
+	 * variance of a sample variance, so var(a) = 2·Σw / (Σw·Σwx² − (Σwx)²), scaled up by the
+	 * reduced χ² of the fit where the bins scatter more than their counts explain (texture, a line
+	 * that is not quite straight).
+	 */
+	private static double slopeError(final double[] x, final double[] y, final double[] wt, final boolean[] keep,
+		final double slope, final double intercept)
+	{
+		double sw = 0, sx = 0, sxx = 0, chi2 = 0;
+		int n = 0;
+		for (int k = 0; k < x.length; k++)
+			if (keep[k]) {
+				sw += wt[k];
+				sx += wt[k] * x[k];
+				sxx += wt[k] * x[k] * x[k];
+				final double r = y[k] - (slope * x[k] + intercept);
+				chi2 += wt[k] / 2 * r * r;
+				n++;
+			}
+		final double det = sw * sxx - sx * sx;
+		if (!(det > 0) || n < 3) return Double.POSITIVE_INFINITY;
+		return Math.sqrt(2 * sw / det * Math.max(1, chi2 / (n - 2)));
+	}
+
+	/** Standard error of {@link #growth()} from the slope's. */
+	public double growthError() {
+		return slopeError * Math.abs(meanHigh - meanLow) / Math.max(varianceLow(), 1e-12);
 	}
 
 	/** Weighted least squares of var = a·mean + b over the kept bins ({a, b}), with a fixed when given. */

@@ -145,6 +145,40 @@ class CameraFitTest {
 		assertFalse(CameraFit.of(new float[][] { gauss }, W, Double.NaN).signalDependent());
 	}
 
+	/**
+	 * A dim camera image whose intensities span little beside a strong read noise: the variance
+	 * rises by less than +50 %, but within two standard errors of it — auto says it is not sure
+	 * (and what to try), keeping its decision; a clear case says nothing of the kind.
+	 */
+	@Test
+	void autoSaysHowSureItIs() {
+		final List<String> said = new ArrayList<>();
+		final float[] whole = camera(scene(8, 21), 2, 100, 6, 16, 22);
+		// a 128×128 corner: few smooth blocks, so a loose slope
+		final int w = 128;
+		final float[] dim = new float[w * w];
+		for (int y = 0; y < w; y++)
+			System.arraycopy(whole, (200 + y) * W + 200, dim, y * w, w);
+		final CameraFit fit = CameraFit.of(new float[][] { dim }, w, Double.NaN);
+		// (measured: growth 0.30 ± 0.16)
+		assertTrue(fit.growth() < 0.5 && fit.growth() + 2 * fit.growthError() >= 0.5, "growth " + fit.growth() + " ± " +
+			fit.growthError());
+		final NoiseModel m = NoiseSettings.parse("auto", 0, 0, Double.NaN).model(new float[][] { dim }, w, said::add).get(0);
+		assertTrue(said.get(0).contains(" ± ") && said.get(0).contains("NOT SURE") && said.get(0).contains(
+			"try noise=poisson"), said.get(0));
+		assertTrue(m instanceof AdditiveGaussian, String.join("\n", said));
+		// constant noise: a flat line known well enough to say so
+		final Random r = new Random(23);
+		final double[] lambda = scene(1, 5);
+		final float[] gauss = new float[lambda.length];
+		for (int i = 0; i < gauss.length; i++)
+			gauss[i] = (float) (1000 + 200 * lambda[i] + 12 * r.nextGaussian());
+		said.clear();
+		assertTrue(NoiseSettings.parse("auto", 0, 0, Double.NaN).model(new float[][] { gauss }, W, said::add)
+			.get(0) instanceof AdditiveGaussian, String.join("\n", said));
+		assertFalse(said.get(0).contains("NOT SURE"), said.get(0));
+	}
+
 	@Test
 	void darkOrFlatImagesGetAMessageNotNaN() {
 		// all zeros: nothing to measure
