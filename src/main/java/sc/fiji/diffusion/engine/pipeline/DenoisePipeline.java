@@ -74,7 +74,7 @@ public final class DenoisePipeline {
 
 		/** The estimated RMS error of the whole result in image units (over all planes), NaN when none was made. */
 		public double estimatedRmse() {
-			return errors.isEmpty() ? Double.NaN : Sure.Estimate.mean(errors).rmse();
+			return errors.isEmpty() ? Double.NaN : errorEstimate().rmse();
 		}
 
 		/** The estimate over all planes (null when none was made). */
@@ -253,9 +253,8 @@ public final class DenoisePipeline {
 						.planeCount() + " " : "");
 					out[index] = fallback.run((m, batch) -> plane(m, plane, w, h, values, noise, s, index, batch, perPlane));
 					used[index] = noise;
-					if (estimate) errors[index] = Sure.of(planes[i], out[index], w, h, noise, (y, cw, ch) -> fallback.run((m,
-						batch) -> plane(m, noise.forward(y), cw, ch, values, noise, s, index, batch, perPlane.prefixed(
-							"error estimate "))), Seeds.plane(s.seed(), index), ESTIMATE_BUDGET);
+					if (estimate) errors[index] = estimateError(planes[i], out[index], w, h, values, noise, s, index, fallback,
+						perPlane.prefixed("error estimate "), null);
 					if (s.output().equals("std")) calibrate(out[index], planes[i], plane, w, h, values, noise, s, index,
 						fallback, perPlane, msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg));
 					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s%s", prefix, index + 1, noise.isStabilised() ?
@@ -375,11 +374,27 @@ public final class DenoisePipeline {
 	}
 
 	/**
+	 * The estimated error of {@code result}, output=mean of the plane {@code raw} (image units), by
+	 * {@link Sure} with the same denoiser run on probed copies of the plane or of blocks of it.
+	 *
+	 * @param mean settings whose output is mean (the denoiser the estimate is of)
+	 * @param terms per-pixel terms to fill (see {@link Sure}), or null
+	 */
+	static Sure.Estimate estimateError(final float[] raw, final float[] result, final int w, final int h,
+		final ValueMap values, final NoiseModel noise, final DenoiseSettings mean, final int index, final Fallback fallback,
+		final Monitor monitor, final double[] terms)
+	{
+		return Sure.of(raw, result, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m, noise.forward(y), cw,
+			ch, values, noise, mean, index, batch, monitor)), Seeds.plane(mean.seed(), index), ESTIMATE_BUDGET, terms);
+	}
+
+	/**
 	 * output=std as an error bar of the posterior mean: the spread of the posterior samples says
 	 * where the result is uncertain, but not how much (samples of a prior that is not the image's
-	 * own spread too little). The map is scaled, in place, so that its RMS equals the RMS error of
-	 * the posterior mean as Stein's unbiased risk estimate gives it without the clean image
-	 * ({@link Sure}): then |mean − truth| ≤ 2·std holds where the map's shape follows the error.
+	 * own spread too little). The map is scaled, in place and level by level of the spread
+	 * ({@link Levels}), to the RMS error of the posterior mean as Stein's unbiased risk estimate
+	 * gives it without the clean image ({@link Sure}): then |mean − truth| ≤ 2·std holds where the
+	 * map's shape follows the error.
 	 * Costs two network passes (the mean and its probe) beside the samples' many.
 	 */
 	static void calibrate(final float[] std, final float[] raw, final float[] working, final int w, final int h,
@@ -390,9 +405,7 @@ public final class DenoisePipeline {
 		final Monitor quiet = monitor.prefixed("calibration ");
 		final float[] f = fallback.run((m, batch) -> plane(m, working, w, h, values, noise, mean, index, batch, quiet));
 		final double[] terms = new double[raw.length];
-		final Sure.Estimate e = Sure.of(raw, f, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m, noise
-			.forward(y), cw, ch, values, noise, mean, index, batch, quiet)), Seeds.plane(s.seed(), index), ESTIMATE_BUDGET,
-			terms);
+		final Sure.Estimate e = estimateError(raw, f, w, h, values, noise, mean, index, fallback, quiet, terms);
 		double ms = 0;
 		for (final float v : std)
 			ms += (double) v * v / std.length;
