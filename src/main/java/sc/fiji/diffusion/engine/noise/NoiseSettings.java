@@ -155,16 +155,29 @@ public final class NoiseSettings {
 	 * more than 2 σ̂ (of the first pass) from the clipped value.
 	 */
 	public static double estimateSigma(final float[] plane, final int w, final int h) {
+		return estimateSigma(plane, w, h, null);
+	}
+
+	/**
+	 * As {@link #estimateSigma(float[], int, int)} from the 2×2 blocks with no pixel in
+	 * {@code skip} (e.g. a hole whose values are not the image's); 0 when no block is left.
+	 */
+	public static double estimateSigma(final float[] plane, final int w, final int h, final boolean[] skip) {
 		final int bw = w / 2, bh = h / 2;
 		if (bw < 1 || bh < 1) return 0;
-		final double[] hh = new double[bw * bh], mean = new double[bw * bh];
+		double[] hh = new double[bw * bh], mean = new double[bw * bh];
+		int blocks = 0;
 		for (int by = 0; by < bh; by++)
 			for (int bx = 0; bx < bw; bx++) {
 				final int i = 2 * by * w + 2 * bx;
+				if (skip != null && (skip[i] || skip[i + 1] || skip[i + w] || skip[i + w + 1])) continue;
 				final float a = plane[i], b = plane[i + 1], c = plane[i + w], d = plane[i + w + 1];
-				hh[by * bw + bx] = Math.abs((a - b - c + d) / 2.0);
-				mean[by * bw + bx] = (a + b + c + d) / 4.0;
+				hh[blocks] = Math.abs((a - b - c + d) / 2.0);
+				mean[blocks++] = (a + b + c + d) / 4.0;
 			}
+		if (blocks == 0) return 0;
+		hh = Arrays.copyOf(hh, blocks);
+		mean = Arrays.copyOf(mean, blocks);
 		final double first = OrderStatistics.median(hh.clone()) / 0.6745;
 		final double[] clip = CameraFit.clipValues(plane);
 		if (Double.isNaN(clip[0]) && Double.isNaN(clip[1])) return first;

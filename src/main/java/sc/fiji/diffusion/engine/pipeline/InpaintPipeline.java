@@ -13,6 +13,7 @@ import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.image.Images;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.tasks.Inpaint;
+import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.engine.values.ValueMap;
 
 /**
@@ -39,7 +40,7 @@ public final class InpaintPipeline {
 			"; the mask must be the same size");
 		if (mask.planeCount() != 1 && mask.planeCount() != in.planeCount()) throw new IllegalArgumentException("the mask " +
 			"has " + mask.planeCount() + " planes; give one plane or one per image plane (" + in.planeCount() + ")");
-		final ValueMap[] values = Channels.values(d, in, s.normalization(), "Inpaint", monitor);
+		final ValueMap[] values = knownValues(d, in, mask, s, monitor);
 		final Fallback fallback = new Fallback(models, monitor, "Inpaint");
 		final float[][] out = new float[in.planeCount()][];
 		final long t0 = System.nanoTime();
@@ -78,6 +79,39 @@ public final class InpaintPipeline {
 		monitor.log(String.format(Locale.ROOT, "Inpaint: %s (%s) in %.1f s", r.title(), r.describe(), (System.nanoTime() -
 			t0) / 1e9));
 		return r;
+	}
+
+	/**
+	 * Each channel's value map from its known pixels only: the hole's pixels are whatever the
+	 * user left there (often zeros), and counting them would stretch the map toward them.
+	 */
+	static ValueMap[] knownValues(final ModelDescriptor d, final Hyperstack in, final Hyperstack mask,
+		final InpaintSettings s, final Monitor monitor)
+	{
+		final ValueMap[] out = new ValueMap[in.channels()];
+		for (int c = 0; c < out.length; c++) {
+			final java.util.List<float[]> known = new java.util.ArrayList<>();
+			for (int t = 0; t < in.frames(); t++)
+				for (int z = 0; z < in.slices(); z++) {
+					final int index = in.index(c, z, t);
+					final float[] p = in.plane(index), m = mask.plane(mask.planeCount() == 1 ? 0 : index);
+					int n = 0;
+					for (final float v : m)
+						if (v == 0) n++;
+					final float[] k = new float[n];
+					n = 0;
+					for (int i = 0; i < p.length; i++)
+						if (m[i] == 0) k[n++] = p[i];
+					if (n > 0) known.add(k);
+				}
+			if (known.isEmpty()) throw new IllegalArgumentException("the mask covers the whole image" + (out.length > 1 ?
+				" in channel " + (c + 1) : "") + ": leave some pixels unmasked as context for the fill");
+			final float[][] planes = known.toArray(new float[0][]);
+			out[c] = s.normalization().map(d, in.bitDepth(), (lo, hi) -> Normalization.percentiles(planes, lo, hi));
+			monitor.log("Inpaint: " + (out.length > 1 ? "channel " + (c + 1) + ": " : "") + "normalize=" + s.normalization() +
+				" (known pixels only): " + out[c]);
+		}
+		return out;
 	}
 
 	/**

@@ -39,6 +39,8 @@ public final class DdpmSampler extends AbstractSampler {
 
 	/** 0 = β̃ (SMALL), 1 = β (LARGE), between: log-interpolated. */
 	private final double v;
+	/** Steps from levels below this one use σ² = β whatever v is; −1: none. */
+	private final int largeBelow;
 
 	public DdpmSampler(final NoiseSchedule schedule, final Variance variance, final double[] clip) {
 		this(schedule, variance == Variance.LARGE ? 1 : 0, clip);
@@ -46,9 +48,23 @@ public final class DdpmSampler extends AbstractSampler {
 
 	/** @param v where log σ² lies between log β̃ (0) and log β (1) */
 	public DdpmSampler(final NoiseSchedule schedule, final double v, final double[] clip) {
+		this(schedule, v, clip, -1);
+	}
+
+	private DdpmSampler(final NoiseSchedule schedule, final double v, final double[] clip, final int largeBelow) {
 		super(schedule, clip);
 		if (!(v >= 0 && v <= 1)) throw new IllegalArgumentException("variance interpolation must be in [0, 1], was " + v);
 		this.v = v;
+		this.largeBelow = largeBelow;
+	}
+
+	/**
+	 * This sampler with σ² = β on the steps from levels below {@code level} and its own variance
+	 * above: the larger variance restores fine texture that strided steps with σ² = β̃ smooth
+	 * away, while the levels that decide the large structure stay at the lower variance.
+	 */
+	public DdpmSampler largeBelow(final int level) {
+		return new DdpmSampler(schedule, v, clip, level);
 	}
 
 	@Override
@@ -60,6 +76,7 @@ public final class DdpmSampler extends AbstractSampler {
 			.addi(x.mul((float) (Math.sqrt(alpha) * (1 - abPrev) / (1 - ab))));
 		if (s < 0) return mean;
 		final double small = Math.max((1 - abPrev) / (1 - ab) * beta, 1e-20);
+		final double v = t < largeBelow ? 1 : this.v;
 		final double var = v == 0 ? small : v == 1 ? beta : Math.exp(v * Math.log(beta) + (1 - v) * Math.log(small));
 		return mean.addi(noise.next().muli((float) Math.sqrt(var)));
 	}

@@ -57,10 +57,11 @@ public final class ReverseProcess {
 	}
 
 	/**
-	 * Walks from {@code xStart} at {@code walk[0]} to the clean image.
+	 * Walks from {@code xStart} at {@code walk[0]} to the clean image (or the walk's last level).
 	 *
 	 * @param schedule for moves up (forward noising); may be null when the walk only descends
-	 * @param walk timesteps visited, starting at xStart's level and ending at −1
+	 * @param walk timesteps visited, starting at xStart's level and ending at −1 (the clean image)
+	 *          or at a lower level (a noisy image x_t, as Inpaint returns for a noisy input)
 	 * @param xStart not modified or closed
 	 * @param constraint applied after each move, or null
 	 * @return x_0, attached to the manager of {@code xStart}
@@ -70,8 +71,8 @@ public final class ReverseProcess {
 		final int[] walk, final NDArray xStart, final GaussianNoise noise, final long noiseOffset,
 		final Constraint constraint, final Monitor monitor)
 	{
-		if (walk.length < 2 || walk[walk.length - 1] != -1) throw new IllegalArgumentException(
-			"a walk visits at least two levels and ends at -1 (the clean image): " + Arrays.toString(walk));
+		if (walk.length < 2 || walk[walk.length - 1] >= walk[0]) throw new IllegalArgumentException(
+			"a walk visits at least two levels and ends below its start (-1: the clean image): " + Arrays.toString(walk));
 		final NDManager outer = xStart.getManager();
 		sampler.begin(outer);
 		final int moves = walk.length - 1;

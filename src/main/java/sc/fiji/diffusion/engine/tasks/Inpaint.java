@@ -18,13 +18,18 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import java.util.Locale;
+
 import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.image.Biharmonic;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
 import sc.fiji.diffusion.engine.tiling.Canvas;
+import sc.fiji.diffusion.engine.values.OrderStatistics;
 import sc.fiji.diffusion.engine.sampling.Constraint;
 import sc.fiji.diffusion.engine.sampling.KnownRegion;
 import sc.fiji.diffusion.engine.sampling.ReverseProcess;
@@ -32,23 +37,48 @@ import sc.fiji.diffusion.engine.sampling.Sampler;
 import sc.fiji.diffusion.engine.sampling.DdpmSampler;
 
 /**
- * RePaint (Lugmayr et al. 2022): fills the masked pixels with content the model finds
- * plausible next to the known ones. A run of the one reverse loop: the start is pure noise with
- * the known pixels in place; the walk goes down DDPM's levels L_0 &gt; … &gt; L_{n−1} (n = steps)
- * and, every {@code jumpLength} levels, back up {@code jumpLength} levels by forward noising
- * ({@code jumps} − 1 times), which lets the filled region harmonise with the known one; the
- * constraint ({@link KnownRegion}) puts the input noised to the new level back into the known
- * region after every move. Pixels outside the mask are returned exactly as given.
+ * RePaint (Lugmayr et al. 2022) started from a smooth fill: fills the masked pixels with content
+ * the model finds plausible next to the known ones. One run of the reverse loop:
+ * <ol>
+ * <li>the hole is first filled by the biharmonic continuation of its surroundings
+ * ({@link Biharmonic}), which carries edges into it, and that fill is noised to level
+ * {@link #START} (σ ≈ 1 in model units: only its large structure survives; the reverse process
+ * invents everything finer) — SDEdit's start, as in Chung et al.'s "come closer, diffuse faster";</li>
+ * <li>the walk goes down DDPM's levels from there, {@code steps} of them, and every
+ * {@code jumpLength} levels back up {@code jumpLength} levels by forward noising
+ * ({@code jumps} − 1 times); the constraint ({@link KnownRegion}) puts the input, noised to the
+ * new level, back into the known region after every move;</li>
+ * <li>x̂_0 is kept within the known pixels' range (0.5–99.5 %) widened by {@link #CLIP_MARGIN}
+ * of it on each side, so no step can blow the fill out beyond its surroundings' tones;</li>
+ * <li>ancestral steps use σ² = β̃ above level {@link #TEXTURE_LEVEL} and β below it, so any
+ * number of steps leaves the fill as textured as its surroundings;</li>
+ * <li>where the image is noisy (σ̂ of its known pixels, {@link NoiseSettings#estimateSigma}), the
+ * walk stops at the level whose σ_t matches σ̂ and returns x_t/√ᾱ_t there: the fill is a sample
+ * of the <em>noisy</em> image, carrying the same amount of Gaussian noise as its surroundings,
+ * and the known region is constrained as an observation with that noise (at level t it gets
+ * √ᾱ_t (y + √(σ_t² − σ̂²) z)).</li>
+ * </ol>
+ * Pixels outside the mask are returned exactly as given.
  */
 public final class Inpaint extends ImageTask<Inpaint> {
 
-	private int steps = 200;
+	/**
+	 * The level the walk starts from (of T = 1000; σ_t ≈ 1 in model units for the cosine schedule).
+	 * Chosen on the validation images of tools/inpaint_report.py: from 500, 600, 700, 800, 500 kept
+	 * the biharmonic fill's structure best while 50 steps with jumps still reached the surroundings'
+	 * texture (results/inpaint-quality.md).
+	 */
+	public static final double START = 0.5;
+	/** Below this fraction of T the ancestral steps use σ² = β (fine detail), above it β̃. */
+	public static final double TEXTURE_LEVEL = 0.2;
+	/** x̂_0 is clipped to the known pixels' 0.5–99.5 % range widened by this fraction of it on each side. */
+	public static final double CLIP_MARGIN = 0.1;
+
+	private int steps = 100;
 	private int jumps = 1;
 	private int jumpLength = 5;
 	private String label = "";
 	private double guidance = 1;
-	/** The variance interpolation v (see {@link DdpmSampler}); NaN = by the number of steps ({@link #varianceFor}). */
-	private double variance = Double.NaN;
 
 	private Inpaint(final DiffusionModel model) {
 		super(model);
@@ -65,20 +95,6 @@ public final class Inpaint extends ImageTask<Inpaint> {
 	public Inpaint jumpLength(final int j) { jumpLength = j; return this; }
 	public Inpaint label(final String l) { label = l == null ? "" : l; return this; }
 	public Inpaint guidance(final double w) { guidance = w; return this; }
-	/** The ancestral steps' variance: σ² = β̃ (SMALL) or β (LARGE). */
-	public Inpaint variance(final DdpmSampler.Variance v) { variance = v == DdpmSampler.Variance.LARGE ? 1 : 0; return this; }
-
-	/**
-	 * The variance for a number of steps: log σ² moves from β̃ at 50 steps or fewer to β at 200 or
-	 * more. Measured on held-out photographs and EM (the {@code inpaint-texture} report): with σ² = β̃
-	 * the fill is smoother than its surroundings (high-pass std 0.64 of the ring's at 50 steps with
-	 * jumps, 0.75 at 200), with σ² = β too noisy at 50 steps (1.52) and as textured as the
-	 * surroundings at 200 (1.00; the truth's own ratio is 1.02). Strided ancestral steps need more
-	 * noise the closer they come to the full chain.
-	 */
-	public static double varianceFor(final int steps) {
-		return Math.max(0, Math.min(1, (steps - 50) / 150.0));
-	}
 
 	public void validate() {
 		model.schedule().checkSteps(steps);
@@ -110,16 +126,26 @@ public final class Inpaint extends ImageTask<Inpaint> {
 		return walk.stream().mapToInt(Integer::intValue).toArray();
 	}
 
+	/** The level the walk starts from, for this model's schedule. */
+	public int startLevel() {
+		return (int) Math.round(Double.parseDouble(System.getProperty("diffusion.inpaint.start", "" + START)) * (model.schedule().T() - 1));
+	}
+
 	/**
-	 * The walk over timesteps: the RePaint schedule over DDPM's levels, ending at −1 (clean).
+	 * The walk over timesteps: the RePaint schedule over {@code steps} levels evenly spaced from
+	 * {@code t0} down to {@code end}, then {@code end} itself (−1 = the clean image;
+	 * a level ≥ 0 = a noisy image). Fewer levels when there are not that many between the two.
 	 */
-	public int[] walk() {
-		final int[] levels = model.schedule().timesteps(steps);
-		final int n = levels.length;
-		final int[] idx = schedule(n, jumps, jumpLength);
+	public int[] walk(final int t0, final int end) {
+		if (end >= t0) throw new IllegalArgumentException("the walk ends at level " + end + ", above its start " + t0);
+		final int n = Math.min(steps, t0 - end);
+		final int[] levels = new int[n];
+		for (int k = 0; k < n; k++)
+			levels[k] = end + (int) Math.round((t0 - end) * (double) (n - k) / n);
+		final int[] idx = schedule(n, Math.max(1, jumps), Math.min(jumpLength, n));
 		final int[] walk = new int[idx.length];
 		for (int k = 0; k < idx.length; k++)
-			walk[k] = idx[k] < n ? levels[idx[k]] : -1;
+			walk[k] = idx[k] < n ? levels[idx[k]] : end;
 		return walk;
 	}
 
@@ -148,24 +174,43 @@ public final class Inpaint extends ImageTask<Inpaint> {
 		if (fill == 0) throw new IllegalArgumentException("the mask is empty: mark the pixels to fill with non-zero values " +
 			"(or draw a selection)");
 		final NoiseSchedule schedule = model.schedule();
-		final int[] walk = walk();
 		final Canvas c = canvas(image);
 		final GaussianNoise noise = new GaussianNoise(seed);
 		final Img<FloatType> result;
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, image);
 			final Shape shape = y.getShape();
-			final NDArray keep = m.create(c.pad(known), shape);
-			final Constraint constraint = new KnownRegion(schedule, y, keep);
+			final float[] keepPx = c.pad(known), yPx = y.toFloatArray();
+			final long[] size = c.size(); // (y, x)
+			final int cw = (int) size[1], ch = (int) size[0];
+			final boolean[] hole = new boolean[keepPx.length];
+			for (int i = 0; i < hole.length; i++)
+				hole[i] = keepPx[i] == 0;
+			// a mask over everything: a sample of the prior, from pure noise
+			final boolean nothingKnown = fill == px;
+			final float[] smoothPx = nothingKnown ? new float[yPx.length] : Biharmonic.fill(yPx, hole, cw, ch);
+			// (on the smooth fill, so the hole's own values are not taken for a clipped tail)
+			final double sigmaY = nothingKnown ? 0 : NoiseSettings.estimateSigma(smoothPx, cw, ch, hole);
+			final int end = endLevel(schedule, sigmaY);
+			final int[] walk = walk(nothingKnown ? schedule.T() - 1 : startLevel(), end);
+			final double[] clip = nothingKnown ? model.clipRange() : knownRange(yPx, hole);
+			monitor.log(String.format(Locale.ROOT, "Inpaint: from %s noised to level %d, %d moves down to %s; x0 kept within " +
+				"%.3f..%.3f (model units)", nothingKnown ? "nothing (the mask covers the image)" : "a smooth fill", walk[0], walk.length - 1, end < 0 ? "the clean image" : String.format(
+					Locale.ROOT, "level %d (the image's noise, sigma %.3g model units: the fill carries it too)", end, sigmaY),
+				clip == null ? Double.NEGATIVE_INFINITY : clip[0], clip == null ? Double.POSITIVE_INFINITY : clip[1]));
+			final NDArray keep = m.create(keepPx, shape);
+			final Constraint constraint = new KnownRegion(schedule, y, keep, end < 0 ? 0 : sigmaY);
 			final Denoiser d = tiled(GuidedDenoiser.uniform(model, model.descriptor().classIndex(label), guidance), c, monitor,
 				m);
-			// start: pure noise at the first level, with the known pixels already in place
-			final NDArray xStart = constraint.apply(noise.ndarray(m, 0, shape), walk[0], () -> noise.ndarray(m,
-				ReverseProcess.startStream(1), shape));
-			// RePaint is defined on ancestral DDPM steps (σ² = β̃)
-			final Sampler ddpm = new DdpmSampler(schedule, Double.isNaN(variance) ? varianceFor(steps) : variance, model
-				.clipRange());
-			final NDArray x = ReverseProcess.run(ddpm, schedule, d, walk, xStart, noise, 0, constraint, monitor);
+			// start: the biharmonic fill noised to the first level, the known pixels in place
+			final NDArray smooth = m.create(smoothPx, shape);
+			final NDArray xStart = constraint.apply(schedule.addNoise(smooth, noise.ndarray(m, 0, shape), walk[0]), walk[0],
+				() -> noise.ndarray(m, ReverseProcess.startStream(1), shape));
+			final Sampler ddpm = new DdpmSampler(schedule, DdpmSampler.Variance.SMALL, clip).largeBelow((int) Math.round(
+				TEXTURE_LEVEL * (schedule.T() - 1)));
+			NDArray x = ReverseProcess.run(ddpm, schedule, d, walk, xStart, noise, 0, constraint, monitor);
+			// a noisy image's sample: x_t / √ᾱ_t = x_0 + σ_t ε
+			if (end >= 0) x = x.div((float) Math.sqrt(schedule.alphaBar(end)));
 			result = fromModel(c, x);
 		}
 		// the known pixels come back exactly as they were
@@ -178,5 +223,31 @@ public final class Inpaint extends ImageTask<Inpaint> {
 		}
 		assert px == Intervals.numElements(result);
 		return result;
+	}
+
+	/**
+	 * The level a noisy image's fill ends at: the highest with σ_t ≤ σ̂ (so the fill never gets more
+	 * noise than its surroundings), or −1 (the clean image) when σ̂ is below every level's.
+	 */
+	static int endLevel(final NoiseSchedule schedule, final double sigmaY) {
+		int end = -1;
+		for (int t = 0; t < schedule.T() && schedule.sigma(t) <= sigmaY; t++)
+			end = t;
+		return end;
+	}
+
+	/** The known pixels' 0.5–99.5 % range, widened by {@link #CLIP_MARGIN} of it on each side. */
+	static double[] knownRange(final float[] px, final boolean[] hole) {
+		int n = 0;
+		for (final boolean h : hole)
+			if (!h) n++;
+		final float[] k = new float[n];
+		n = 0;
+		for (int i = 0; i < px.length; i++)
+			if (!hole[i]) k[n++] = px[i];
+		final double lo = OrderStatistics.select(k.clone(), (int) Math.floor(0.005 * (n - 1)));
+		final double hi = OrderStatistics.select(k, (int) Math.ceil(0.995 * (n - 1)));
+		final double margin = CLIP_MARGIN * Math.max(hi - lo, 1e-6);
+		return new double[] { lo - margin, hi + margin };
 	}
 }
