@@ -28,7 +28,7 @@ py error-estimate-told tools/error_report.py --told --out results/error-estimate
 py std-calibration tools/std_report.py --out results/std-calibration.md
 py noisy-training tools/noisy_report.py --out results/noisy-training.md
 py volume tools/volume_report.py --out results/volume.md
-run inpaint-texture "-Xmx4g" test-compile exec:java -Ddiffusion.args="inpaint-texture --out results/inpaint-texture.md"
+py inpaint-quality tools/inpaint_report.py --out results/inpaint-quality.md
 run real-quality "-Xmx4g" test-compile exec:java -Ddiffusion.args="real-quality --out results/real-quality.md"
 run train-report "-Xmx4g" test-compile exec:java -Ddiffusion.args="train-report --out results/training.md"
 run spark-benchmark "-Xmx2g" -Pspark test-compile exec:java -Ddiffusion.args="spark-benchmark --out results/spark-benchmark.md"

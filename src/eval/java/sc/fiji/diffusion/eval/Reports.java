@@ -31,9 +31,6 @@ public final class Reports {
 			case "nll":
 				Likelihood.main(o);
 				return true;
-			case "inpaint-texture":
-				InpaintTexture.main(o);
-				return true;
 			case "sampler-table":
 				SamplerTable.main(o);
 				return true;

@@ -134,7 +134,7 @@ public final class Main {
 	}
 
 	private static final List<String> REPORTS = java.util.Arrays.asList("quality", "train-report", "real-quality",
-		"tasks-quality", "benchmark", "nll", "sampler-table", "inpaint-texture", "volume-report");
+		"tasks-quality", "benchmark", "nll", "sampler-table", "volume-report");
 
 	/** The image commands batch can run, from the command index. */
 	private static java.util.List<String> imageCommands() {

@@ -18,10 +18,12 @@ import sc.fiji.diffusion.engine.values.Normalization;
 
 /**
  * Plugins › Diffusion › Inpaint: fills a region with content the model finds plausible next
- * to the rest (RePaint, see {@link InpaintPipeline}). The region is a mask image (non-zero =
+ * to the rest (RePaint from a smooth fill, see {@link sc.fiji.diffusion.engine.tasks.Inpaint}):
+ * edges that enter the hole run on through it, with the surroundings' texture, and where the
+ * image is noisy the fill carries the same noise. The region is a mask image (non-zero =
  * fill; one plane for all, or one per plane) or, when no mask is given (or the mask is the
  * image itself), the image's area selection. Pixels outside it come back unchanged. Macro:
- * {@code run("Inpaint", "mask=[hole mask] steps=200 jumps=1 jump_length=5 seed=1");}
+ * {@code run("Inpaint", "mask=[hole mask] steps=100 jumps=1 jump_length=5 seed=1");}
  */
 @Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Inpaint", headless = true)
 public class InpaintCommand extends ImageCommand {
@@ -35,12 +37,12 @@ public class InpaintCommand extends ImageCommand {
 			@Attr(name = "group", value = "Region"), @Attr(name = "hint", value = "px of context; -1 = automatic") })
 	private int margin = -1;
 
-	@Parameter(persist = false, label = "Steps", min = "1", description = "Reverse steps; with 200 (the default) the " +
-		"fill carries the texture of its surroundings, with 50 it is smoother", attrs = @Attr(name = "group",
-			value = "Sampling"))
-	private int steps = 200;
+	@Parameter(persist = false, label = "Steps", min = "1", description = "Reverse steps (100 by default); fewer are " +
+		"faster and may cost fine detail, never the fill's tone or texture", attrs = @Attr(name = "group", value = "Sampling"))
+	private int steps = 100;
 
-	@Parameter(persist = false, label = "Resampling jumps", description = "How often each stretch is resampled (1 = none)",
+	@Parameter(persist = false, label = "Resampling jumps", description = "How often each stretch is " +
+		"resampled (1 = none; RePaint's harmonisation, more network calls)",
 		min = "1", attrs = @Attr(name = "group", value = "Sampling"))
 	private int jumps = 1;
 

@@ -1,0 +1,121 @@
+package sc.fiji.diffusion.engine.tasks;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import sc.fiji.diffusion.engine.Device;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.image.Images;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.values.ValueMap;
+import sc.fiji.diffusion.models.Models;
+
+/** Inpaint with the bundled grayscale prior: edges continued, no blobs, noise where the image is noisy. */
+class InpaintTest {
+
+	private static final int W = 96, H = 96, X0 = 36, Y0 = 36, SIDE = 24;
+	private static DiffusionModel model;
+
+	@BeforeAll
+	static void load() throws IOException {
+		model = DiffusionModel.load(Models.resolve("grayscale"), Device.cpu());
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	private static boolean inHole(final int x, final int y) {
+		return x >= X0 && x < X0 + SIDE && y >= Y0 && y < Y0 + SIDE;
+	}
+
+	private static float[] fill(final float[] image, final int steps, final int jumps) {
+		final float[] mask = new float[W * H], holed = image.clone();
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++)
+				if (inHole(x, y)) {
+					mask[y * W + x] = 1;
+					holed[y * W + x] = 0;
+				}
+		final float[] out = Images.array(Inpaint.with(model).values(ValueMap.data(model.descriptor())).steps(steps).jumps(
+			jumps).jumpLength(5).seed(3).run(Images.plane(holed, W, H), Images.plane(mask, W, H), Monitor.NONE));
+		for (int i = 0; i < out.length; i++)
+			if (mask[i] == 0) assertEquals(Float.floatToIntBits(holed[i]), Float.floatToIntBits(out[i]), "known pixel " + i);
+		return out;
+	}
+
+	/** A dark and a bright half meeting at x = 48: the edge must run on through the hole. */
+	@Test
+	void continuesAnEdgeThroughTheHoleWithoutBlobs() {
+		final float[] img = new float[W * H];
+		final Random r = new Random(1);
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++)
+				img[y * W + x] = (float) (60 + 120 / (1 + Math.exp(-(x - 47.5))) + 2 * r.nextGaussian());
+		for (final int[] setting : new int[][] { { 20, 1 }, { 10, 3 } }) {
+			final float[] out = fill(img, setting[0], setting[1]);
+			double left = 0, right = 0;
+			for (int y = Y0; y < Y0 + SIDE; y++)
+				for (int x = X0; x < X0 + SIDE; x++) {
+					final float v = out[y * W + x];
+					assertTrue(v > 60 - 0.2 * 120 && v < 180 + 0.2 * 120, "pixel (" + x + ", " + y + ") = " + v +
+						" lies far outside the surroundings' 60..180 (steps " + setting[0] + ", jumps " + setting[1] + ")");
+					if (x < 44) left += v / (8.0 * SIDE);
+					if (x >= 52) right += v / (8.0 * SIDE);
+				}
+			assertEquals(60, left, 25, "the dark side of the hole (steps " + setting[0] + ", jumps " + setting[1] + ")");
+			assertEquals(180, right, 25, "the bright side of the hole (steps " + setting[0] + ", jumps " + setting[1] + ")");
+		}
+	}
+
+	/** A flat grey with Gaussian noise: the fill carries that noise; without it, the fill is flat. */
+	@Test
+	void aNoisyImageGetsANoisyFillAndACleanOneAFlatFill() {
+		final float[] noisy = new float[W * H], flat = new float[W * H];
+		final Random r = new Random(2);
+		for (int i = 0; i < noisy.length; i++) {
+			flat[i] = 120;
+			noisy[i] = (float) (120 + 15 * r.nextGaussian());
+		}
+		final double inNoisy = holeStd(fill(noisy, 20, 1)), inFlat = holeStd(fill(flat, 20, 1));
+		assertTrue(inNoisy > 0.6 * 15 && inNoisy < 1.4 * 15, "std in the hole of the noisy image " + inNoisy +
+			", its noise 15");
+		assertTrue(inFlat < 3, "std in the hole of the flat image " + inFlat);
+	}
+
+	private static double holeStd(final float[] out) {
+		double s = 0, s2 = 0;
+		for (int y = Y0; y < Y0 + SIDE; y++)
+			for (int x = X0; x < X0 + SIDE; x++) {
+				s += out[y * W + x];
+				s2 += out[y * W + x] * (double) out[y * W + x];
+			}
+		final int n = SIDE * SIDE;
+		return Math.sqrt(Math.max(0, s2 / n - s * s / n / n));
+	}
+
+	@Test
+	void walksFromTheStartLevelDownToTheEndItIsGiven() {
+		final Inpaint task = Inpaint.with(model).steps(10).jumps(1).jumpLength(5);
+		final int[] clean = task.walk(500, -1), noisy = task.walk(500, 57);
+		assertEquals(11, clean.length);
+		assertEquals(500, clean[0]);
+		assertEquals(-1, clean[clean.length - 1]);
+		assertEquals(57, noisy[noisy.length - 1]);
+		for (int k = 1; k < clean.length; k++)
+			assertTrue(clean[k] < clean[k - 1] && noisy[k] < noisy[k - 1], "descending: " + java.util.Arrays.toString(noisy));
+		// only 3 levels between: 3 steps whatever was asked
+		assertArrayEquals(new int[] { 3, 2, 1, 0 }, Inpaint.with(model).steps(10).jumpLength(1).walk(3, 0));
+		final int[] jumping = Inpaint.with(model).steps(10).jumps(2).jumpLength(5).walk(500, -1);
+		assertEquals(11 + 2 * 5, jumping.length, java.util.Arrays.toString(jumping));
+	}
+}
