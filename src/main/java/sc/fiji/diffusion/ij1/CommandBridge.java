@@ -215,7 +215,7 @@ public final class CommandBridge {
 				}
 			}
 		}
-		if (shown) gd.addHelp(HELP + "#" + title.toLowerCase(java.util.Locale.ROOT).replace(' ', '-'));
+		if (shown) gd.addHelp(help(title));
 		gd.showDialog();
 		if (gd.wasCanceled()) return false;
 		for (final ModuleItem<?> item : items) {
@@ -260,8 +260,21 @@ public final class CommandBridge {
 		return null;
 	}
 
-	/** Where the Help button goes: the README of the project (one section per command). */
-	static final String HELP = "https://github.com/fiji/diffusion-fiji/blob/main/README.md";
+	/** The project's documentation pages (docs/ of the repository). */
+	static final String DOCS = "https://github.com/fiji/diffusion-fiji/blob/main/docs/";
+
+	/** Where a command's Help button goes: its page of the documentation. */
+	static String help(final String command) {
+		switch (command) {
+			case "Denoise": return DOCS + "denoise.md";
+			case "Inpaint": return DOCS + "inpaint.md";
+			case "Edit":
+			case "Sample": return DOCS + "edit-sample.md";
+			case "Train": return DOCS + "train.md";
+			case "Check Setup": return DOCS + "install.md";
+			default: return DOCS + "usage.md";
+		}
+	}
 
 	private static boolean isNumber(final ModuleItem<?> item) {
 		final Class<?> t = item.getType();

@@ -141,6 +141,35 @@ public final class Hyperstack {
 		return bitDepth;
 	}
 
+	/**
+	 * Refuses an image with NaN or infinite pixels, saying how many and where the first is.
+	 *
+	 * @param skip non-zero where a pixel may be anything (e.g. a hole about to be filled), one
+	 *          plane for all or one per plane; null = every pixel counts
+	 */
+	public void checkFinite(final String task, final Hyperstack skip) {
+		long bad = 0;
+		int first = -1, firstPlane = -1;
+		for (int p = 0; p < planeCount(); p++) {
+			final float[] px = plane(p);
+			final float[] m = skip == null ? null : skip.plane(skip.planeCount() == 1 ? 0 : p);
+			for (int i = 0; i < px.length; i++)
+				if (!Float.isFinite(px[i]) && (m == null || m[i] == 0)) {
+					if (bad++ == 0) {
+						first = i;
+						firstPlane = p;
+					}
+				}
+		}
+		if (bad == 0) return;
+		final int c = firstPlane % channels(), z = firstPlane / channels() % slices(), t = firstPlane / channels() / slices();
+		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: the image has %d NaN or infinite " +
+			"pixel%s (the first at x=%d, y=%d%s%s%s)%s; replace them first (Process › Math › Remove NaNs…)%s", task, bad,
+			bad == 1 ? "" : "s", first % width(), first / width(), channels() > 1 ? ", channel " + (c + 1) : "", slices() > 1 ?
+				", slice " + (z + 1) : "", frames() > 1 ? ", frame " + (t + 1) : "", "", skip == null ? "" :
+					" or include them in the mask to fill them"));
+	}
+
 	public String title() {
 		return title;
 	}

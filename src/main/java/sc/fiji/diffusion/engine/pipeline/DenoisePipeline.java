@@ -195,6 +195,7 @@ public final class DenoisePipeline {
 		final ModelDescriptor d = models.model().descriptor();
 		if (d.channels() != 1) throw new IllegalArgumentException("Model '" + d.name() + "' has " + d.channels() +
 			" channels; Denoise works with one-channel models");
+		in.checkFinite("Denoise", null);
 		final boolean volume = s.stack().equals("volume");
 		if (volume && in.slices() < 2) monitor.log("Denoise: stack=volume on an image without z slices: denoising its " +
 			"planes on their own");

@@ -19,6 +19,7 @@ public final class EditPipeline {
 	{
 		final ModelDescriptor d = models.model().descriptor();
 		Channels.checkOneChannelModel(d, "Edit");
+		in.checkFinite("Edit", null);
 		d.classIndex(s.label());
 		d.schedule().checkSteps(s.steps());
 		final ValueMap[] values = Channels.values(d, in, s.normalization(), "Edit", monitor);

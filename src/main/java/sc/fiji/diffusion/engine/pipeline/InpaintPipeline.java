@@ -40,6 +40,7 @@ public final class InpaintPipeline {
 			"; the mask must be the same size");
 		if (mask.planeCount() != 1 && mask.planeCount() != in.planeCount()) throw new IllegalArgumentException("the mask " +
 			"has " + mask.planeCount() + " planes; give one plane or one per image plane (" + in.planeCount() + ")");
+		in.checkFinite("Inpaint", mask);
 		final ValueMap[] values = knownValues(d, in, mask, s, monitor);
 		final Fallback fallback = new Fallback(models, monitor, "Inpaint");
 		final float[][] out = new float[in.planeCount()][];
@@ -58,7 +59,12 @@ public final class InpaintPipeline {
 						"the whole image is context" : String.format(Locale.ROOT, "working on the %dx%d crop at (%d, %d) around the " +
 							"hole; the rest of the image is unchanged", box[2] - box[0] + 1, box[3] - box[1] + 1, box[0], box[1])));
 					final FinalInterval crop = new FinalInterval(new long[] { box[0], box[1] }, new long[] { box[2], box[3] });
-					final RandomAccessibleInterval<FloatType> image = Views.zeroMin(Views.interval(in.planeView(c, z, t), crop));
+					// the hole's own values never matter (and may be NaN: filling those is a use of Inpaint)
+					final float[] known = src.clone();
+					for (int i = 0; i < known.length; i++)
+						if (m[i] != 0) known[i] = 0;
+					final RandomAccessibleInterval<FloatType> image = Views.zeroMin(Views.interval(Images.plane(known, in.width(),
+						in.height()), crop));
 					final RandomAccessibleInterval<FloatType> hole = Views.zeroMin(Views.interval(Images.plane(m, in.width(), in
 						.height()), crop));
 					final Monitor perPlane = DenoisePipeline.prefixed(monitor, in.planeCount() > 1 ? "slice " + (index + 1) + "/" +

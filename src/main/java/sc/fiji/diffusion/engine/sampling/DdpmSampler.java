@@ -59,9 +59,11 @@ public final class DdpmSampler extends AbstractSampler {
 	}
 
 	/**
-	 * This sampler with σ² = β on the steps from levels below {@code level} and its own variance
-	 * above: the larger variance restores fine texture that strided steps with σ² = β̃ smooth
-	 * away, while the levels that decide the large structure stay at the lower variance.
+	 * This sampler with σ² = min(β, 1 − ᾱ_s) on the steps from levels below {@code level} and its
+	 * own variance above: the larger variance restores fine texture that strided steps with σ² = β̃
+	 * smooth away, while the levels that decide the large structure stay at the lower variance. The
+	 * cap at 1 − ᾱ_s, all the noise level s holds, matters on the last strided steps, where β
+	 * would leave more noise in x_s than its level has (a walk that ends at a noisy level).
 	 */
 	public DdpmSampler largeBelow(final int level) {
 		return new DdpmSampler(schedule, v, clip, level);
@@ -77,7 +79,7 @@ public final class DdpmSampler extends AbstractSampler {
 		if (s < 0) return mean;
 		final double small = Math.max((1 - abPrev) / (1 - ab) * beta, 1e-20);
 		final double v = t < largeBelow ? 1 : this.v;
-		final double var = v == 0 ? small : v == 1 ? beta : Math.exp(v * Math.log(beta) + (1 - v) * Math.log(small));
+		final double var = t < largeBelow ? Math.max(small, Math.min(beta, 1 - abPrev)) : v == 0 ? small : v == 1 ? beta : Math.exp(v * Math.log(beta) + (1 - v) * Math.log(small));
 		return mean.addi(noise.next().muli((float) Math.sqrt(var)));
 	}
 }

@@ -42,7 +42,7 @@ import sc.fiji.diffusion.engine.sampling.DdpmSampler;
  * <ol>
  * <li>the hole is first filled by the biharmonic continuation of its surroundings
  * ({@link Biharmonic}), which carries edges into it, and that fill is noised to level
- * {@link #START} (σ ≈ 0.8 in model units: only its large structure survives; the reverse process
+ * {@link #START} (σ_t ≈ 0.87 in model units: only its large structure survives; the reverse process
  * invents everything finer) — SDEdit's start, as in Chung et al.'s "come closer, diffuse faster";</li>
  * <li>the walk goes down DDPM's levels from there, {@code steps} of them, and every
  * {@code jumpLength} levels back up {@code jumpLength} levels by forward noising
@@ -50,8 +50,8 @@ import sc.fiji.diffusion.engine.sampling.DdpmSampler;
  * new level, back into the known region after every move;</li>
  * <li>x̂_0 is kept within the known pixels' range (0.5–99.5 %) widened by {@link #CLIP_MARGIN}
  * of it on each side, so no step can blow the fill out beyond its surroundings' tones;</li>
- * <li>ancestral steps use σ² = β̃ above level {@link #TEXTURE_LEVEL} and β below it, so any
- * number of steps leaves the fill as textured as its surroundings;</li>
+ * <li>ancestral steps use σ² = β̃ above level {@link #TEXTURE_LEVEL} and β (at most 1 − ᾱ_s) below
+ * it, so 50 steps keep about the texture 100 have;</li>
  * <li>where the image is noisy (σ̂ of its known pixels, {@link NoiseSettings#estimateSigma}), the
  * walk stops at the level whose σ_t matches σ̂ and returns x_t/√ᾱ_t there: the fill is a sample
  * of the <em>noisy</em> image, carrying the same amount of Gaussian noise as its surroundings,
@@ -63,12 +63,12 @@ import sc.fiji.diffusion.engine.sampling.DdpmSampler;
 public final class Inpaint extends ImageTask<Inpaint> {
 
 	/**
-	 * The level the walk starts from, as a fraction of T (450 of 1000: σ_t ≈ 0.8 in model units
+	 * The level the walk starts from, as a fraction of T (450 of 1000: σ_t ≈ 0.87 in model units
 	 * for the cosine schedule). Chosen on the validation images of tools/inpaint_report.py (never
 	 * on its test images): a lower start keeps more of the smooth fill's structure, a higher one
 	 * more texture; of 0.4, 0.45, 0.5 (and 0.6–0.8 in earlier trials) 0.45 left both the default
 	 * and 50 steps with 5 jumps above Telea's structure PSNR (16.67 and 16.02 dB against 15.88) with
-	 * texture ratios 0.86 and 0.95.
+	 * texture ratios 0.86 and 0.92.
 	 */
 	public static final double START = 0.45;
 	/** Below this fraction of T the ancestral steps use σ² = β (fine detail), above it β̃. */

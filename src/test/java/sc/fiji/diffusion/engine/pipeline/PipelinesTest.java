@@ -102,6 +102,33 @@ class PipelinesTest {
 	}
 
 	@Test
+	void nonFinitePixelsAreNamedAndAHoleMayHoldThem() {
+		final int w = 64, h = 64;
+		final float[] img = mosaic(w, h, 0);
+		img[5 * w + 7] = Float.NaN;
+		img[9 * w + 9] = Float.POSITIVE_INFINITY;
+		final Hyperstack in = Hyperstack.of(w, h, 32, img);
+		final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DenoisePipeline.run(source, in,
+			settings(20).build(), Monitor.NONE));
+		assertTrue(e.getMessage().contains("2 NaN or infinite pixels") && e.getMessage().contains("x=7, y=5"), e
+			.getMessage());
+		final InpaintSettings s = new InpaintSettings(5, 1, 1, -1, 3, Normalization.parse("none", 0, 100), "", 1, 16);
+		final float[] elsewhere = new float[w * h];
+		elsewhere[30 * w + 30] = 1;
+		final IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> InpaintPipeline.run(source, in,
+			Hyperstack.of(w, h, 8, elsewhere), s, Monitor.NONE));
+		assertTrue(f.getMessage().contains("include them in the mask"), f.getMessage());
+		// a mask over the bad pixels fills them
+		final float[] over = new float[w * h];
+		for (int y = 4; y < 12; y++)
+			for (int x = 4; x < 12; x++)
+				over[y * w + x] = 1;
+		final float[] filled = InpaintPipeline.run(source, in, Hyperstack.of(w, h, 8, over), s, Monitor.NONE).plane(0);
+		for (final float v : filled)
+			assertTrue(Float.isFinite(v), "a pixel of the result is " + v);
+	}
+
+	@Test
 	void inpaintWorksOnACropAroundTheHoleAndEqualsInpaintOnThatCrop() {
 		final int w = 160, h = 128;
 		final float[] img = mosaic(w, h, 0);

@@ -81,7 +81,10 @@ class ReverseProcessTest extends sc.fiji.diffusion.testing.EngineTest {
 		try (NDManager m = manager.newSubManager()) {
 			final NDArray x = m.zeros(new Shape(2));
 			final AnalyticDenoiser d = new AnalyticDenoiser(SCHEDULE, 0, 1);
-			assertThrows(IllegalArgumentException.class, () -> ReverseProcess.run(s, SCHEDULE, d, new int[] { 500, 100 }, x,
+			// a walk ends below its start (at -1, the clean image, or at a noisy level)
+			assertThrows(IllegalArgumentException.class, () -> ReverseProcess.run(s, SCHEDULE, d, new int[] { 100, 500 }, x,
+				new GaussianNoise(1), 0, null, Monitor.NONE));
+			assertThrows(IllegalArgumentException.class, () -> ReverseProcess.run(s, SCHEDULE, d, new int[] { 100 }, x,
 				new GaussianNoise(1), 0, null, Monitor.NONE));
 			assertThrows(IllegalArgumentException.class, () -> ReverseProcess.run(s, SCHEDULE, d, new int[] { 500, 500, -1 },
 				x, new GaussianNoise(1), 0, null, Monitor.NONE));
