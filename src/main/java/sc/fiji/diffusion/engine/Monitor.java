@@ -84,6 +84,91 @@ public interface Monitor {
 	}
 
 	/**
+	 * The denominator of progress reported by {@link #range}: such a report is a fraction of the
+	 * whole command, done / {@value #WHOLE}.
+	 */
+	int WHOLE = 1_000_000;
+
+	/**
+	 * This monitor for one part of the work, the fraction {@code from} … {@code to} of this
+	 * monitor's whole: the part's own progress (done of total) is reported as
+	 * from + (to − from)·done/total of {@link #WHOLE}, its label carrying the part's own count
+	 * ("step 17/20"), so nested parts — slices, samples, steps — give one bar for the whole
+	 * command that only moves forward.
+	 */
+	default Monitor range(final double from, final double to) {
+		if (!(from >= 0 && from <= to && to <= 1)) throw new IllegalArgumentException("a part of the work is a range " +
+			"within 0..1, was " + from + ".." + to);
+		final Monitor outer = this;
+		return new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {
+				// a report from a nested part is already a fraction with its count in the label
+				final String label = total == WHOLE ? what : what + " " + done + "/" + total;
+				final double f = total > 0 ? Math.min(1, Math.max(0, done / (double) total)) : 1;
+				outer.progress(label, (int) Math.round(WHOLE * (from + (to - from) * f)), WHOLE);
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return outer.isCanceled();
+			}
+
+			@Override
+			public void log(final String message) {
+				outer.log(message);
+			}
+
+			@Override
+			public void warn(final String message) {
+				outer.warn(message);
+			}
+		};
+	}
+
+	/** Part {@code index} (0-based) of {@code count} equal parts of the work (see {@link #range}). */
+	default Monitor share(final int index, final int count) {
+		return range(index / (double) count, (index + 1) / (double) count);
+	}
+
+	/** This monitor without progress reports (cancel and log lines pass through): for work inside a step. */
+	default Monitor withoutProgress() {
+		final Monitor outer = this;
+		return new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {}
+
+			@Override
+			public boolean isCanceled() {
+				return outer.isCanceled();
+			}
+
+			@Override
+			public void log(final String message) {
+				outer.log(message);
+			}
+
+			@Override
+			public void warn(final String message) {
+				outer.warn(message);
+			}
+		};
+	}
+
+	/**
+	 * How long the rest of the work will take at the pace so far ("about 2 min 10 s left"), or ""
+	 * when too little is done to tell (under 2 % or under 2 s).
+	 */
+	static String timeLeft(final double fraction, final double elapsedSeconds) {
+		if (!(fraction >= 0.02) || elapsedSeconds < 2 || fraction >= 1) return "";
+		final long left = Math.round(elapsedSeconds * (1 - fraction) / fraction);
+		return left >= 60 ? String.format(java.util.Locale.ROOT, "about %d min %02d s left", left / 60, left % 60) :
+			String.format(java.util.Locale.ROOT, "about %d s left", Math.max(1, left));
+	}
+
+	/**
 	 * Progress for a command line: on a terminal one line updated in place, in a log file a line
 	 * every 25 %; never cancels.
 	 */

@@ -169,13 +169,33 @@ public abstract class DiffusionCommand extends DynamicCommand {
 
 	private ProgressWindow window;
 
+	/**
+	 * The command's monitor: one bar for the whole command (its parts report fractions of it, see
+	 * {@link Monitor#range}), never moving back, with the time left, in the progress window and
+	 * the status bar; headless, a Log line at every further 10 % (once the run has taken 5 s).
+	 */
 	private Monitor monitor() {
+		final long start = System.nanoTime();
+		final boolean headless = java.awt.GraphicsEnvironment.isHeadless() || ij.macro.Interpreter.isBatchMode();
 		return new Monitor() {
+
+			private double shown;
+			private int logged;
 
 			@Override
 			public void progress(final String what, final int done, final int total) {
-				if (status != null) status.showStatus(done, total, taskName() + ": " + what + " " + done + "/" + total);
-				if (window != null) window.progress(taskName() + ": " + what, done, total);
+				final double f = Math.max(shown, total > 0 ? Math.min(1, done / (double) total) : 1);
+				shown = f;
+				final String label = taskName() + ": " + (total == WHOLE ? what : what + " " + done + "/" + total);
+				final String left = Monitor.timeLeft(f, (System.nanoTime() - start) / 1e9);
+				final String text = String.format(java.util.Locale.ROOT, "%s (%.0f %%%s)", label, 100 * f, left.isEmpty() ? ""
+					: ", " + left);
+				if (status != null) status.showStatus((int) Math.round(1000 * f), 1000, text);
+				if (window != null) window.progress(label, (int) Math.round(WHOLE * f), WHOLE);
+				if (headless && (int) (10 * f) > logged && f < 1 && System.nanoTime() - start > 5_000_000_000L) {
+					logged = (int) (10 * f);
+					UserLog.info(log, text);
+				}
 			}
 
 			@Override

@@ -84,11 +84,14 @@ final class ProgressWindow {
 		last = now;
 		final double f = total > 0 ? done / (double) total : 0;
 		final double sec = (now - start) / 1e9;
+		// a fraction of the whole command (Monitor.range) carries its counts in its label
+		final String label = total == sc.fiji.diffusion.engine.Monitor.WHOLE ? step : step + " " + done + "/" + total;
+		final String left = sc.fiji.diffusion.engine.Monitor.timeLeft(f, sec);
 		SwingUtilities.invokeLater(() -> {
-			if (!canceled) what.setText(step + " " + done + "/" + total);
+			if (!canceled) what.setText(label);
 			bar.setValue((int) Math.round(1000 * f));
 			bar.setString(String.format(Locale.ROOT, "%.0f %%", 100 * f));
-			eta.setText(String.format(Locale.ROOT, "%.0f s so far", sec));
+			eta.setText(String.format(Locale.ROOT, "%s%.0f s so far", left.isEmpty() ? "" : left + "; ", sec));
 		});
 	}
 

@@ -235,7 +235,9 @@ public final class DenoisePipeline {
 					final PlanarImg<FloatType, FloatArray> vol = PlanarImgs.floats(w, h, nz);
 					for (int z = 0; z < nz; z++)
 						vol.setPlane(z, new FloatArray(work[z + nz * t]));
-					final Monitor perVolume = prefixed(monitor, prefix + (nt > 1 ? "frame " + (t + 1) + "/" + nt + " " : ""));
+					// one bar for the whole command: this volume is its share of all planes
+					final Monitor perVolume = prefixed(monitor.range(done / (double) in.planeCount(), (done + nz) / (double) in
+						.planeCount()), prefix + (nt > 1 ? "frame " + (t + 1) + "/" + nt + " " : ""));
 					final List<float[]> slices = fallback.run((m, batch) -> volumeOnce(m, vol, values, sigma, weights, s,
 						Seeds.plane(s.seed(), first), batch, perVolume));
 					for (int z = 0; z < nz; z++) {
@@ -250,14 +252,18 @@ public final class DenoisePipeline {
 					final int i = z + nz * t, index = in.index(c, z, t);
 					final NoiseModel noise = plan.noise[i];
 					final float[] plane = work[i];
-					final Monitor perPlane = prefixed(monitor, in.planeCount() > 1 ? "slice " + (index + 1) + "/" + in
-						.planeCount() + " " : "");
-					out[index] = fallback.run((m, batch) -> plane(m, plane, w, h, values, noise, s, index, batch, perPlane));
+					// one bar for the whole command: this plane is its share; within it the denoising, then the error
+					// estimate (about a fifth of it) or output=std's calibration (two passes beside the samples' many)
+					final Monitor perPlane = prefixed(monitor.share(done, in.planeCount()), in.planeCount() > 1 ? "slice " +
+						(index + 1) + "/" + in.planeCount() + " " : "");
+					final double main = estimate ? 0.85 : s.output().equals("std") ? 0.9 : 1;
+					final Monitor denoising = perPlane.range(0, main);
+					out[index] = fallback.run((m, batch) -> plane(m, plane, w, h, values, noise, s, index, batch, denoising));
 					used[index] = noise;
 					if (estimate) errors[index] = estimateError(planes[i], out[index], w, h, values, noise, s, index, fallback,
-						perPlane.prefixed("error estimate "), null);
+						perPlane.range(main, 1).prefixed("error estimate "), null);
 					if (s.output().equals("std")) calibrate(out[index], planes[i], plane, w, h, values, noise, s, index,
-						fallback, perPlane, msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg));
+						fallback, perPlane.range(main, 1), msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg));
 					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s%s", prefix, index + 1, noise.isStabilised() ?
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
 							((AdditiveGaussian) noise).estimated() ? " estimated" : ""), estimate ? "; " + errors[index] : ""));
@@ -359,7 +365,7 @@ public final class DenoisePipeline {
 		// the spread of posterior samples, in image units (each sample mapped back on its own)
 		final double[] sum = new double[plane.length], sum2 = new double[plane.length];
 		for (int k = 0; k < s.samples(); k++) {
-			final Monitor perSample = prefixed(monitor, "sample " + (k + 1) + "/" + s.samples() + " ");
+			final Monitor perSample = prefixed(monitor.share(k, s.samples()), "sample " + (k + 1) + "/" + s.samples() + " ");
 			final float[] x = noise.inverse(Images.array(task.output("sample").seed(Seeds.sample(s.seed(), index, k)).run(
 				Images.plane(plane, w, h), perSample).image));
 			for (int i = 0; i < x.length; i++) {
@@ -404,9 +410,10 @@ public final class DenoisePipeline {
 	{
 		final DenoiseSettings mean = s.toBuilder().output("mean").build();
 		final Monitor quiet = monitor.prefixed("calibration ");
-		final float[] f = fallback.run((m, batch) -> plane(m, working, w, h, values, noise, mean, index, batch, quiet));
+		final float[] f = fallback.run((m, batch) -> plane(m, working, w, h, values, noise, mean, index, batch, quiet.range(0,
+			0.5)));
 		final double[] terms = new double[raw.length];
-		final Sure.Estimate e = estimateError(raw, f, w, h, values, noise, mean, index, fallback, quiet, terms);
+		final Sure.Estimate e = estimateError(raw, f, w, h, values, noise, mean, index, fallback, quiet.range(0.5, 1), terms);
 		double ms = 0;
 		for (final float v : std)
 			ms += (double) v * v / std.length;

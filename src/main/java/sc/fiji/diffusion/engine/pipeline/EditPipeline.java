@@ -28,7 +28,7 @@ public final class EditPipeline {
 		final long t0 = System.nanoTime();
 		for (int i = 0; i < in.planeCount(); i++) {
 			final int index = i, c = i % in.channels();
-			final Monitor perPlane = DenoisePipeline.prefixed(monitor, in.planeCount() > 1 ? "slice " + (i + 1) + "/" + in
+			final Monitor perPlane = DenoisePipeline.prefixed(monitor.share(i, in.planeCount()), in.planeCount() > 1 ? "slice " + (i + 1) + "/" + in
 				.planeCount() + " " : "");
 			final float[] plane = in.plane(i);
 			out[i] = Images.array(fallback.run((m, batch) -> Edit.with(m).values(values[c]).strength(s.strength()).steps(s

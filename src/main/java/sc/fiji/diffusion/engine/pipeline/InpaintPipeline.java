@@ -67,8 +67,8 @@ public final class InpaintPipeline {
 						in.height()), crop));
 					final RandomAccessibleInterval<FloatType> hole = Views.zeroMin(Views.interval(Images.plane(m, in.width(), in
 						.height()), crop));
-					final Monitor perPlane = DenoisePipeline.prefixed(monitor, in.planeCount() > 1 ? "slice " + (index + 1) + "/" +
-						in.planeCount() + " " : "");
+					final Monitor perPlane = DenoisePipeline.prefixed(monitor.share(index, in.planeCount()), in.planeCount() > 1 ?
+						"slice " + (index + 1) + "/" + in.planeCount() + " " : "");
 					final ValueMap v = values[c];
 					final Img<FloatType> filled = fallback.run((model, batch) -> Inpaint.with(model).values(v).steps(s.steps())
 						.jumps(s.jumps()).jumpLength(s.jumpLength()).label(s.label()).guidance(s.guidance()).seed(Seeds.plane(s

@@ -144,7 +144,7 @@ public final class Denoise extends ImageTask<Denoise> {
 		final Img<FloatType> acc = ArrayImgs.floats(plane.dimension(0), plane.dimension(1));
 		int tStar = -1;
 		for (int k = 0; k < 8; k++) {
-			final Monitor perView = monitor.prefixed("view " + (k + 1) + "/8 ");
+			final Monitor perView = monitor.share(k, 8).prefixed("view " + (k + 1) + "/8 ");
 			final Result r = once(Views.zeroMin(dihedral(plane, k)), sigmaImage, perView);
 			tStar = r.tStar;
 			final Cursor<FloatType> a = acc.cursor();
@@ -182,8 +182,10 @@ public final class Denoise extends ImageTask<Denoise> {
 		final Canvas c = canvas(plane);
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, plane);
-			final Denoiser d = tiled(GuidedDenoiser.uniform(model, -1, 0), c, monitor, m);
 			final DdrmSampler s = sampler(y, sigmaModel);
+			// one network call (the posterior mean): its tiles are the progress; a walk of many steps reports its steps
+			final Denoiser d = tiled(GuidedDenoiser.uniform(model, -1, 0), c, walk(s, tStar).length > 2 || model.descriptor()
+				.isAdapted() ? monitor.withoutProgress() : monitor, m);
 			final GaussianNoise noise = new GaussianNoise(seed);
 			if (model.descriptor().isAdapted()) return adapted(y, sigmaModel, sigmaImage, c, d, s, noise, monitor);
 			// y = x_0 + σ n, so √ᾱ_t* y is distributed as x_t* of the forward process

@@ -74,7 +74,7 @@ public final class Edit extends ImageTask<Edit> {
 			final Sampler s = Samplers.create(sampler, model.schedule(), model.clipRange());
 			s.setTimesteps(Math.max(1, (int) Math.ceil(steps * strength)), t0);
 			final NDArray out = ReverseProcess.run(s, tiled(GuidedDenoiser.uniform(model, model.descriptor().classIndex(label),
-				guidance), c, monitor, m), xt, noise, 0, monitor);
+				guidance), c, monitor.withoutProgress(), m), xt, noise, 0, monitor);
 			return fromModel(c, out);
 		}
 	}

@@ -202,8 +202,9 @@ public final class Inpaint extends ImageTask<Inpaint> {
 				clip == null ? Double.NEGATIVE_INFINITY : clip[0], clip == null ? Double.POSITIVE_INFINITY : clip[1]));
 			final NDArray keep = m.create(keepPx, shape);
 			final Constraint constraint = new KnownRegion(schedule, y, keep, end < 0 ? 0 : sigmaY);
-			final Denoiser d = tiled(GuidedDenoiser.uniform(model, model.descriptor().classIndex(label), guidance), c, monitor,
-				m);
+			// the walk's moves are the progress, not the tiles within a move
+			final Denoiser d = tiled(GuidedDenoiser.uniform(model, model.descriptor().classIndex(label), guidance), c, monitor
+				.withoutProgress(), m);
 			// start: the biharmonic fill noised to the first level, the known pixels in place
 			final NDArray smooth = m.create(smoothPx, shape);
 			final NDArray xStart = constraint.apply(schedule.addNoise(smooth, noise.ndarray(m, 0, shape), walk[0]), walk[0],

@@ -101,6 +101,37 @@ class PipelinesTest {
 			assertEquals(10 * r.plane(0)[i] + 1000, r.plane(1)[i], 1e-2 * 10, "channel 2 is channel 1 scaled: pixel " + i);
 	}
 
+	/**
+	 * The progress of output=std on a 2-slice stack is one bar for the whole command: it only moves
+	 * forward, ends at 100 % and names slice, sample and step (it used to restart with every sample).
+	 */
+	@Test
+	void progressIsOneBarForTheWholeCommand() {
+		final int w = 32, h = 32;
+		final Hyperstack in = Hyperstack.of(w, h, 32, new float[][] { mosaic(w, h, 0), mosaic(w, h, 1) });
+		final java.util.List<Double> fractions = new java.util.ArrayList<>();
+		final java.util.List<String> labels = new java.util.ArrayList<>();
+		final Monitor recording = new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {
+				fractions.add(done / (double) total);
+				labels.add(what);
+			}
+
+			@Override
+			public boolean isCanceled() {
+				return false;
+			}
+		};
+		DenoisePipeline.run(source, in, settings(30).output("std").samples(2).steps(4).build(), recording);
+		for (int k = 1; k < fractions.size(); k++)
+			assertTrue(fractions.get(k) >= fractions.get(k - 1) - 1e-9, "went back at report " + k + ": " + labels.get(k - 1) +
+				" " + fractions.get(k - 1) + " -> " + labels.get(k) + " " + fractions.get(k));
+		assertEquals(1.0, fractions.get(fractions.size() - 1), 1e-6);
+		assertTrue(labels.stream().anyMatch(l -> l.contains("slice 2/2 sample 2/2 step")), String.join("\n", labels));
+	}
+
 	@Test
 	void nonFinitePixelsAreNamedAndAHoleMayHoldThem() {
 		final int w = 64, h = 64;
