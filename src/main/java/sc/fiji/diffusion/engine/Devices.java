@@ -49,8 +49,8 @@ public final class Devices {
 				cc = ", compute capability " + CudaUtils.getComputeCapability(device.getDeviceId());
 				mem = ", " + CudaUtils.getGpuMemory(device).getMax() / (1L << 30) + " GB";
 			}
-			catch (final RuntimeException | Error e) {
-				// information only
+			catch (final RuntimeException | LinkageError e) {
+				// information only: a driver or natives without these queries still run the model
 			}
 			final String name = gpuName(java.nio.file.Paths.get("/proc/driver/nvidia/gpus"));
 			return "GPU " + device.getDeviceId() + " (" + (name == null ? "" : name + ", ") + "CUDA" + cc + mem + ")";

@@ -102,7 +102,7 @@ public final class ModelCache implements AutoCloseable {
 			prefix = dir.toRealPath() + "|";
 		}
 		catch (final IOException e) {
-			return;
+			return; // the folder is gone: its real path cannot be resolved to match (models from it stay until the cache closes)
 		}
 		models.entrySet().removeIf(en -> {
 			if (!en.getKey().startsWith(prefix)) return false;

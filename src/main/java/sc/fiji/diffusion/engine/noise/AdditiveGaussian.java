@@ -25,10 +25,12 @@ public final class AdditiveGaussian implements NoiseModel {
 		return varianceError;
 	}
 
+	@Override
 	public double sigma() {
 		return sigma;
 	}
 
+	@Override
 	public boolean estimated() {
 		return estimated;
 	}

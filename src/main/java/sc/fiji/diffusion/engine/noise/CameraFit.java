@@ -267,9 +267,6 @@ public final class CameraFit {
 			if (Double.isNaN(clip[0]) && Double.isNaN(clip[1])) break;
 		}
 		final double slope = line[0], intercept = line[1];
-		if (Boolean.getBoolean("diffusion.debugfit")) for (int k = 0; k < bins; k++)
-			System.out.println(String.format(Locale.ROOT, "bin %2d keep %b mean %8.2f var %9.2f k3 %9.1f n %5.0f", k, keep[k], x[k],
-				y[k], k3[k], count[k]));
 		int first = -1, last = -1;
 		for (int k = 0; k < bins; k++)
 			if (keep[k]) {

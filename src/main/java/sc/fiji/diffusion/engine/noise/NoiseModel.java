@@ -36,4 +36,23 @@ public interface NoiseModel extends java.io.Serializable {
 	default double varianceError() {
 		return 0;
 	}
+
+	/**
+	 * The σ a log line reports for this model, in image units: the Gaussian σ, or a camera's read
+	 * noise.
+	 */
+	double sigma();
+
+	/** Whether this model was estimated from the image (rather than given by the user). */
+	boolean estimated();
+
+	/**
+	 * The same model telling the denoiser {@code s} as the noise σ in working units: the σ measured
+	 * after a variance-stabilising transform instead of its nominal 1. Only for stabilised models.
+	 *
+	 * @throws UnsupportedOperationException for a model whose working units are the image's
+	 */
+	default NoiseModel withWorkingSigma(final double s) {
+		throw new UnsupportedOperationException(getClass().getSimpleName() + " has no transform whose sigma could be measured");
+	}
 }

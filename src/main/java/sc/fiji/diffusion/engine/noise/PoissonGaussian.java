@@ -75,11 +75,18 @@ public final class PoissonGaussian implements NoiseModel {
 		return a;
 	}
 
+	/** Whether the gain or the read noise was estimated from the image. */
+	@Override
+	public boolean estimated() {
+		return estimatedGain || estimatedSigma;
+	}
+
 	public double offset() {
 		return mu;
 	}
 
 	/** The read noise σ (image units). */
+	@Override
 	public double sigma() {
 		return sigma;
 	}
@@ -98,6 +105,7 @@ public final class PoissonGaussian implements NoiseModel {
 	}
 
 	/** The same model, telling the denoiser a measured σ after the transform instead of the nominal 1. */
+	@Override
 	public PoissonGaussian withWorkingSigma(final double s) {
 		final PoissonGaussian pg = copy();
 		pg.working = s;

@@ -16,10 +16,8 @@ import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.image.Images;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
-import sc.fiji.diffusion.engine.noise.AdditiveGaussian;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
 import sc.fiji.diffusion.engine.noise.NoiseSettings;
-import sc.fiji.diffusion.engine.noise.PoissonGaussian;
 import sc.fiji.diffusion.engine.noise.Sure;
 import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.values.Normalization;
@@ -127,8 +125,7 @@ public final class DenoisePipeline {
 		final DenoiseSettings s, final Normalization.Percentiles rawPercentiles, final Monitor monitor, final String prefix)
 	{
 		List<NoiseModel> models = s.noise().model(planes, width, msg -> monitor.log("Denoise: " + prefix + msg));
-		if (models.get(0).isStabilised() && !"one".equals(System.getProperty("diffusion.gat.sigma"))) models = measured(
-			models, planes, width, monitor, prefix);
+		if (models.get(0).isStabilised()) models = measured(models, planes, width, monitor, prefix);
 		final NoiseModel first = models.get(0);
 		if (first.isStabilised()) monitor.log("Denoise: " + prefix + "noise " + first + "; denoising the stabilised image " +
 			"at sigma = 1");
@@ -168,7 +165,7 @@ public final class DenoisePipeline {
 			m));
 		final List<NoiseModel> out = new ArrayList<>();
 		for (final NoiseModel n : models)
-			out.add(((PoissonGaussian) n).withWorkingSigma(m));
+			out.add(n.withWorkingSigma(m));
 		return out;
 	}
 
@@ -266,7 +263,7 @@ public final class DenoisePipeline {
 						fallback, perPlane.range(main, 1), msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg));
 					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s%s", prefix, index + 1, noise.isStabilised() ?
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
-							((AdditiveGaussian) noise).estimated() ? " estimated" : ""), estimate ? "; " + errors[index] : ""));
+							noise.estimated() ? " estimated" : ""), estimate ? "; " + errors[index] : ""));
 					done++;
 					if (done == 1 && in.planeCount() > 2) {
 						final double sec = (System.nanoTime() - t0) / 1e9;
@@ -278,9 +275,8 @@ public final class DenoisePipeline {
 		}
 		final StringBuilder sig = new StringBuilder();
 		for (final NoiseModel m : used)
-			sig.append(sig.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.4g", m instanceof
-				PoissonGaussian ? ((PoissonGaussian) m).sigma() :
-				m.workingSigma()));
+			sig.append(sig.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.4g", m.isStabilised() ? m
+				.sigma() : m.workingSigma()));
 		final Hyperstack result = in.withPlanes(out, 32, in.title() + "-" + (s.output().equals("std") ? "std" :
 			"denoised"));
 		monitor.log(String.format(Locale.ROOT, "Denoise: %s (%s) in %.1f s", result.title(), result.describe(), (System
