@@ -74,6 +74,14 @@ public class DenoiseCommand extends ImageCommand {
 			"weighted by the voxel aspect)", attrs = @Attr(name = "group", value = "Output"))
 	private String stack = "slices";
 
+	@Parameter(persist = false, label = "Adapt (experimental)", required = false, min = "0", visibility =
+		org.scijava.ItemVisibility.INVISIBLE, description =
+		"Experimental: fine-tune the prior on this image for so many steps first (self-supervised, no clean image; about " +
+			"0.16 s per step). Not in the dialog: measured so far it does not improve results and can make them worse " +
+			"(up to 2 dB); 0 = off (see the Denoise docs)", attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint",
+				value = "0 = off; experimental") })
+	private int adapt = 0;
+
 	@Parameter(persist = false, label = "Seed", description = "Same seed, same result", attrs = @Attr(name = "group",
 		value = "Output"))
 	private long seed = 1;
@@ -128,7 +136,7 @@ public class DenoiseCommand extends ImageCommand {
 		}
 		final DenoiseSettings s = DenoiseSettings.builder().noise(NoiseSettings.parse(noise, sigma, gain, NoiseSettings
 			.parseOffset(offset))).normalization(normalization).output(output).ensemble(e).samples(samples).steps(steps)
-			.stack(stack).seed(seed).build();
+			.stack(stack).adapt(adapt).seed(seed).build();
 		final DenoisePipeline.Result r = DenoisePipeline.run(models, in, s, monitor);
 		sigmaUsed = r.sigmaUsed;
 		estimatedRmse = r.estimatedRmse();

@@ -190,6 +190,8 @@ public final class CommandBridge {
 		String group = null;
 		for (final ModuleItem<?> item : module.getInfo().inputs()) {
 			if (isService(item) || inputs.containsKey(item.getName())) continue;
+			// an invisible key (experimental) is not in the dialog; a macro may still give it
+			if (shown && item.getVisibility() == org.scijava.ItemVisibility.INVISIBLE) continue;
 			items.add(item);
 			final String g = attr(info, item, "group");
 			if (shown && g != null && !g.equals(group)) {

@@ -38,6 +38,14 @@ public final class DiffusionModel implements AutoCloseable {
 		return new DiffusionModel(d, device, TorchScriptNet.load(d.verifiedWeights(), device));
 	}
 
+	/**
+	 * The same model with other weights of the same network (e.g. adapted to an image), loaded
+	 * from {@code weights} onto this model's device; a new model, to be closed by the caller.
+	 */
+	public DiffusionModel withWeights(final Path weights) {
+		return new DiffusionModel(descriptor, device, TorchScriptNet.load(weights, device));
+	}
+
 	public ModelDescriptor descriptor() {
 		return descriptor;
 	}

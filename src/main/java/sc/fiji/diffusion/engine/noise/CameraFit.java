@@ -114,7 +114,7 @@ public final class CameraFit {
 	 * many pixels as the next value below). A plain minimum at a camera offset (no read noise) is
 	 * no clip: photons simply were 0 there.
 	 */
-	static double[] clipValues(final float[]... planes) {
+	public static double[] clipValues(final float[]... planes) {
 		float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
 		long n = 0;
 		for (final float[] p : planes)

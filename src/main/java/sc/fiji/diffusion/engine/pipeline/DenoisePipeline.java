@@ -179,6 +179,39 @@ public final class DenoisePipeline {
 		return Math.max(0, 1 - Math.abs(Math.log(r) / Math.log(2)) / 2);
 	}
 
+	/**
+	 * Whether the adapted model's posterior mean of one plane has a lower estimated error than the
+	 * base model's, by Stein's estimate over the rows the adaptation never saw
+	 * ({@link Adaptation#trainingRows}): there it is unbiased for both models.
+	 */
+	private static boolean adaptationHelps(final Fallback base, final DiffusionModel adapted, final float[] raw,
+		final float[] work, final int w, final int h, final ValueMap values, final NoiseModel noise, final DenoiseSettings s,
+		final int index, final Monitor monitor, final String prefix)
+	{
+		final DenoiseSettings mean = s.toBuilder().output("mean").ensemble(1).build();
+		final Monitor quiet = monitor.withoutProgress();
+		final Fallback tuned = new Fallback(ModelSource.of(adapted), quiet, "Denoise");
+		final float[] fb = base.run((m, batch) -> plane(m, work, w, h, values, noise, mean, index, batch, quiet));
+		final float[] fa = tuned.run((m, batch) -> plane(m, work, w, h, values, noise, mean, index, batch, quiet));
+		final double[] tb = new double[raw.length], ta = new double[raw.length];
+		estimateError(raw, fb, w, h, values, noise, mean, index, base, quiet, tb);
+		estimateError(raw, fa, w, h, values, noise, mean, index, tuned, quiet, ta);
+		double sb = 0, sa = 0;
+		int n = 0;
+		for (int i = Adaptation.trainingRows(h) * w; i < raw.length; i++)
+			if (!Double.isNaN(tb[i]) && !Double.isNaN(ta[i])) {
+				sb += tb[i];
+				sa += ta[i];
+				n++;
+			}
+		final double rb = Math.sqrt(Math.max(0, sb / Math.max(1, n))), ra = Math.sqrt(Math.max(0, sa / Math.max(1, n)));
+		final boolean helps = n > 0 && sa < sb;
+		monitor.log(String.format(Locale.ROOT, "Denoise: %sadapt: estimated RMS error of the posterior mean on the rows " +
+			"the adaptation did not see: %.4g adapted, %.4g as it was%s", prefix, ra, rb, helps ?
+				": denoising with the adapted prior" : ": the adaptation did not help, denoising with the prior as it was"));
+		return helps;
+	}
+
 	/** xy, xz, yz weights of a volume with voxel size (x, y, z). */
 	public static double[] orientationWeights(final double[] voxel) {
 		return new double[] { Math.max(orientationWeight(voxel[1] / voxel[0]), 1e-6), orientationWeight(voxel[2] /
@@ -201,7 +234,7 @@ public final class DenoisePipeline {
 		final NoiseModel[] used = new NoiseModel[in.planeCount()];
 		final Sure.Estimate[] errors = new Sure.Estimate[in.planeCount()];
 		final boolean estimate = s.output().equals("mean") && !(volume && in.slices() > 1);
-		final Fallback fallback = new Fallback(models, monitor, "Denoise");
+		final Fallback baseFallback = new Fallback(models, monitor, "Denoise");
 		final long t0 = System.nanoTime();
 		sayCost(in, s, monitor);
 		if (d.isAdapted()) monitor.log(String.format(Locale.ROOT, "Denoise: model '%s' was adapted on noisy data (Train " +
@@ -221,6 +254,23 @@ public final class DenoisePipeline {
 			final float[][] work = new float[planes.length][];
 			for (int i = 0; i < planes.length; i++)
 				work[i] = plan.noise[i].forward(planes[i]);
+			// one bar for the whole command: each channel its share, within it the adaptation first (adapt=N)
+			final Monitor perChannel = monitor.share(c, nc);
+			final double adaptShare = s.adapt() > 0 ? Adaptation.SHARE : 0;
+			final Monitor channelWork = perChannel.range(adaptShare, 1);
+			DiffusionModel tuned = s.adapt() > 0 ? Adaptation.adapt(models.model(), planes, work, plan, w, s.adapt(), s
+				.seed() + c, perChannel.range(0, adaptShare).prefixed(prefix), msg -> monitor.log("Denoise: " + prefix + msg)) :
+				null;
+			// kept only where the error estimate says it helps (on the channel's first plane)
+			if (tuned != null && !adaptationHelps(baseFallback, tuned, planes[0], work[0], w, h, values, plan.noise[0], s, in
+				.index(c, 0, 0), monitor, prefix)) {
+				tuned.close();
+				tuned = null;
+			}
+			final DiffusionModel adapted = tuned;
+			final Fallback fallback = adapted == null ? baseFallback : new Fallback(ModelSource.of(adapted), monitor, "Denoise");
+			try {
+			int doneHere = 0;
 			for (int t = 0; t < nt; t++) {
 				if (volume && nz > 1) {
 					final int first = in.index(c, 0, t);
@@ -233,8 +283,8 @@ public final class DenoisePipeline {
 					for (int z = 0; z < nz; z++)
 						vol.setPlane(z, new FloatArray(work[z + nz * t]));
 					// one bar for the whole command: this volume is its share of all planes
-					final Monitor perVolume = prefixed(monitor.range(done / (double) in.planeCount(), (done + nz) / (double) in
-						.planeCount()), prefix + (nt > 1 ? "frame " + (t + 1) + "/" + nt + " " : ""));
+					final Monitor perVolume = prefixed(channelWork.range(doneHere / (double) planes.length, (doneHere + nz) /
+						(double) planes.length), prefix + (nt > 1 ? "frame " + (t + 1) + "/" + nt + " " : ""));
 					final List<float[]> slices = fallback.run((m, batch) -> volumeOnce(m, vol, values, sigma, weights, s,
 						Seeds.plane(s.seed(), first), batch, perVolume));
 					for (int z = 0; z < nz; z++) {
@@ -243,6 +293,7 @@ public final class DenoisePipeline {
 						used[in.index(c, z, t)] = plan.noise[i];
 					}
 					done += nz;
+					doneHere += nz;
 					continue;
 				}
 				for (int z = 0; z < nz; z++) {
@@ -251,7 +302,7 @@ public final class DenoisePipeline {
 					final float[] plane = work[i];
 					// one bar for the whole command: this plane is its share; within it the denoising, then the error
 					// estimate (about a fifth of it) or output=std's calibration (two passes beside the samples' many)
-					final Monitor perPlane = prefixed(monitor.share(done, in.planeCount()), in.planeCount() > 1 ? "slice " +
+					final Monitor perPlane = prefixed(channelWork.share(doneHere, planes.length), in.planeCount() > 1 ? "slice " +
 						(index + 1) + "/" + in.planeCount() + " " : "");
 					final double main = estimate ? 0.85 : s.output().equals("std") ? 0.9 : 1;
 					final Monitor denoising = perPlane.range(0, main);
@@ -265,12 +316,17 @@ public final class DenoisePipeline {
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
 							noise.estimated() ? " estimated" : ""), estimate ? "; " + errors[index] : ""));
 					done++;
+					doneHere++;
 					if (done == 1 && in.planeCount() > 2) {
 						final double sec = (System.nanoTime() - t0) / 1e9;
 						if (sec * in.planeCount() > 30) monitor.log(String.format(Locale.ROOT, "Denoise: the first slice took " +
 							"%.1f s; about %.0f s for the other %d", sec, sec * (in.planeCount() - 1), in.planeCount() - 1));
 					}
 				}
+			}
+			}
+			finally {
+				if (adapted != null) adapted.close();
 			}
 		}
 		final StringBuilder sig = new StringBuilder();

@@ -21,7 +21,7 @@ public final class DenoiseSettings {
 	private final NoiseSettings noise;
 	private final Normalization normalization;
 	private final String output, stack;
-	private final int steps, samples, ensemble, tileBatch;
+	private final int steps, samples, ensemble, tileBatch, adapt;
 	private final long seed;
 	private final double eta;
 
@@ -36,6 +36,7 @@ public final class DenoiseSettings {
 		seed = b.seed;
 		eta = b.eta;
 		tileBatch = b.tileBatch;
+		adapt = b.adapt;
 	}
 
 	public static Builder builder() {
@@ -55,6 +56,7 @@ public final class DenoiseSettings {
 		b.seed = seed;
 		b.eta = eta;
 		b.tileBatch = tileBatch;
+		b.adapt = adapt;
 		return b;
 	}
 
@@ -71,11 +73,14 @@ public final class DenoiseSettings {
 	public long seed() { return seed; }
 	public double eta() { return eta; }
 	public int tileBatch() { return tileBatch; }
+	/** Self-supervised fine-tuning steps on the image before denoising it (0 = none; {@link Adaptation}). */
+	public int adapt() { return adapt; }
 
 	@Override
 	public String toString() {
-		return String.format(Locale.ROOT, "noise=%s output=%s%s steps=%d ensemble=%d stack=%s seed=%d normalize=%s", noise,
-			output, output.equals("std") ? " samples=" + samples : "", steps, ensemble, stack, seed, normalization);
+		return String.format(Locale.ROOT, "noise=%s output=%s%s steps=%d ensemble=%d stack=%s seed=%d normalize=%s%s",
+			noise, output, output.equals("std") ? " samples=" + samples : "", steps, ensemble, stack, seed, normalization,
+			adapt > 0 ? " adapt=" + adapt : "");
 	}
 
 	public static final class Builder {
@@ -83,7 +88,7 @@ public final class DenoiseSettings {
 		private NoiseSettings noise = NoiseSettings.auto();
 		private Normalization normalization = Normalization.auto();
 		private String output = "mean", stack = "slices";
-		private int steps = 20, samples = 8, ensemble = 1, tileBatch = Fallback.BATCH;
+		private int steps = 20, samples = 8, ensemble = 1, tileBatch = Fallback.BATCH, adapt = 0;
 		private long seed = 1;
 		private double eta = 0.85;
 
@@ -97,6 +102,7 @@ public final class DenoiseSettings {
 		public Builder seed(final long s) { seed = s; return this; }
 		public Builder eta(final double e) { eta = e; return this; }
 		public Builder tileBatch(final int b) { tileBatch = b; return this; }
+		public Builder adapt(final int n) { adapt = n; return this; }
 
 		private static String lower(final String s, final String dflt) {
 			return s == null || s.trim().isEmpty() ? dflt : s.trim().toLowerCase(Locale.ROOT);
@@ -106,6 +112,10 @@ public final class DenoiseSettings {
 			if (noise == null || normalization == null) throw new IllegalArgumentException("noise and normalize are required");
 			if (!java.util.Arrays.asList(OUTPUTS).contains(output)) throw new IllegalArgumentException("Unknown output '" +
 				output + "'; accepted: mean, sample, std");
+			if (adapt < 0) throw new IllegalArgumentException("adapt must be 0 (off) or a number of fine-tuning steps, was " +
+				adapt);
+			if (adapt > 0 && stack.equals("volume")) throw new IllegalArgumentException("adapt works plane by plane; with " +
+				"stack=volume use adapt=0");
 			if (!java.util.Arrays.asList(STACKS).contains(stack)) throw new IllegalArgumentException("Unknown stack '" + stack +
 				"'; accepted: slices (each plane on its own), volume (a z-stack as one volume)");
 			if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, was " + steps);

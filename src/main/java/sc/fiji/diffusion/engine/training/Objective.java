@@ -18,6 +18,8 @@ public interface Objective {
 	final class Batch {
 
 		public final float[] xt, target, t, weight;
+		/** Per pixel, 1 where the pixel counts and 0 where not (e.g. clipped); null = all count. Set by objectives that use it. */
+		public float[] mask;
 
 		public Batch(final int b, final int pp) {
 			xt = new float[b * pp];
@@ -40,6 +42,26 @@ public interface Objective {
 
 	/** How the objective is described in a model's training record. */
 	Map<String, Object> describe();
+
+	/** The network being trained: ε̂(x_t, t) for a batch. */
+	@FunctionalInterface
+	interface Network {
+
+		ai.djl.ndarray.NDArray eps(ai.djl.ndarray.NDArray xt, ai.djl.ndarray.NDArray t);
+	}
+
+	/**
+	 * The batch's loss, to be differentiated: by default the weighted squared error of ε̂ against
+	 * the target, mean over patches and pixels.
+	 */
+	default ai.djl.ndarray.NDArray loss(final Network net, final ai.djl.ndarray.NDManager m, final Batch one, final int b,
+		final int p)
+	{
+		final ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(b, 1, p, p);
+		final ai.djl.ndarray.NDArray pred = net.eps(m.create(one.xt, shape), m.create(one.t));
+		return pred.sub(m.create(one.target, shape)).square().mul(m.create(one.weight, new ai.djl.ndarray.types.Shape(b, 1,
+			1, 1))).mean();
+	}
 
 	/** Patch i of the simple loss at t: x_t = √ᾱ_t x₀ + √(1−ᾱ_t) ε, target ε, weight 1. */
 	static void simple(final float[] x0, final float[] eps, final int t, final int i, final int pp,
@@ -152,6 +174,100 @@ public interface Objective {
 				"levels sigma_t >= %.3g sigma_y trained on y + tau eta with target (sigma_t/tau) eta and weight " +
 				"(tau/sigma_t)^2; %.0f %% of the patches at lower levels held to the base model through its posterior " +
 				"means", factor, 100 * lowFraction));
+			return m;
+		}
+	}
+
+	/**
+	 * Stein's unbiased risk estimate of the estimator Denoise uses, at the data's own noise level:
+	 * for y = x₀ + σ_y n (model units) the one-step posterior mean at the level t* with σ_t* ≈ σ_y is
+	 * D(y) = y − σ_t ε̂(√ᾱ_t* y, t*), and
+	 * <pre>
+	 *   E‖D(y) − x₀‖²/N = E[ ‖D(y) − y‖²/N − σ_y² + 2σ_y² div D(y)/N ],
+	 *   ‖D(y) − y‖² = σ_t² ‖ε̂‖²,   div D(y) = N − σ_t div_y ε̂,
+	 * </pre>
+	 * with the divergence by one Monte-Carlo probe b (±1): div_y ε̂ ≈ bᵀ(ε̂(y + δb) − ε̂(y − δb))/(2δ),
+	 * δ = {@link #PROBE}·σ_y (Ramani et al. 2008). Per patch, divided by σ_y² (so every noise level
+	 * weighs alike), the loss to minimise is
+	 * <pre>
+	 *   mean[ (σ_t/σ_y)² ε̂(y)² − σ_t b (ε̂(y + δb) − ε̂(y − δb)) / δ ]
+	 * </pre>
+	 * — no clean image anywhere: it fine-tunes a prior on the very image being denoised
+	 * (Denoise's {@code adapt}). {@code batch} puts √ᾱ_t* y in xt, the probe in target, σ_y in weight.
+	 * The twin patches, when given, are a mask: 0 where a pixel does not count (clipped values,
+	 * whose noise is not the Gaussian SURE assumes), 1 elsewhere.
+	 */
+	final class Sure implements Objective {
+
+		/** The probe's step, relative to σ_y. */
+		public static final double PROBE = 0.05;
+
+		private NoiseSchedule schedule;
+
+		@Override
+		public void batch(final float[] y, final float[] twin, final float[] sigmaY, final int b, final int pp,
+			final NoiseSchedule schedule, final SplittableRandom r, final GaussianNoise noise, final long stream,
+			final Batch out)
+		{
+			this.schedule = schedule;
+			for (int i = 0; i < b; i++) {
+				if (!(sigmaY[i] > 0)) throw new IllegalArgumentException("the SURE objective needs noisy patches (sigma > 0)");
+				final int t = Math.max(0, schedule.timestepForSigma(sigmaY[i]));
+				final float sa = (float) Math.sqrt(schedule.alphaBar(t));
+				out.t[i] = t;
+				out.weight[i] = sigmaY[i];
+				for (int k = i * pp; k < (i + 1) * pp; k++) {
+					out.xt[k] = sa * y[k];
+					out.target[k] = r.nextBoolean() ? 1 : -1;
+				}
+				if (twin != null) {
+					if (out.mask == null) out.mask = new float[out.xt.length];
+					System.arraycopy(twin, i * pp, out.mask, i * pp, pp);
+				}
+			}
+		}
+
+		@Override
+		public ai.djl.ndarray.NDArray loss(final Network net, final ai.djl.ndarray.NDManager m, final Batch one, final int b,
+			final int p)
+		{
+			final float[] sa = new float[b], st = new float[b], delta = new float[b], ratio2 = new float[b];
+			for (int i = 0; i < b; i++) {
+				final int t = (int) one.t[i];
+				sa[i] = (float) Math.sqrt(schedule.alphaBar(t));
+				st[i] = (float) schedule.sigma(t);
+				delta[i] = (float) (PROBE * one.weight[i]);
+				ratio2[i] = (st[i] / one.weight[i]) * (st[i] / one.weight[i]);
+			}
+			final ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(b, 1, p, p), per =
+				new ai.djl.ndarray.types.Shape(b, 1, 1, 1);
+			final ai.djl.ndarray.NDArray xt = m.create(one.xt, shape), probe = m.create(one.target, shape), t = m.create(one.t);
+			// y + δ b at level t*: √ᾱ (y + δ b)
+			final float[] step = new float[b];
+			for (int i = 0; i < b; i++)
+				step[i] = sa[i] * delta[i];
+			final ai.djl.ndarray.NDArray e0 = net.eps(xt, t);
+			// central difference: its error is second order in δ, so the network cannot gain by bending ε̂ at that scale
+			final ai.djl.ndarray.NDArray shift = probe.mul(m.create(step, per));
+			final ai.djl.ndarray.NDArray e1 = net.eps(xt.add(shift), t), e2 = net.eps(xt.sub(shift), t);
+			final float[] div = new float[b];
+			for (int i = 0; i < b; i++)
+				div[i] = st[i] / delta[i];
+			final ai.djl.ndarray.NDArray terms = e0.square().mul(m.create(ratio2, per)).sub(probe.mul(e1.sub(e2)).mul(m
+				.create(div, per)));
+			if (one.mask == null) return terms.mean();
+			double kept = 0;
+			for (final float v : one.mask)
+				kept += v;
+			// the mean over the pixels that count (a batch with none counts nothing)
+			return terms.mul(m.create(one.mask, shape)).sum().div((float) Math.max(1, kept));
+		}
+
+		@Override
+		public Map<String, Object> describe() {
+			final Map<String, Object> m = new java.util.LinkedHashMap<>();
+			m.put("loss", "SURE of the one-step posterior mean at the data's own noise level (Monte-Carlo divergence, " +
+				"probe " + PROBE + " sigma_y)");
 			return m;
 		}
 	}

@@ -244,13 +244,10 @@ public final class Trainer implements AutoCloseable {
 					final SplittableRandom r = new SplittableRandom(settings.seed * 0x9E3779B97F4A7C15L + k);
 					train.batch(r, b, buf, twinBuf, sigmaBuf);
 					objective.batch(buf, twinBuf, sigmaBuf, b, p * p, schedule, r, noise, k, one);
-					final NDArray xt = sub.create(one.xt, shape), target = sub.create(one.target, shape);
-					final NDArray weight = sub.create(one.weight, new Shape(b, 1, 1, 1));
 					final NDArray lossArray;
 					try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-						final NDArray pred = block.forward(store, new NDList(xt, sub.create(one.t), labels(sub, b)), true)
-							.singletonOrThrow();
-						lossArray = pred.sub(target).square().mul(weight).mean();
+						lossArray = objective.loss((xt, t) -> block.forward(store, new NDList(xt, t, labels(sub, b)), true)
+							.singletonOrThrow(), sub, one, b, p);
 						gc.backward(lossArray);
 					}
 					loss = lossArray.getFloat();

@@ -1,0 +1,64 @@
+package sc.fiji.diffusion.engine.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import ai.djl.Device;
+
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
+import sc.fiji.diffusion.models.Models;
+
+/** Denoise's adapt=N with the bundled grayscale prior on a small noisy image. */
+class AdaptTest {
+
+	private static DiffusionModel model;
+
+	@BeforeAll
+	static void load() throws Exception {
+		model = DiffusionModel.load(Models.resolve("grayscale"), Device.cpu());
+	}
+
+	@AfterAll
+	static void close() {
+		model.close();
+	}
+
+	@Test
+	void adaptsACopyChecksItOnUnseenRowsAndSaysWhatItDid() {
+		final int w = 64, h = 64;
+		final float[] px = new float[w * h];
+		final Random r = new Random(5);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				px[y * w + x] = (float) (128 + 60 * Math.sin(x / 5.0) * Math.cos(y / 7.0) + 20 * r.nextGaussian());
+		final Hyperstack in = Hyperstack.of(w, h, 32, px);
+		final DenoiseSettings base = DenoiseSettings.builder().noise(NoiseSettings.gaussian(20)).build();
+		final ModelSource source = ModelSource.of(model);
+		final DenoisePipeline.Result before = DenoisePipeline.run(source, in, base, Monitor.NONE);
+		final List<String> log = new ArrayList<>();
+		final DenoisePipeline.Result adapted = DenoisePipeline.run(source, in, base.toBuilder().adapt(10).build(), Monitor
+			.logging(log::add));
+		assertTrue(log.stream().anyMatch(l -> l.contains("adapt=10: the prior fine-tuned on this image")), String.join("\n",
+			log));
+		assertTrue(log.stream().anyMatch(l -> l.contains("adapt: estimated RMS error")), String.join("\n", log));
+		assertTrue(log.stream().anyMatch(l -> l.contains("on the rows the adaptation did not see")), String.join("\n", log));
+		assertTrue(Double.isFinite(adapted.estimatedRmse()), "an error estimate with adapt too");
+		// the shared model was not touched: the same result as before
+		final DenoisePipeline.Result after = DenoisePipeline.run(source, in, base, Monitor.NONE);
+		assertArrayEquals(before.image.plane(0), after.image.plane(0), 0f);
+		assertThrows(IllegalArgumentException.class, () -> base.toBuilder().adapt(-1).build());
+		assertThrows(IllegalArgumentException.class, () -> base.toBuilder().adapt(5).stack("volume").build());
+	}
+}
