@@ -7,7 +7,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
@@ -225,7 +224,6 @@ public final class Trainer implements AutoCloseable {
 		final float[] twinBuf = train.hasTwins() ? new float[n] : null;
 		final Objective.Batch one = new Objective.Batch(b, p * p);
 		final GaussianNoise noise = new GaussianNoise(settings.seed);
-		final Shape shape = new Shape(b, 1, p, p);
 		double intervalLoss = 0;
 		int intervalSteps = 0;
 		final long runStart = System.nanoTime();
@@ -303,13 +301,11 @@ public final class Trainer implements AutoCloseable {
 		objective.batch(buf, twin, sigma, v, p * p, schedule, new SplittableRandom(settings.seed + 78), new GaussianNoise(
 			settings.seed + 1), 0, one);
 		try (NDManager sub = model.getNDManager().newSubManager()) {
-			final Shape shape = new Shape(v, 1, p, p);
-			// training = true keeps PyTorch out of inference mode, whose tensors the trainable parameters cannot
-			// mix with; no gradient collector is open, so nothing is recorded
-			final NDArray pred = block.forward(new ParameterStore(sub, false), new NDList(sub.create(one.xt, shape), sub.create(
-				one.t), labels(sub, v)), true).singletonOrThrow();
-			return pred.sub(sub.create(one.target, shape)).square().mul(sub.create(one.weight, new Shape(v, 1, 1, 1))).mean()
-				.getFloat();
+			// the objective's own loss; training = true keeps PyTorch out of inference mode, whose tensors the
+			// trainable parameters cannot mix with; no gradient collector is open, so nothing is recorded
+			final ParameterStore store = new ParameterStore(sub, false);
+			return objective.loss((xt, t) -> block.forward(store, new NDList(xt, t, labels(sub, v)), true).singletonOrThrow(),
+				sub, one, v, p).getFloat();
 		}
 	}
 
