@@ -193,8 +193,11 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			final float[] smoothPx = nothingKnown ? new float[yPx.length] : Biharmonic.fill(yPx, hole, cw, ch);
 			// (on the smooth fill, so the hole's own values are not taken for a clipped tail)
 			final double sigmaY = nothingKnown ? 0 : NoiseSettings.estimateSigma(smoothPx, cw, ch, hole);
-			final int end = endLevel(schedule, sigmaY);
-			final int[] walk = walk(nothingKnown ? schedule.T() - 1 : startLevel(), end);
+			final int end = Math.min(endLevel(schedule, sigmaY), schedule.T() - 2);
+			// an image noisier than the start level: start halfway between its noise and pure noise
+			final int t0 = nothingKnown ? schedule.T() - 1 : end < startLevel() - 10 ? startLevel() : Math.min(schedule.T() -
+				1, end + Math.max(10, (schedule.T() - 1 - end) / 2));
+			final int[] walk = walk(t0, end);
 			final double[] clip = nothingKnown ? model.clipRange() : knownRange(yPx, hole);
 			monitor.log(String.format(Locale.ROOT, "Inpaint: from %s noised to level %d, %d moves down to %s; x0 kept within " +
 				"%.3f..%.3f (model units)", nothingKnown ? "nothing (the mask covers the image)" : "a smooth fill", walk[0], walk.length - 1, end < 0 ? "the clean image" : String.format(

@@ -97,6 +97,17 @@ class InpaintTest {
 		assertTrue(inFlat < 3, "std in the hole of the flat image " + inFlat);
 	}
 
+	/** Noise above the start level's: the walk starts higher, and the fill still carries the noise. */
+	@Test
+	void fillsAnImageNoisierThanTheStartLevel() {
+		final float[] noisy = new float[W * H];
+		final Random r = new Random(4);
+		for (int i = 0; i < noisy.length; i++)
+			noisy[i] = (float) (120 + 150 * r.nextGaussian());
+		final double std = holeStd(fill(noisy, 10, 1));
+		assertTrue(std > 0.5 * 150 && std < 1.5 * 150, "std in the hole " + std + ", the image's noise 150");
+	}
+
 	private static double holeStd(final float[] out) {
 		double s = 0, s2 = 0;
 		for (int y = Y0; y < Y0 + SIDE; y++)
