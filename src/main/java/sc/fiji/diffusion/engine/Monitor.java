@@ -58,12 +58,23 @@ public interface Monitor {
 	/** This monitor with {@code prefix} before every progress label (log lines and cancel pass through). */
 	default Monitor prefixed(final String prefix) {
 		if (prefix.isEmpty()) return this;
-		final Monitor outer = this;
+		return forwarding(this, (what, done, total) -> progress(prefix + what, done, total));
+	}
+
+	/** Where a derived monitor sends its progress. */
+	@FunctionalInterface
+	interface Progress {
+
+		void report(String what, int done, int total);
+	}
+
+	/** A monitor whose progress goes to {@code progress}; cancel, log lines and warnings go to {@code outer}. */
+	static Monitor forwarding(final Monitor outer, final Progress progress) {
 		return new Monitor() {
 
 			@Override
 			public void progress(final String what, final int done, final int total) {
-				outer.progress(prefix + what, done, total);
+				progress.report(what, done, total);
 			}
 
 			@Override
@@ -99,32 +110,19 @@ public interface Monitor {
 	default Monitor range(final double from, final double to) {
 		if (!(from >= 0 && from <= to && to <= 1)) throw new IllegalArgumentException("a part of the work is a range " +
 			"within 0..1, was " + from + ".." + to);
-		final Monitor outer = this;
-		return new Monitor() {
+		return forwarding(this, (what, done, total) -> {
+			final String label = label(what, done, total);
+			final double f = total > 0 ? Math.min(1, Math.max(0, done / (double) total)) : 1;
+			progress(label, (int) Math.round(WHOLE * (from + (to - from) * f)), WHOLE);
+		});
+	}
 
-			@Override
-			public void progress(final String what, final int done, final int total) {
-				// a report from a nested part is already a fraction with its count in the label
-				final String label = total == WHOLE ? what : what + " " + done + "/" + total;
-				final double f = total > 0 ? Math.min(1, Math.max(0, done / (double) total)) : 1;
-				outer.progress(label, (int) Math.round(WHOLE * (from + (to - from) * f)), WHOLE);
-			}
-
-			@Override
-			public boolean isCanceled() {
-				return outer.isCanceled();
-			}
-
-			@Override
-			public void log(final String message) {
-				outer.log(message);
-			}
-
-			@Override
-			public void warn(final String message) {
-				outer.warn(message);
-			}
-		};
+	/**
+	 * A progress report's label with its count ("step 17/20"); a fraction of the whole from
+	 * {@link #range} already carries its counts in the label.
+	 */
+	static String label(final String what, final int done, final int total) {
+		return total == WHOLE ? what : what + " " + done + "/" + total;
 	}
 
 	/** Part {@code index} (0-based) of {@code count} equal parts of the work (see {@link #range}). */
@@ -134,27 +132,7 @@ public interface Monitor {
 
 	/** This monitor without progress reports (cancel and log lines pass through): for work inside a step. */
 	default Monitor withoutProgress() {
-		final Monitor outer = this;
-		return new Monitor() {
-
-			@Override
-			public void progress(final String what, final int done, final int total) {}
-
-			@Override
-			public boolean isCanceled() {
-				return outer.isCanceled();
-			}
-
-			@Override
-			public void log(final String message) {
-				outer.log(message);
-			}
-
-			@Override
-			public void warn(final String message) {
-				outer.warn(message);
-			}
-		};
+		return forwarding(this, (what, done, total) -> {});
 	}
 
 	/**

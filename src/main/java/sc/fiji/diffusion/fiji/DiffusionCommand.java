@@ -186,7 +186,7 @@ public abstract class DiffusionCommand extends DynamicCommand {
 			public void progress(final String what, final int done, final int total) {
 				final double f = Math.max(shown, total > 0 ? Math.min(1, done / (double) total) : 1);
 				shown = f;
-				final String label = taskName() + ": " + (total == WHOLE ? what : what + " " + done + "/" + total);
+				final String label = taskName() + ": " + Monitor.label(what, done, total);
 				final String left = Monitor.timeLeft(f, (System.nanoTime() - start) / 1e9);
 				final String text = String.format(java.util.Locale.ROOT, "%s (%.0f %%%s)", label, 100 * f, left.isEmpty() ? ""
 					: ", " + left);

@@ -84,8 +84,7 @@ final class ProgressWindow {
 		last = now;
 		final double f = total > 0 ? done / (double) total : 0;
 		final double sec = (now - start) / 1e9;
-		// a fraction of the whole command (Monitor.range) carries its counts in its label
-		final String label = total == sc.fiji.diffusion.engine.Monitor.WHOLE ? step : step + " " + done + "/" + total;
+		final String label = sc.fiji.diffusion.engine.Monitor.label(step, done, total);
 		final String left = sc.fiji.diffusion.engine.Monitor.timeLeft(f, sec);
 		SwingUtilities.invokeLater(() -> {
 			if (!canceled) what.setText(label);
