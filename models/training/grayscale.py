@@ -43,7 +43,8 @@ class Block(nn.Module):
 
     def forward(self, x, e):
         h = self.conv1(F.silu(x))
-        scale, shift = self.film(e).unsqueeze(-1).unsqueeze(-1).chunk(2, 1)
+        # e is float32 even where the convolutions run in bfloat16 (the inference copy)
+        scale, shift = self.film(e).to(h.dtype).unsqueeze(-1).unsqueeze(-1).chunk(2, 1)
         h = F.silu(h * (1 + scale) + shift)
         return self.skip(x) + self.conv2(h)
 
@@ -78,7 +79,9 @@ class GrayscaleUNet(nn.Module):
 
     def forward(self, x, t, y):
         e = self.time_mlp(timestep_embedding(t, self.tdim))
-        h = self.conv_in(F.pixel_unshuffle(x, 2))
+        # the convolutions' precision decides the activations' (float32 for training; bfloat16 in
+        # the inference copy, see export_inference.py); t, the embedding and the output stay float32
+        h = self.conv_in(F.pixel_unshuffle(x, 2).to(self.conv_in.weight.dtype))
         s1 = self.b1(h, e)
         s2 = self.b2(self.d1(s1), e)
         s3 = self.b3(self.d2(s2), e)
@@ -86,7 +89,7 @@ class GrayscaleUNet(nn.Module):
         u = self.u3(torch.cat([F.interpolate(m, scale_factor=2.0, mode="nearest"), s3], 1), e)
         u = self.u2(torch.cat([F.interpolate(u, scale_factor=2.0, mode="nearest"), s2], 1), e)
         u = self.u1(torch.cat([F.interpolate(u, scale_factor=2.0, mode="nearest"), s1], 1), e)
-        return F.pixel_shuffle(self.conv_out(F.silu(u)), 2)
+        return F.pixel_shuffle(self.conv_out(F.silu(u)), 2).float()
 
 
 class Patches:

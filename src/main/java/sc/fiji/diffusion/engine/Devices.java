@@ -85,4 +85,28 @@ public final class Devices {
 		engine();
 		return ai.djl.pytorch.jni.JniUtils.getNumThreads();
 	}
+
+	/**
+	 * Whether this CPU computes in bfloat16 natively (AVX-512 BF16 or AMX, as Linux reports in
+	 * {@code /proc/cpuinfo}); only then does a model's bfloat16 inference copy run faster than
+	 * float32 (2.2× for {@code grayscale} on this project's AVX-512 BF16 CPU). False where the
+	 * flags cannot be read (macOS, Windows), so those keep float32.
+	 */
+	public static boolean cpuHasBfloat16() {
+		Boolean b = bf16;
+		if (b == null) bf16 = b = cpuFlagsHaveBfloat16(java.nio.file.Paths.get("/proc/cpuinfo"));
+		return b;
+	}
+
+	private static volatile Boolean bf16;
+
+	static boolean cpuFlagsHaveBfloat16(final java.nio.file.Path cpuinfo) {
+		try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(cpuinfo)) {
+			return lines.filter(l -> l.startsWith("flags")).findFirst().map(l -> (" " + l.substring(l.indexOf(':') + 1) + " ")
+				.matches(".*\\s(avx512_bf16|amx_bf16)\\s.*")).orElse(false);
+		}
+		catch (final java.io.IOException | RuntimeException e) {
+			return false; // unknown CPU: float32 is always correct
+		}
+	}
 }

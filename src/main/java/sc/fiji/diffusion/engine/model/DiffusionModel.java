@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -25,17 +26,30 @@ public final class DiffusionModel implements AutoCloseable {
 	private final ModelDescriptor descriptor;
 	private final Device device;
 	private final TorchScriptNet net;
+	/** "float32", or the inference copy's precision when that copy is what runs. */
+	private final String precision;
 
-	private DiffusionModel(final ModelDescriptor descriptor, final Device device, final TorchScriptNet net) {
+	private DiffusionModel(final ModelDescriptor descriptor, final Device device, final TorchScriptNet net,
+		final String precision)
+	{
 		this.descriptor = descriptor;
 		this.device = device;
 		this.net = net;
+		this.precision = precision;
 	}
 
-	/** Reads the descriptor in {@code dir}, verifies the weights' sha256 and loads them onto {@code device}. */
+	/**
+	 * Reads the descriptor in {@code dir}, verifies the weights' sha256 and loads them onto
+	 * {@code device}: the model's bfloat16 inference copy where it has one and the device is a CPU
+	 * that computes bfloat16 natively ({@link Devices#cpuHasBfloat16}), the float32 weights
+	 * otherwise. Training never uses this object's network (it loads the float32 weights itself).
+	 */
 	public static DiffusionModel load(final Path dir, final Device device) {
 		final ModelDescriptor d = ModelDescriptor.read(dir);
-		return new DiffusionModel(d, device, TorchScriptNet.load(d.verifiedWeights(), device));
+		final Path inference = d.verifiedInferenceWeights();
+		if (inference != null && !device.isGpu() && Devices.cpuHasBfloat16()) return new DiffusionModel(d, device,
+			TorchScriptNet.load(inference, device), d.inferencePrecision());
+		return new DiffusionModel(d, device, TorchScriptNet.load(d.verifiedWeights(), device), "float32");
 	}
 
 	/**
@@ -43,7 +57,26 @@ public final class DiffusionModel implements AutoCloseable {
 	 * from {@code weights} onto this model's device; a new model, to be closed by the caller.
 	 */
 	public DiffusionModel withWeights(final Path weights) {
-		return new DiffusionModel(descriptor, device, TorchScriptNet.load(weights, device));
+		return new DiffusionModel(descriptor, device, TorchScriptNet.load(weights, device), "float32");
+	}
+
+	/** The precision the network runs in: {@code float32}, or {@code bfloat16} (the inference copy). */
+	public String precision() {
+		return precision;
+	}
+
+	private DiffusionModel float32;
+
+	/**
+	 * This model in float32: itself when it runs in float32, else its float32 weights on the same
+	 * device, loaded on first use and closed with this model. For what needs finite differences of
+	 * the network (the error estimate's divergence), which bfloat16 rounding would swamp.
+	 */
+	public synchronized DiffusionModel float32() {
+		if (precision.equals("float32")) return this;
+		if (float32 == null) float32 = new DiffusionModel(descriptor, device, TorchScriptNet.load(descriptor
+			.verifiedWeights(), device), "float32");
+		return float32;
 	}
 
 	public ModelDescriptor descriptor() {
@@ -99,7 +132,8 @@ public final class DiffusionModel implements AutoCloseable {
 	}
 
 	@Override
-	public void close() {
+	public synchronized void close() {
+		if (float32 != null) float32.close();
 		net.close();
 	}
 }

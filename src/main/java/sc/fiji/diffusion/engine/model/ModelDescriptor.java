@@ -70,6 +70,8 @@ public final class ModelDescriptor {
 	private final double adaptedFactor, adaptedSigmaMin;
 	private final int adaptedDraws;
 	private final Map<String, Object> root;
+	/** The optional inference copy of the network: file, sha256, precision (null when absent). */
+	private final String inferenceSource, inferenceSha256, inferencePrecision;
 
 	private ModelDescriptor(final Path dir, final Map<String, Object> root) {
 		this.dir = dir;
@@ -80,6 +82,20 @@ public final class ModelDescriptor {
 		final Map<String, Object> ts = f.map(f.map(root, "weights"), "torchscript");
 		weightsSource = f.string(ts, "source");
 		weightsSha256 = f.optString(ts, "sha256");
+		// optional copy for inference only (e.g. bfloat16 convolutions), never trained
+		final Object inf = f.map(root, "weights").get("torchscript_inference");
+		if (inf != null) {
+			if (!(inf instanceof Map)) throw f.error("weights.torchscript_inference", "must be a mapping, was '" + inf + "'");
+			final Map<String, Object> im = f.cast(inf);
+			inferenceSource = f.string(im, "source");
+			inferenceSha256 = f.optString(im, "sha256");
+			inferencePrecision = f.string(im, "precision").trim().toLowerCase(Locale.ROOT);
+			if (!inferencePrecision.equals("bfloat16")) throw f.error("weights.torchscript_inference.precision",
+				"unknown precision '" + inferencePrecision + "'; accepted: bfloat16");
+		}
+		else {
+			inferenceSource = inferenceSha256 = inferencePrecision = null;
+		}
 
 		final Map<String, Object> d = f.map(f.map(root, "config"), "diffusion");
 		final String predictionName = f.string(d, "prediction");
@@ -240,6 +256,18 @@ public final class ModelDescriptor {
 	public Path verifiedWeights() {
 		return verified(weightsSource, weightsSha256, "weights.torchscript");
 	}
+
+	/**
+	 * The inference copy of the network ({@code weights.torchscript_inference}: the same weights
+	 * with its convolutions in {@link #inferencePrecision()}), checked like the main weights; null
+	 * when the model has none.
+	 */
+	public Path verifiedInferenceWeights() {
+		return inferenceSource == null ? null : verified(inferenceSource, inferenceSha256, "weights.torchscript_inference");
+	}
+
+	/** The inference copy's precision ({@code bfloat16}), or null when the model has no such copy. */
+	public String inferencePrecision() { return inferencePrecision; }
 
 	/** Whether the model was adapted on noisy data (Train data=noisy). */
 	public boolean isAdapted() { return !Double.isNaN(adaptedFactor); }

@@ -157,6 +157,19 @@ public final class Sure {
 	public static Estimate of(final float[] y, final float[] fy, final int w, final int h, final NoiseModel noise,
 		final Denoiser f, final long seed, final long budget, final double[] terms)
 	{
+		return of(y, fy, w, h, noise, f, seed, budget, terms, false);
+	}
+
+	/**
+	 * As {@link #of(float[], float[], int, int, NoiseModel, Denoiser, long, long, double[])};
+	 * with {@code rerunBase}, the unprobed values of each probed block come from f itself rather
+	 * than from fy: for when f is a more precise copy of the denoiser that made fy (float32 beside
+	 * a bfloat16 result), so that the finite difference sees no rounding difference. fy still
+	 * gives the residual. Costs one more run of f per probed block.
+	 */
+	public static Estimate of(final float[] y, final float[] fy, final int w, final int h, final NoiseModel noise,
+		final Denoiser f, final long seed, final long budget, final double[] terms, final boolean rerunBase)
+	{
 		final int n = w * h;
 		if (terms != null) java.util.Arrays.fill(terms, Double.NaN);
 		if (y.length != n || fy.length != n) throw new IllegalArgumentException("image and result differ in size");
@@ -195,7 +208,7 @@ public final class Sure {
 			// the unprobed values come from the whole plane's result: where a block's own run would differ (its border,
 			// beyond the halo; an adapted model's extra noise) the difference does not depend on the probe's signs, so it
 			// averages out instead of biasing, and no second run of the block is needed
-			final float[] base = whole ? fy : crop(fy, w, cx, cy, cw, ch);
+			final float[] base = rerunBase ? f.apply(crop, cw, ch) : whole ? fy : crop(fy, w, cx, cy, cw, ch);
 			final float[] sign = signs(seed, w, cx, cy, cw, ch);
 			final float[] probe = new float[crop.length];
 			final double[] weight = new double[crop.length];

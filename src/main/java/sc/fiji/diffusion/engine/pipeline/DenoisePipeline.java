@@ -443,8 +443,11 @@ public final class DenoisePipeline {
 		final ValueMap values, final NoiseModel noise, final DenoiseSettings mean, final int index, final Fallback fallback,
 		final Monitor monitor, final double[] terms)
 	{
-		return Sure.of(raw, result, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m, noise.forward(y), cw,
-			ch, values, noise, mean, index, batch, monitor)), Seeds.plane(mean.seed(), index), ESTIMATE_BUDGET, terms);
+		// finite differences of a bfloat16 network measure its rounding more than its slope: the probe runs in float32
+		final boolean reduced = !fallback.model().precision().equals("float32");
+		return Sure.of(raw, result, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m.float32(), noise.forward(
+			y), cw, ch, values, noise, mean, index, batch, monitor)), Seeds.plane(mean.seed(), index), ESTIMATE_BUDGET, terms,
+			reduced);
 	}
 
 	/**

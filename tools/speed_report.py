@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""Denoise against ffmpeg's BM3D on the CPU: wall time for the same large images, paired in one run.
+
+    mvn -q compile && /usr/bin/python3 tools/speed_report.py [--rounds 5] [--out results/speed-bm3d.md]
+
+Images: 4 fields of 2048 x 2048, 16-bit, each a 1024² crop of a different public micrograph
+(../shared/data/micrographs) enlarged 2x (bicubic) and turned into a photon-limited camera image
+(peak 30 photons, gain 2, offset 100, read noise 2; fixed seeds). Content barely matters for
+speed: the network's cost is the same for every pixel, BM3D's nearly so.
+
+Ours: one `batch --task denoise --output mean` over the folder (one JVM: start, model load, the 4
+files read, denoised and written, as a user runs it), with the keys given by --keys (default: the
+command's defaults, i.e. the bundled `grayscale`, sigma estimated). BM3D: Debian's ffmpeg,
+`bm3d=estim=basic` (and basic + final, the better and slower setting the quality reports use), one
+ffmpeg process per image on the image as 8 bits (what the issue measured), sequentially.
+Every round runs each method once, in alternating order so that the machine's drifts hit both
+alike; the ratio is taken per round, the report gives medians and ranges.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, ".."))
+DATA = os.path.join(ROOT, "..", "shared", "data", "micrographs")
+SOURCES = [
+    "CellProfiler-examples/Channel 1-01-A-01-00.tif",
+    "CellProfiler-examples/1-162hrhoe2.tif",
+    "BioImageAnalysisNotebooks/plate1_1_013 [Well 5, Field 1 (Spot 5)].png",
+    "unet-epfl-pr242/test/testing0000.png",
+]
+GAIN, OFFSET, READ, PEAK = 2.0, 100.0, 2.0, 30.0
+
+
+def classpath():
+    cp = os.path.join(ROOT, "target", "cp.txt")
+    if not os.path.exists(cp):
+        subprocess.run(["mvn", "-q", "-o", "dependency:build-classpath", f"-Dmdep.outputFile={cp}"], cwd=ROOT, check=True)
+    return os.path.join(ROOT, "target", "classes") + ":" + open(cp).read().strip()
+
+
+def load(path):
+    import cv2
+    import tifffile
+    a = tifffile.imread(path) if path.endswith((".tif", ".tiff")) else cv2.imread(path, cv2.IMREAD_UNCHANGED)
+    a = np.asarray(a, np.float64)
+    if a.ndim == 3:
+        a = a[..., :3].mean(-1)
+    return a
+
+
+def make_images(folder):
+    import cv2
+    import tifffile
+    os.makedirs(os.path.join(folder, "in16"), exist_ok=True)
+    os.makedirs(os.path.join(folder, "in8"), exist_ok=True)
+    names = []
+    for i, rel in enumerate(SOURCES):
+        a = load(os.path.join(DATA, rel))
+        h, w = a.shape
+        y0, x0 = (h - 768) // 2, (w - 768) // 2
+        a = a[y0:y0 + 768, x0:x0 + 768]
+        lo, hi = np.percentile(a, (0.1, 99.9))
+        a = np.clip((a - lo) / max(hi - lo, 1e-9), 0, 1)
+        a = cv2.resize(a, (2048, 2048), interpolation=cv2.INTER_CUBIC).clip(0, 1)
+        r = np.random.RandomState(100 + i)
+        z = GAIN * r.poisson(PEAK * a) + OFFSET + READ * r.randn(*a.shape)
+        z = np.clip(np.rint(z), 0, 65535).astype(np.uint16)
+        name = f"field{i + 1}"
+        tifffile.imwrite(os.path.join(folder, "in16", name + ".tif"), z)
+        lo, hi = np.percentile(z, (0.1, 99.9))
+        z8 = np.clip(np.rint((z - lo) / max(hi - lo, 1e-9) * 255), 0, 255).astype(np.uint8)
+        z8.tofile(os.path.join(folder, "in8", name + ".raw"))
+        names.append(name)
+    return names
+
+
+def run_ours(cp, folder, keys):
+    out = os.path.join(folder, "ours")
+    shutil.rmtree(out, ignore_errors=True)
+    cmd = ["java", "-Xmx4g", "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", cp, "sc.fiji.diffusion.cli.Main",
+           "batch", "--task", "denoise", "--in", os.path.join(folder, "in16"), "--out", out, "--output", "mean"] + keys
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0 or sum(f.endswith("-denoised.tif") for f in os.listdir(out)) != len(SOURCES):
+        sys.exit("batch failed:\n" + p.stdout[-3000:] + p.stderr[-3000:])
+    return dt, p.stdout + p.stderr
+
+
+def run_bm3d(folder, names, final, sigma=60):
+    common = ["-f", "rawvideo", "-pix_fmt", "gray", "-s", "2048x2048"]
+    out = os.path.join(folder, "bm3d")
+    os.makedirs(out, exist_ok=True)
+    t0 = time.perf_counter()
+    for n in names:
+        src, basic, fin = (os.path.join(folder, "in8", n + ".raw"), os.path.join(out, n + ".basic.raw"),
+                           os.path.join(out, n + ".final.raw"))
+        subprocess.run(["ffmpeg", "-v", "error", "-y"] + common + ["-i", src, "-vf", f"bm3d=sigma={sigma}:estim=basic",
+                                                                   "-f", "rawvideo", "-pix_fmt", "gray", basic], check=True)
+        if final:
+            subprocess.run(["ffmpeg", "-v", "error", "-y"] + common + ["-i", src] + common +
+                           ["-i", basic, "-filter_complex", f"[0][1]bm3d=sigma={sigma}:estim=final:ref=1",
+                            "-f", "rawvideo", "-pix_fmt", "gray", fin], check=True)
+    return time.perf_counter() - t0
+
+
+def stats(v):
+    v = sorted(v)
+    return np.median(v), v[0], v[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--work", default=os.path.join(ROOT, "target", "speed"))
+    ap.add_argument("--keys", default="", help="extra batch keys, e.g. '--precision float32'")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    cp = classpath()
+    names = make_images(args.work)
+    keys = args.keys.split()
+    # warm-up: file caches, the JIT of the JVM's own classes, ffmpeg's binary
+    run_ours(cp, args.work, keys)
+    run_bm3d(args.work, names[:1], False)
+    ours, basic, final, log = [], [], [], ""
+    for r in range(args.rounds):
+        if r % 2 == 0:
+            t, log = run_ours(cp, args.work, keys)
+            ours.append(t)
+            basic.append(run_bm3d(args.work, names, False))
+            final.append(run_bm3d(args.work, names, True))
+        else:
+            final.append(run_bm3d(args.work, names, True))
+            basic.append(run_bm3d(args.work, names, False))
+            t, log = run_ours(cp, args.work, keys)
+            ours.append(t)
+        print(f"round {r + 1}: ours {ours[-1]:.2f} s, bm3d basic {basic[-1]:.2f} s, basic+final {final[-1]:.2f} s",
+              flush=True)
+    rb = [o / b for o, b in zip(ours, basic)]
+    rf = [o / f for o, f in zip(ours, final)]
+    fmt = lambda s: f"{s[0]:.2f} ({s[1]:.2f}–{s[2]:.2f})"
+    lines = [
+        "# Denoise against ffmpeg BM3D, 4 images of 2048², paired runs",
+        "",
+        f"Written by `/usr/bin/python3 tools/speed_report.py --rounds {args.rounds}"
+        + (f" --keys '{args.keys}'" if args.keys else "") + "` (its docstring says how the images are made). "
+        f"{os.cpu_count()} cores; median (range) of {args.rounds} rounds, each running every method once.",
+        "",
+        "| method | wall time for the 4 images (s) | ratio ours / method, per round |",
+        "|---|---|---|",
+        f"| ours: `batch --task denoise --output mean {args.keys}` (JVM start and model load included) | {fmt(stats(ours))} | |",
+        f"| ffmpeg `bm3d=estim=basic` (8-bit) | {fmt(stats(basic))} | **{fmt(stats(rb))}** |",
+        f"| ffmpeg `bm3d` basic + final (8-bit) | {fmt(stats(final))} | {fmt(stats(rf))} |",
+        "",
+        "Log of the last batch run:",
+        "",
+        "```",
+        *[l for l in log.strip().splitlines()][-12:],
+        "```",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(text)
+
+
+if __name__ == "__main__":
+    main()
