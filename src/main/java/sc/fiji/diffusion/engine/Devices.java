@@ -100,7 +100,8 @@ public final class Devices {
 
 	private static volatile Boolean bf16;
 
-	static boolean cpuFlagsHaveBfloat16(final java.nio.file.Path cpuinfo) {
+	/** Whether the first {@code flags} line of a cpuinfo file names avx512_bf16 or amx_bf16; false when unreadable. */
+	public static boolean cpuFlagsHaveBfloat16(final java.nio.file.Path cpuinfo) {
 		try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(cpuinfo)) {
 			return lines.filter(l -> l.startsWith("flags")).findFirst().map(l -> (" " + l.substring(l.indexOf(':') + 1) + " ")
 				.matches(".*\\s(avx512_bf16|amx_bf16)\\s.*")).orElse(false);

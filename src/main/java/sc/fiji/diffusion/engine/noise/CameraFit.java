@@ -206,13 +206,18 @@ public final class CameraFit {
 		// keep the smooth blocks: those whose neighbourhood varies at most 1.5 times as much as its noise
 		// explains (ratio ≈ 1 for pure noise), and at least the smoother half — not just that half, which
 		// in a sparse image (dim nuclei on a wide dark background) would keep background only
-		blocks.sort((u, v) -> Double.compare(u[2], v[2]));
+		// parallelSort: stable like List.sort (same order, same fit), on all cores
+		final double[][] byRoughness = blocks.toArray(new double[0][]);
+		Arrays.parallelSort(byRoughness, (u, v) -> Double.compare(u[2], v[2]));
+		blocks.clear();
+		blocks.addAll(Arrays.asList(byRoughness));
 		int nSmooth = 0;
 		while (nSmooth < blocks.size() && blocks.get(nSmooth)[2] <= 1.5)
 			nSmooth++;
 		nSmooth = Math.max(nSmooth, blocks.size() / 2);
-		final List<double[]> smooth = new ArrayList<>(blocks.subList(0, nSmooth));
-		smooth.sort((u, v) -> Double.compare(u[0], v[0]));
+		final double[][] byLevel = Arrays.copyOf(byRoughness, nSmooth);
+		Arrays.parallelSort(byLevel, (u, v) -> Double.compare(u[0], v[0]));
+		final List<double[]> smooth = Arrays.asList(byLevel);
 		final int bins = Math.max(4, Math.min(32, smooth.size() / 400));
 		final int per = smooth.size() / bins;
 		final double[] x = new double[bins], y = new double[bins], wt = new double[bins], k3 = new double[bins],

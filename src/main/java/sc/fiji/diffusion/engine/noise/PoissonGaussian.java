@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import sc.fiji.diffusion.engine.Parallel;
+
 /**
  * Poisson–Gaussian noise, as photon-counting cameras produce it: z = a·p + n with p ~ Poisson(λ)
  * photons, gain a and Gaussian read noise n ~ N(μ, σ²) around the camera offset μ, so that
@@ -157,8 +159,10 @@ public final class PoissonGaussian implements NoiseModel {
 	public float[] forward(final float[] z) {
 		final float[] out = new float[z.length];
 		final double c = 3 * a * a / 8 + b;
-		for (int i = 0; i < z.length; i++)
-			out[i] = (float) (2 / a * Math.sqrt(Math.max(a * z[i] + c, 0)));
+		Parallel.chunks(z.length, (from, to) -> {
+			for (int i = from; i < to; i++)
+				out[i] = (float) (2 / a * Math.sqrt(Math.max(a * z[i] + c, 0)));
+		});
 		return out;
 	}
 
@@ -167,14 +171,21 @@ public final class PoissonGaussian implements NoiseModel {
 	public float[] inverse(final float[] d) {
 		table();
 		final float[] out = new float[d.length];
-		for (int i = 0; i < d.length; i++)
-			out[i] = (float) (a * lambda(d[i]) + mu);
+		Parallel.chunks(d.length, (from, to) -> {
+			for (int i = from; i < to; i++)
+				out[i] = (float) (a * lambdaFromTable(d[i]) + mu);
+		});
 		return out;
 	}
 
 	/** λ with F(λ) = D in the normalised model. */
 	double lambda(final double d) {
 		table();
+		return lambdaFromTable(d);
+	}
+
+	/** {@link #lambda} once the table exists (no lock per pixel). */
+	private double lambdaFromTable(final double d) {
 		if (d <= tableF[0]) return 0;
 		final int last = tableF.length - 1;
 		if (d >= tableF[last]) return closedForm(d);
