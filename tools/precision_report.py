@@ -4,7 +4,11 @@
     mvn -q compile && /usr/bin/python3 tools/micro_testset.py && /usr/bin/python3 tools/precision_report.py
 
 Test images: the held-out sets of tools/micro_testset.py (fluorescence, EM, photographs; sources
-never trained on), degraded exactly as tools/micro_report.py does (fixed seeds): photon-limited
+never trained on), each first extended by mirror images of itself to at least 1024 x 1024 pixels
+(--min-size): planes up to twice the error estimate's probe crops (4 x 320²) are denoised in
+float32 (the estimate needs float32 runs of its crops anyway), so only larger ones test the
+bfloat16 copy; then degraded
+exactly as tools/micro_report.py does (fixed seeds): photon-limited
 at peaks 5 and 30 (camera not told), Gaussian σ 25 on EM and photographs. Both runs go through
 `batch --task denoise --output mean` with the command's defaults (noise=auto); the float32 run
 uses a copy of the model folder whose rdf.yaml has no `torchscript_inference` entry, which is
@@ -39,6 +43,13 @@ def float32_copy(work):
     return dst
 
 
+def mirror(x, size):
+    """x extended by its mirror images (edge pixels repeated) to at least size on each side."""
+    while min(x.shape) < size:
+        x = np.pad(x, [(0, min(n, max(0, size - n))) for n in x.shape], mode="symmetric")
+    return x
+
+
 def psnr(r, c, peak):
     return 10 * np.log10(peak ** 2 / np.mean((r - c) ** 2))
 
@@ -47,6 +58,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/micro-report")
     ap.add_argument("--out", default="results/precision.md")
+    ap.add_argument("--min-size", type=int, default=1024)
     args = ap.parse_args()
     import tifffile
     work = os.path.join(ROOT, "target", "precision")
@@ -63,6 +75,7 @@ def main():
         os.makedirs(folder)
         clean = {}
         for k, (name, x) in enumerate(images):
+            x = mirror(x, args.min_size)
             z, c, peak, bits = M.degrade(x, cond, 1000 + k)
             tifffile.imwrite(os.path.join(folder, name + ".tif"), z.astype(np.uint8 if bits == 8 else np.uint16))
             clean[name] = (c, peak)

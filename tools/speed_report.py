@@ -13,6 +13,11 @@ files read, denoised and written, as a user runs it), with the keys given by --k
 command's defaults, i.e. the bundled `grayscale`, sigma estimated). BM3D: Debian's ffmpeg,
 `bm3d=estim=basic` (and basic + final, the better and slower setting the quality reports use), one
 ffmpeg process per image on the image as 8 bits (what the issue measured), sequentially.
+With --baseline DIR (the target/classes of an earlier build, e.g. from a `git worktree` of an older
+commit compiled with `mvn -q -o compile`), that build runs the same batch in the same rounds, so a
+change is measured as a ratio on the same machine at the same time. With --costs, each of Denoise's costlier settings then runs once on the first image (and
+stack=volume on a 4-slice stack of 2048² planes made from the first 4 images), in one batch each, and
+the table gives the command's own time (its "Denoise: ... in X s" line) against output=mean's.
 Every round runs each method once, in alternating order so that the machine's drifts hit both
 alike; the ratio is taken per round, the report gives medians and ranges.
 """
@@ -80,8 +85,8 @@ def make_images(folder):
     return names
 
 
-def run_ours(cp, folder, keys):
-    out = os.path.join(folder, "ours")
+def run_ours(cp, folder, keys, name="ours"):
+    out = os.path.join(folder, name)
     shutil.rmtree(out, ignore_errors=True)
     cmd = ["java", "-Xmx4g", "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", cp, "sc.fiji.diffusion.cli.Main",
            "batch", "--task", "denoise", "--in", os.path.join(folder, "in16"), "--out", out, "--output", "mean"] + keys
@@ -91,6 +96,42 @@ def run_ours(cp, folder, keys):
     if p.returncode != 0 or sum(f.endswith("-denoised.tif") for f in os.listdir(out)) != len(SOURCES):
         sys.exit("batch failed:\n" + p.stdout[-3000:] + p.stderr[-3000:])
     return dt, p.stdout + p.stderr
+
+
+COSTS = [("output=mean (the default path)", "--output mean"),
+         ("output=mean ensemble=8", "--output mean --ensemble 8"),
+         ("output=sample (20 steps)", "--output sample"),
+         ("output=std samples=8 (20 steps each)", "--output std --samples 8"),
+         ("output=mean adapt=100 (experimental)", "--output mean --adapt 100"),
+         ("output=mean stack=volume, 4 slices (per slice)", "--output mean --stack volume")]
+
+
+def costs(cp, folder):
+    import re
+    import tifffile
+    one, vol = os.path.join(folder, "cost-one"), os.path.join(folder, "cost-volume")
+    for d in (one, vol):
+        os.makedirs(d, exist_ok=True)
+    shutil.copy(os.path.join(folder, "in16", "field1.tif"), one)
+    stack = np.stack([tifffile.imread(os.path.join(folder, "in16", f"field{i + 1}.tif")) for i in range(4)])
+    tifffile.imwrite(os.path.join(vol, "stack.tif"), stack, imagej=True, metadata={"axes": "ZYX"})
+    rows, base = [], None
+    for label, keys in COSTS:
+        src, per = (vol, 4) if "volume" in keys else (one, 1)
+        out = os.path.join(folder, "cost-out")
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = ["java", "-Xmx8g", "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", cp, "sc.fiji.diffusion.cli.Main",
+               "batch", "--task", "denoise", "--in", src, "--out", out] + keys.split()
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        m = re.findall(r"Denoise: \S+ \([^)]*\) in ([0-9.]+) s", p.stdout + p.stderr)
+        if p.returncode != 0 or not m:
+            rows.append(f"| {label} | failed: {(p.stdout + p.stderr)[-300:]!r} | |")
+            continue
+        t = float(m[-1]) / per
+        base = base or t
+        rows.append(f"| {label} | {t:.1f} | {t / base:.1f} |")
+        print(rows[-1], flush=True)
+    return rows
 
 
 def run_bm3d(folder, names, final, sigma=60):
@@ -121,15 +162,25 @@ def main():
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "speed"))
     ap.add_argument("--keys", default="", help="extra batch keys, e.g. '--precision float32'")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--baseline", default=None, help="classes folder of an earlier build, run in the same rounds")
+    ap.add_argument("--baseline-name", default="baseline")
+    ap.add_argument("--costs", action="store_true", help="also time the costlier settings once on one 2048² image")
     args = ap.parse_args()
     cp = classpath()
+    base_cp = None
+    if args.baseline:
+        base_cp = os.path.abspath(args.baseline) + ":" + cp.split(":", 1)[1]
     names = make_images(args.work)
     keys = args.keys.split()
     # warm-up: file caches, the JIT of the JVM's own classes, ffmpeg's binary
     run_ours(cp, args.work, keys)
     run_bm3d(args.work, names[:1], False)
-    ours, basic, final, log = [], [], [], ""
+    ours, basic, final, base, log = [], [], [], [], ""
+    if base_cp:
+        run_ours(base_cp, args.work, keys, "base")
     for r in range(args.rounds):
+        if base_cp:
+            base.append(run_ours(base_cp, args.work, keys, "base")[0])
         if r % 2 == 0:
             t, log = run_ours(cp, args.work, keys)
             ours.append(t)
@@ -140,8 +191,8 @@ def main():
             basic.append(run_bm3d(args.work, names, False))
             t, log = run_ours(cp, args.work, keys)
             ours.append(t)
-        print(f"round {r + 1}: ours {ours[-1]:.2f} s, bm3d basic {basic[-1]:.2f} s, basic+final {final[-1]:.2f} s",
-              flush=True)
+        print(f"round {r + 1}: ours {ours[-1]:.2f} s, bm3d basic {basic[-1]:.2f} s, basic+final {final[-1]:.2f} s"
+              + (f", {args.baseline_name} {base[-1]:.2f} s" if base else ""), flush=True)
     rb = [o / b for o, b in zip(ours, basic)]
     rf = [o / f for o, f in zip(ours, final)]
     fmt = lambda s: f"{s[0]:.2f} ({s[1]:.2f}–{s[2]:.2f})"
@@ -149,7 +200,9 @@ def main():
         "# Denoise against ffmpeg BM3D, 4 images of 2048², paired runs",
         "",
         f"Written by `/usr/bin/python3 tools/speed_report.py --rounds {args.rounds}"
-        + (f" --keys '{args.keys}'" if args.keys else "") + "` (its docstring says how the images are made). "
+        + (f" --keys '{args.keys}'" if args.keys else "")
+        + (f" --baseline BUILD/target/classes --baseline-name '{args.baseline_name}'" if args.baseline else "")
+        + (" --costs" if args.costs else "") + "` (its docstring says how the images are made). "
         f"{os.cpu_count()} cores; median (range) of {args.rounds} rounds, each running every method once.",
         "",
         "| method | wall time for the 4 images (s) | ratio ours / method, per round |",
@@ -157,7 +210,12 @@ def main():
         f"| ours: `batch --task denoise --output mean {args.keys}` (JVM start and model load included) | {fmt(stats(ours))} | |",
         f"| ffmpeg `bm3d=estim=basic` (8-bit) | {fmt(stats(basic))} | **{fmt(stats(rb))}** |",
         f"| ffmpeg `bm3d` basic + final (8-bit) | {fmt(stats(final))} | {fmt(stats(rf))} |",
+        *([f"| {args.baseline_name}: the same batch with an earlier build | {fmt(stats(base))} | "
+           f"{fmt(stats([o / b for o, b in zip(ours, base)]))} |"] if base else []),
         "",
+        *(["Costs of the other settings on one 2048² image (one run each, the command's own time; "
+           "stack=volume: per slice of a 4-slice stack):", "", "| Denoise keys | time (s) | × output=mean |", "|---|---|---|",
+           *costs(cp, args.work), ""] if args.costs else []),
         "Log of the last batch run:",
         "",
         "```",

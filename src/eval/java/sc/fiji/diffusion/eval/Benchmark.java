@@ -72,7 +72,7 @@ final class Benchmark {
 		report.add("Machine: " + machine);
 
 		try (DiffusionModel model = DiffusionModel.load(Models.resolve(o.get("model")), Devices.resolve(device));
-			TorchScriptNet bare = TorchScriptNet.load(model.descriptor().verifiedWeights(), model.device()))
+			TorchScriptNet bare = TorchScriptNet.load(model.weightsFile(), model.device()))
 		{
 			final ModelDescriptor d = model.descriptor();
 			report.add("Device: " + Devices.describe(model.device()) + "; model " + d.name());
@@ -141,6 +141,8 @@ final class Benchmark {
 				System.out.println(report.get(report.size() - 1));
 			}
 
+			breakdown(report, cs, o, device);
+
 			report.add("");
 			report.add("Memory over " + runs + " consecutive Denoise runs (128² 16-bit) in this JVM:");
 			report.add("");
@@ -196,12 +198,12 @@ final class Benchmark {
 		final List<Double> after = new ArrayList<>(), bare = new ArrayList<>();
 		final double[] ratio = new double[rounds];
 		double first = 0;
-		try (TorchScriptNet net = TorchScriptNet.load(m.descriptor().verifiedWeights(), m.device());
-			NDManager nd = m.manager().newSubManager())
-		{
-			final NDArray x = nd.randomNormal(new Shape(1, 1, size, size));
-			final NDArray tt = nd.create(new float[] { 100 }), y = nd.create(new long[] { 0 });
-			net.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray(); // warm-up
+		try (NetworkWork work = new NetworkWork(m, size)) {
+			final Runnable bareFile = () -> {
+				work.tiles.run();
+				work.probe.run();
+			};
+			bareFile.run(); // warm-up
 			for (int r = 0; r < rounds; r++) {
 				final Map<String, String> keys = new HashMap<>();
 				keys.put("task", "denoise");
@@ -214,9 +216,7 @@ final class Benchmark {
 				final double[] a = Arrays.copyOfRange(t, 1, t.length);
 				final double[] b = new double[5];
 				for (int i = 0; i < b.length; i++) {
-					final long t0 = System.nanoTime();
-					net.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray();
-					b[i] = (System.nanoTime() - t0) / 1e9;
+					b[i] = time(bareFile);
 				}
 				ratio[r] = median(a) / median(b);
 				for (final double v : a)
@@ -229,15 +229,179 @@ final class Benchmark {
 			Double::doubleValue).toArray();
 		report.add("");
 		report.add(String.format(Locale.ROOT, "Batch over %d files (%d² 16-bit, Denoise output=mean, default model, one " +
-			"process, as %d shards each followed by 5 bare forwards): first file %.2f s (model load included)", files, size,
+			"process, as %d shards each followed by 5 runs of the file's network calls alone): first file %.2f s (model load included)", files, size,
 			rounds, first));
 		report.add("");
-		report.add("| per file after the first of its shard, median (range) (s) | bare network forward for one file, median " +
-			"(s) | ratio: median of the per-shard ratios (range) |");
+		report.add("| per file after the first of its shard, median (range) (s) | the network calls of one file alone " +
+			"(its tiles and the error estimate's probe), median (s) | ratio: median of the per-shard ratios (range) |");
 		report.add("|---|---|---|");
 		report.add(String.format(Locale.ROOT, "| %.3f (%.3f–%.3f) | %.3f | **%.2f** (%.2f–%.2f) |", median(af), min(af), max(
 			af), median(bf), median(ratio), min(ratio), max(ratio)));
 		System.out.println(report.get(report.size() - 1));
+	}
+
+	/**
+	 * Where a large Denoise spends its time: the command (as a user runs it) against the bare
+	 * network calls it makes, in the same rounds: the tiles of the image with the network the
+	 * model runs (its inference copy where the CPU has one), and the error estimate's probe
+	 * blocks with the float32 network (unprobed and probed when the result came from a reduced
+	 * precision, else probed only). The rest is Java: noise fit and transforms, normalisation,
+	 * blending, the estimate's sums, conversions. GFLOP/s divide the tiles' FLOPs, counted by
+	 * {@code tools/flops.py}, by their time.
+	 */
+	private static void breakdown(final List<String> report, final CommandService cs, final Map<String, String> o,
+		final String device) throws Exception
+	{
+		final int size = Integer.parseInt(o.getOrDefault("breakdown-size", "2048"));
+		final int rounds = Integer.parseInt(o.getOrDefault("breakdown-rounds", "3"));
+		// tools/flops.py: 43.4 GFLOP per 704² tile of grayscale, 87.6 kFLOP per pixel
+		final double kflop = Double.parseDouble(o.getOrDefault("kflop-per-pixel", "87.6"));
+		final DiffusionModel m = sc.fiji.diffusion.engine.model.ModelCache.shared().get(Models.resolve(Models.DEFAULT_IMAGE),
+			Devices.resolve(device));
+		final ModelDescriptor d = m.descriptor();
+		final ImagePlus imp = image(size, 7);
+		final double[] cmd = new double[rounds], tiles = new double[rounds], probe = new double[rounds];
+		final NetworkWork work = new NetworkWork(m, size);
+		try {
+			denoise(cs, imp, device); // warm-up at this size
+			work.tiles.run();
+			work.probe.run();
+			for (int r = 0; r < rounds; r++) {
+				final long t0 = System.nanoTime();
+				denoise(cs, imp, device);
+				cmd[r] = (System.nanoTime() - t0) / 1e9;
+				tiles[r] = time(work.tiles);
+				probe[r] = time(work.probe);
+			}
+		}
+		finally {
+			work.close();
+		}
+		final sc.fiji.diffusion.engine.tiling.TileGrid grid = work.grid;
+		final List<int[]> blocks = work.blocks;
+		final boolean reduced = work.reduced;
+		final double c = median(cmd), a = median(tiles), b = median(probe);
+		final String[] copies = networkCopies(d, m.device(), rounds);
+		final double gflop = kflop * 1e3 * grid.tile()[0] * grid.tile()[1] * grid.count() / 1e9;
+		report.add("");
+		report.add(String.format(Locale.ROOT, "Where a %d² Denoise (output=mean, the command as above) spends its time, " +
+			"median of %d rounds; network %s", size, rounds, work.tilesInFloat32 ? "float32 (weights.pt)" : m.precision() +
+				" (" + m.weightsFile().getFileName() + ")"));
+		report.add("");
+		report.add("| part | time (s) | share |");
+		report.add("|---|---|---|");
+		report.add(String.format(Locale.ROOT, "| whole command | %.2f | 100 %% |", c));
+		report.add(String.format(Locale.ROOT, "| network on the %d tiles of %d×%d (%.0f GFLOP: %.0f GFLOP/s) | %.2f | %.0f %% |",
+			grid.count(), grid.tile()[0], grid.tile()[1], gflop, gflop / a, a, 100 * a / c));
+		report.add(String.format(Locale.ROOT, "| error estimate's probe: %d blocks of %d×%d, %s | %.2f | %.0f %% |", blocks
+			.size(), blocks.get(0)[2], blocks.get(0)[3], reduced ? "float32, unprobed and probed" : "probed", b, 100 * b / c));
+		report.add(String.format(Locale.ROOT, "| the rest (Java: noise fit and transforms, normalisation, blending, the " +
+			"estimate's sums, conversions) | %.2f | %.0f %% |", c - a - b, 100 * (c - a - b) / c));
+		for (int i = report.size() - 6; i < report.size(); i++)
+			System.out.println(report.get(i));
+		report.add("");
+		report.add("The network alone, one tile per call, by tile side and copy (median of " + rounds + "; seconds per " +
+			"megapixel of tile, lower is faster):");
+		report.add("");
+		report.add("| tile | float32 `weights.pt` (s/Mpx) | inference copy (s/Mpx) | float32 / copy |");
+		report.add("|---|---|---|---|");
+		for (final String row : copies) {
+			report.add(row);
+			System.out.println(row);
+		}
+	}
+
+	/**
+	 * The network calls an output=mean Denoise of one size² plane makes, without the rest of the
+	 * command: its tiles (in the model's precision, or float32 where the plane is denoised in
+	 * float32, {@link sc.fiji.diffusion.engine.pipeline.DenoisePipeline#resultInFloat32}), then the
+	 * error estimate's probe crops (float32; unprobed and probed when the result came from a
+	 * reduced precision, else probed only).
+	 */
+	static final class NetworkWork implements AutoCloseable {
+
+		final sc.fiji.diffusion.engine.tiling.TileGrid grid;
+		final List<int[]> blocks;
+		final boolean tilesInFloat32, reduced;
+		final Runnable tiles, probe;
+		private final TorchScriptNet net, exact;
+		private final NDManager nd;
+
+		NetworkWork(final DiffusionModel m, final int size) {
+			final ModelDescriptor d = m.descriptor();
+			grid = sc.fiji.diffusion.engine.tiling.TileGrid.fitted(new long[] { size, size }, d.tile(), d.overlap(), d
+				.sizeMultiple());
+			blocks = sc.fiji.diffusion.engine.noise.Sure.blocks(size, size,
+				sc.fiji.diffusion.engine.pipeline.DenoisePipeline.ESTIMATE_BUDGET);
+			tilesInFloat32 = sc.fiji.diffusion.engine.pipeline.DenoisePipeline.resultInFloat32(size, size);
+			reduced = !m.precision().equals("float32") && !tilesInFloat32;
+			net = TorchScriptNet.load(m.weightsFile(), m.device());
+			exact = TorchScriptNet.load(d.verifiedWeights(), m.device());
+			nd = m.manager().newSubManager();
+			final int[] t = grid.tile();
+			final NDArray tile = nd.randomNormal(new Shape(1, 1, t[0], t[1]));
+			final NDArray tt = nd.create(new float[] { 100 }), y = nd.create(new long[] { 0 });
+			final NDArray[] crops = new NDArray[blocks.size()];
+			for (int k = 0; k < crops.length; k++)
+				crops[k] = nd.randomNormal(new Shape(1, 1, blocks.get(k)[3], blocks.get(k)[2]));
+			final TorchScriptNet tileNet = tilesInFloat32 ? exact : net;
+			tiles = () -> {
+				for (int k = 0; k < grid.count(); k++)
+					try (NDManager step = nd.newSubManager()) {
+						final NDArray x = tile.duplicate();
+						x.attach(step);
+						tileNet.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray();
+					}
+			};
+			probe = () -> {
+				for (final NDArray c : crops)
+					for (int pass = 0; pass < (reduced ? 2 : 1); pass++)
+						try (NDManager step = nd.newSubManager()) {
+							final NDArray x = c.duplicate();
+							x.attach(step);
+							exact.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray();
+						}
+			};
+		}
+
+		@Override
+		public void close() {
+			nd.close();
+			net.close();
+			exact.close();
+		}
+	}
+
+	/** Per tile side: s/Mpx of the float32 weights and of the inference copy (when the model has one), paired per round. */
+	private static String[] networkCopies(final ModelDescriptor d, final ai.djl.Device device, final int rounds) {
+		final int[] sides = { 512, 704, 1024 };
+		final String[] rows = new String[sides.length];
+		final Path copy = d.verifiedInferenceWeights();
+		try (TorchScriptNet f32 = TorchScriptNet.load(d.verifiedWeights(), device);
+			TorchScriptNet inf = copy == null ? null : TorchScriptNet.load(copy, device);
+			NDManager nd = NDManager.newBaseManager(device, "PyTorch"))
+		{
+			for (int k = 0; k < sides.length; k++) {
+				final int n = sides[k];
+				final NDArray x = nd.randomNormal(new Shape(1, 1, n, n));
+				final NDArray tt = nd.create(new float[] { 100 }), y = nd.create(new long[] { 0 });
+				final Runnable a = () -> f32.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray();
+				final Runnable b = inf == null ? null : () -> inf.forward(new NDList(x, tt, y)).singletonOrThrow().toFloatArray();
+				a.run();
+				if (b != null) b.run();
+				final double[] ta = new double[rounds], tb = new double[rounds], ratio = new double[rounds];
+				for (int r = 0; r < rounds; r++) {
+					ta[r] = time(a);
+					tb[r] = b == null ? Double.NaN : time(b);
+					ratio[r] = ta[r] / tb[r];
+				}
+				final double mpx = n * (double) n / 1e6;
+				rows[k] = String.format(Locale.ROOT, "| %d² | %.3f | %s | %s |", n, median(ta) / mpx, b == null ? "none" : String
+					.format(Locale.ROOT, "%.3f", median(tb) / mpx), b == null ? "" : String.format(Locale.ROOT, "%.2f", median(
+						ratio)));
+			}
+		}
+		return rows;
 	}
 
 	/** {@code count} forwards of the network alone on a fixed batch, each in its own sub-manager. */

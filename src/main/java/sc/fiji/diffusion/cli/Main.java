@@ -38,7 +38,7 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
  * Command line: {@code sample} writes a grid of samples as PNG + TIFF; {@code quality}
  * measures guided-sample accuracy and pixel statistics against the test set.
  * <pre>
- *   sample  [--model fashion-mnist] [--label all|NAME|""] [--count 8] [--steps 50] [--sampler NAME]
+ *   sample  [--model fashion-mnist] [--label all|NAME|""] [--count 4] [--steps 50] [--sampler NAME]
  *           [--seed 1] [--guidance 2] [--device auto] [--out out/samples]
  *   quality [--model fashion-mnist] [--per-class 100] [--steps 50] [--sampler NAME] [--guidance 2] [--seed 1]
  * </pre>
@@ -88,7 +88,7 @@ public final class Main {
 	}
 
 	private static void usage() {
-		System.out.println("usage: sample [--model fashion-mnist] [--label all|NAME|\"\"] [--count 8] [--steps 50]\n" +
+		System.out.println("usage: sample [--model fashion-mnist] [--label all|NAME|\"\"] [--count 4] [--steps 50]\n" +
 			"              [--sampler " + String.join("|", Samplers.names()) + "] [--seed 1] [--guidance 2]\n" +
 			"              [--device auto|cpu|gpu] [--out out/samples]\n" +
 			"  (reports, built with the tests: mvn -q test-compile exec:java -Ddiffusion.args=\"VERB ...\")\n" +
@@ -184,19 +184,42 @@ public final class Main {
 		return o;
 	}
 
+	/** The keys only the command line's sample has: where to write the grid. (It also takes {@code --label all}: a row per class.) */
+	static final List<String> SAMPLE_OWN_KEYS = java.util.Arrays.asList("out");
+
+	/** Sample's inputs from command-line options: the Sample command's keys and defaults, read from the command. */
+	static org.scijava.module.Module sampleInputs(final Map<String, String> o) {
+		final Map<String, String> keys = new LinkedHashMap<>(o);
+		keys.keySet().removeAll(SAMPLE_OWN_KEYS);
+		if ("all".equalsIgnoreCase(keys.get("label"))) keys.remove("label");
+		final org.scijava.Context context = new org.scijava.Context(org.scijava.command.CommandService.class,
+			org.scijava.module.ModuleService.class);
+		try {
+			final org.scijava.command.CommandService cs = context.service(org.scijava.command.CommandService.class);
+			return sc.fiji.diffusion.fiji.DiffusionCommands.withValues(cs, sc.fiji.diffusion.fiji.DiffusionCommands.get(cs,
+				"sample"), keys);
+		}
+		finally {
+			context.dispose();
+		}
+	}
+
 	private static void sample(final Map<String, String> o) throws IOException {
-		final int count = Integer.parseInt(o.getOrDefault("count", "8"));
-		final int steps = Integer.parseInt(o.getOrDefault("steps", "50"));
-		final String sampler = o.getOrDefault("sampler", Samplers.defaultName());
-		final long seed = Long.parseLong(o.getOrDefault("seed", "1"));
-		final double guidance = Double.parseDouble(o.getOrDefault("guidance", "2"));
+		final org.scijava.module.Module in = sampleInputs(o);
+		final int count = (Integer) in.getInput("count");
+		final int steps = (Integer) in.getInput("steps");
+		final String sampler = (String) in.getInput("sampler");
+		final long seed = (Long) in.getInput("seed");
+		final double guidance = (Double) in.getInput("guidance");
 		final Path out = Paths.get(o.getOrDefault("out", "out/samples"));
 		final long t0 = System.nanoTime();
-		try (DiffusionModel model = DiffusionModel.load(Models.resolve(o.get("model")), Devices.resolve(o.get("device")))) {
+		try (DiffusionModel model = DiffusionModel.load(Models.resolve((String) in.getInput("model")), Devices.resolve(
+			(String) in.getInput("device"))))
+		{
 			final ModelDescriptor d = model.descriptor();
 			System.out.println("model: " + d.name() + " (" + d.dir() + ")");
 			System.out.println("device: " + Devices.describe(model.device()));
-			final String label = o.getOrDefault("label", d.isConditional() ? "all" : "");
+			final String label = "all".equalsIgnoreCase(o.get("label")) ? "all" : (String) in.getInput("label");
 			final List<String> labels = new ArrayList<>();
 			if (label.equalsIgnoreCase("all")) labels.addAll(d.classes());
 			else labels.add(label);

@@ -13,25 +13,67 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.scijava.Context;
+import org.scijava.command.CommandService;
+import org.scijava.module.ModuleService;
+
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.image.Hyperstack;
-import sc.fiji.diffusion.engine.noise.NoiseSettings;
 import sc.fiji.diffusion.engine.pipeline.TrainPipeline;
 import sc.fiji.diffusion.engine.pipeline.TrainSettings;
 import sc.fiji.diffusion.engine.training.Trainer;
-import sc.fiji.diffusion.engine.values.Normalization;
+import sc.fiji.diffusion.fiji.DiffusionCommands;
 import sc.fiji.diffusion.fiji.ImagePlanes;
+import sc.fiji.diffusion.fiji.TrainCommand;
 import sc.fiji.diffusion.models.ModelLocator;
 
 /**
- * {@code train --in FOLDER --base grayscale --name my-cells [--steps 2000 --batch 16 --patch 64
- * --lr 0.0002 --seed 1 --validation 0.1 --resume false --overwrite false --normalize auto
- * --device auto --out MODELS_FOLDER]}: the Train command's keys, on every slice of every TIFF in
- * a folder. Writes into {@code --out}, else where Fiji's Train would.
+ * {@code train --in FOLDER --name my-cells [--KEY VALUE ...] [--out MODELS_FOLDER]}: Train's own
+ * keys and defaults (those of {@link TrainCommand}'s parameters, read from the command, not
+ * repeated here), on every slice of every TIFF in a folder; {@code --in}, {@code --out},
+ * {@code --checkpoint-every} and {@code --validation-every} are this front end's own. Writes into
+ * {@code --out}, else where Fiji's Train would.
  */
 final class TrainCli {
 
+	/** The keys only the command line has (a folder instead of an open image, and training cadences). */
+	static final List<String> OWN_KEYS = java.util.Arrays.asList("in", "out", "checkpoint-every", "validation-every");
+
 	private TrainCli() {}
+
+	/** Train's settings from command-line options: the command's keys through the command itself, then this front end's. */
+	static TrainSettings.Builder settings(final Map<String, String> o) {
+		final Map<String, String> keys = new java.util.LinkedHashMap<>(o);
+		keys.keySet().removeAll(OWN_KEYS);
+		if (keys.containsKey("image")) throw new IllegalArgumentException("train takes --in FOLDER (of TIFFs), not --image");
+		final Context context = new Context(CommandService.class, ModuleService.class);
+		try {
+			final CommandService cs = context.service(CommandService.class);
+			final TrainSettings.Builder b = ((TrainCommand) DiffusionCommands.withValues(cs, DiffusionCommands.get(cs,
+				"train"), keys)).settings();
+			if (o.containsKey("checkpoint-every")) b.checkpointEvery(Batch.integer(o, "checkpoint-every", "250"));
+			if (o.containsKey("validation-every")) b.validationEvery(Batch.integer(o, "validation-every", "100"));
+			return b;
+		}
+		finally {
+			context.dispose();
+		}
+	}
+
+	/** Every key the command line's train accepts: the command's (but its image) and {@link #OWN_KEYS}. */
+	static List<String> keys() {
+		final Context context = new Context(CommandService.class);
+		try {
+			final CommandService cs = context.service(CommandService.class);
+			final List<String> out = new ArrayList<>(DiffusionCommands.keys(DiffusionCommands.get(cs, "train")));
+			out.remove("image");
+			out.addAll(OWN_KEYS);
+			return out;
+		}
+		finally {
+			context.dispose();
+		}
+	}
 
 	static void run(final Map<String, String> o) throws IOException {
 		if (!o.containsKey("in")) throw new IllegalArgumentException("--in FOLDER (of TIFFs to train on) is required");
@@ -48,15 +90,7 @@ final class TrainCli {
 			images.add(ImagePlanes.toHyperstack(imp));
 		}
 		if (images.isEmpty()) throw new IllegalArgumentException("no TIFF images in " + in);
-		final TrainSettings.Builder b = TrainSettings.builder().base(o.get("base")).name(o.get("name")).steps(Batch.integer(o,
-			"steps", "2000")).batch(Batch.integer(o, "batch", "16")).patch(Batch.integer(o, "patch", "64")).lr(Batch.number(o,
-				"lr", "0.0002")).seed(Batch.integer(o, "seed", "1")).validation(Batch.number(o, "validation", "0.1")).resume(Batch
-					.bool(o, "resume")).overwrite(Batch.bool(o, "overwrite")).keepCheckpoint(Batch.bool(o, "keep_checkpoint"))
-			.device(o.get("device")).normalization(Normalization.parse(o.get("normalize"), Batch.number(o, "low", "0.5"), Batch
-				.number(o, "high", "99.5"))).data(o.get("data")).noise(NoiseSettings.parse(o.get("noise"), Batch.number(o,
-					"sigma", "0"), Batch.number(o, "gain", "0"), NoiseSettings.parseOffset(o.get("offset"))));
-		if (o.containsKey("checkpoint-every")) b.checkpointEvery(Batch.integer(o, "checkpoint-every", "250"));
-		if (o.containsKey("validation-every")) b.validationEvery(Batch.integer(o, "validation-every", "100"));
+		final TrainSettings.Builder b = settings(o);
 		final TrainSettings settings = b.build();
 		final ModelLocator locator = o.containsKey("out") ? ModelLocator.of(ModelLocator.fromEnvironment().searchPath(), Paths
 			.get(o.get("out"))) : ModelLocator.fromEnvironment();

@@ -13,7 +13,9 @@ import org.scijava.MenuPath;
 import org.scijava.command.Command;
 import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandService;
+import org.scijava.module.Module;
 import org.scijava.module.ModuleItem;
+import org.scijava.module.ModuleService;
 
 /**
  * The Plugins › Diffusion commands, read from the context's command index: the ImageJ 1.x entry,
@@ -96,6 +98,32 @@ public final class DiffusionCommands {
 						"give a whole number" : "give a number") + " (" + e.getKey() + ": " + item.getDescription() + ")");
 			}
 		}
+	}
+
+	/**
+	 * A new instance of the command with the given values (text, as a macro or command line gives
+	 * them; checked as by {@link #checkValues}) and every other input at the default its
+	 * {@code @Parameter} field declares: for front ends that build the command's settings without
+	 * running it (the command line's train), so that the keys and defaults are the command's own.
+	 */
+	public static Module withValues(final CommandService commands, final CommandInfo info, final Map<String, String> values) {
+		final Map<String, Object> given = new LinkedHashMap<>(values);
+		checkValues(info, given);
+		final Module m = commands.getContext().service(ModuleService.class).createModule(info);
+		for (final Map.Entry<String, String> e : values.entrySet())
+			m.setInput(e.getKey(), parse(info.getInput(e.getKey()), e.getValue().trim()));
+		return m;
+	}
+
+	private static Object parse(final ModuleItem<?> item, final String v) {
+		final Class<?> t = item.getType();
+		if (t == int.class || t == Integer.class) return Integer.parseInt(v);
+		if (t == long.class || t == Long.class) return Long.parseLong(v);
+		if (t == double.class || t == Double.class) return Double.parseDouble(v);
+		if (t == float.class || t == Float.class) return Float.parseFloat(v);
+		if (t == boolean.class || t == Boolean.class) return Boolean.parseBoolean(v);
+		if (t == String.class) return v;
+		throw new IllegalArgumentException(item.getName() + " cannot be given as text (it is a " + t.getSimpleName() + ")");
 	}
 
 	/** The macro keys of a command (its inputs that are not services or images). */

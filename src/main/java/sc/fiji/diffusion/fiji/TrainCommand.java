@@ -147,10 +147,7 @@ public class TrainCommand extends DiffusionCommand {
 	@Override
 	protected void execute(final Monitor monitor) throws Exception {
 		ImagePlanes.checkGrayscale(image, "training image");
-		final TrainSettings settings = TrainSettings.builder().base(base).name(name).steps(steps).batch(batch).patch(patch)
-			.lr(lr).seed(seed).device(device).validation(validation).resume(resume).overwrite(overwrite).keepCheckpoint(
-				keep_checkpoint).normalization(Normalization.parse(normalize, low, high)).data(data).noise(NoiseSettings.parse(
-					noise, sigma, gain, NoiseSettings.parseOffset(offset))).build();
+		final TrainSettings settings = settings().build();
 		final LossPlot plot = new LossPlot(name, steps);
 		final Trainer.Listener listener = new Trainer.Listener() {
 
@@ -179,6 +176,17 @@ public class TrainCommand extends DiffusionCommand {
 			say("Train: " + e.getMessage() + "; run again with resume=true to continue");
 			throw e;
 		}
+	}
+
+	/**
+	 * The settings this command's inputs describe: the one place where Train's keys become
+	 * {@link TrainSettings} (the command line's train builds its settings here too).
+	 */
+	public TrainSettings.Builder settings() {
+		return TrainSettings.builder().base(base).name(name).steps(steps).batch(batch).patch(patch).lr(lr).seed(seed).device(
+			device).validation(validation).resume(resume).overwrite(overwrite).keepCheckpoint(keep_checkpoint).normalization(
+				Normalization.parse(normalize, low, high)).data(data).noise(NoiseSettings.parse(noise, sigma, gain, NoiseSettings
+					.parseOffset(offset)));
 	}
 
 	private static String eta(final double seconds) {

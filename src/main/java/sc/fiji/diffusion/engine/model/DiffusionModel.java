@@ -28,13 +28,16 @@ public final class DiffusionModel implements AutoCloseable {
 	private final TorchScriptNet net;
 	/** "float32", or the inference copy's precision when that copy is what runs. */
 	private final String precision;
+	/** The TorchScript file the network was loaded from. */
+	private final Path weightsFile;
 
-	private DiffusionModel(final ModelDescriptor descriptor, final Device device, final TorchScriptNet net,
+	private DiffusionModel(final ModelDescriptor descriptor, final Device device, final Path weightsFile,
 		final String precision)
 	{
 		this.descriptor = descriptor;
 		this.device = device;
-		this.net = net;
+		this.weightsFile = weightsFile;
+		this.net = TorchScriptNet.load(weightsFile, device);
 		this.precision = precision;
 	}
 
@@ -47,9 +50,9 @@ public final class DiffusionModel implements AutoCloseable {
 	public static DiffusionModel load(final Path dir, final Device device) {
 		final ModelDescriptor d = ModelDescriptor.read(dir);
 		final Path inference = d.verifiedInferenceWeights();
-		if (inference != null && !device.isGpu() && Devices.cpuHasBfloat16()) return new DiffusionModel(d, device,
-			TorchScriptNet.load(inference, device), d.inferencePrecision());
-		return new DiffusionModel(d, device, TorchScriptNet.load(d.verifiedWeights(), device), "float32");
+		if (inference != null && !device.isGpu() && Devices.cpuHasBfloat16()) return new DiffusionModel(d, device, inference,
+			d.inferencePrecision());
+		return new DiffusionModel(d, device, d.verifiedWeights(), "float32");
 	}
 
 	/**
@@ -57,7 +60,12 @@ public final class DiffusionModel implements AutoCloseable {
 	 * from {@code weights} onto this model's device; a new model, to be closed by the caller.
 	 */
 	public DiffusionModel withWeights(final Path weights) {
-		return new DiffusionModel(descriptor, device, TorchScriptNet.load(weights, device), "float32");
+		return new DiffusionModel(descriptor, device, weights, "float32");
+	}
+
+	/** The TorchScript file the network runs from (the inference copy, or the weights themselves). */
+	public Path weightsFile() {
+		return weightsFile;
 	}
 
 	/** The precision the network runs in: {@code float32}, or {@code bfloat16} (the inference copy). */
@@ -74,8 +82,7 @@ public final class DiffusionModel implements AutoCloseable {
 	 */
 	public synchronized DiffusionModel float32() {
 		if (precision.equals("float32")) return this;
-		if (float32 == null) float32 = new DiffusionModel(descriptor, device, TorchScriptNet.load(descriptor
-			.verifiedWeights(), device), "float32");
+		if (float32 == null) float32 = new DiffusionModel(descriptor, device, descriptor.verifiedWeights(), "float32");
 		return float32;
 	}
 

@@ -254,7 +254,7 @@ public final class Sure {
 	 * 32 px halo), one in each cell of a regular grid over the plane. Each entry: crop x, y, w, h,
 	 * then the core's x, y, w, h inside the crop.
 	 */
-	static List<int[]> blocks(final int w, final int h, final long budget) {
+	public static List<int[]> blocks(final int w, final int h, final long budget) {
 		final List<int[]> out = new ArrayList<>();
 		final int k = (int) Math.max(1, Math.round((double) budget / ((long) BLOCK * BLOCK)));
 		final long blockCost = (long) k * (BLOCK + 2 * HALO) * (BLOCK + 2 * HALO);

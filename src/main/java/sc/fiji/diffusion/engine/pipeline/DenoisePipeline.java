@@ -87,7 +87,7 @@ public final class DenoisePipeline {
 	 * of the network's work at 2048²). The estimate's stated range includes what sampling blocks
 	 * adds.
 	 */
-	static final long ESTIMATE_BUDGET = 4 * 256 * 256;
+	public static final long ESTIMATE_BUDGET = 4 * 256 * 256;
 
 	/**
 	 * What one channel is denoised with: the noise model of each of its planes and the one value
@@ -191,8 +191,10 @@ public final class DenoisePipeline {
 		final DenoiseSettings mean = s.toBuilder().output("mean").ensemble(1).build();
 		final Monitor quiet = monitor.withoutProgress();
 		final Fallback tuned = new Fallback(ModelSource.of(adapted), quiet, "Denoise");
-		final float[] fb = base.run((m, batch) -> plane(m, work, w, h, values, noise, mean, index, batch, quiet));
-		final float[] fa = tuned.run((m, batch) -> plane(m, work, w, h, values, noise, mean, index, batch, quiet));
+		final float[] fb = base.run((m, batch) -> plane(forEstimate(m, w, h), work, w, h, values, noise, mean, index, batch,
+			quiet));
+		final float[] fa = tuned.run((m, batch) -> plane(forEstimate(m, w, h), work, w, h, values, noise, mean, index, batch,
+			quiet));
 		final double[] tb = new double[raw.length], ta = new double[raw.length];
 		estimateError(raw, fb, w, h, values, noise, mean, index, base, quiet, tb);
 		estimateError(raw, fa, w, h, values, noise, mean, index, tuned, quiet, ta);
@@ -306,7 +308,8 @@ public final class DenoisePipeline {
 						(index + 1) + "/" + in.planeCount() + " " : "");
 					final double main = estimate ? 0.85 : s.output().equals("std") ? 0.9 : 1;
 					final Monitor denoising = perPlane.range(0, main);
-					out[index] = fallback.run((m, batch) -> plane(m, plane, w, h, values, noise, s, index, batch, denoising));
+					out[index] = fallback.run((m, batch) -> plane(estimate ? forEstimate(m, w, h) : m, plane, w, h, values, noise,
+						s, index, batch, denoising));
 					used[index] = noise;
 					if (estimate) errors[index] = estimateError(planes[i], out[index], w, h, values, noise, s, index, fallback,
 						perPlane.range(main, 1).prefixed("error estimate "), null);
@@ -443,11 +446,31 @@ public final class DenoisePipeline {
 		final ValueMap values, final NoiseModel noise, final DenoiseSettings mean, final int index, final Fallback fallback,
 		final Monitor monitor, final double[] terms)
 	{
-		// finite differences of a bfloat16 network measure its rounding more than its slope: the probe runs in float32
-		final boolean reduced = !fallback.model().precision().equals("float32");
+		// finite differences of a bfloat16 network measure its rounding more than its slope: the probe runs in float32,
+		// and so does its unprobed run, unless the result itself came from float32 (forEstimate)
+		final boolean reduced = !fallback.model().precision().equals("float32") && !resultInFloat32(w, h);
 		return Sure.of(raw, result, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m.float32(), noise.forward(
 			y), cw, ch, values, noise, mean, index, batch, monitor)), Seeds.plane(mean.seed(), index), ESTIMATE_BUDGET, terms,
 			reduced);
+	}
+
+	/**
+	 * Whether a w × h plane whose error is estimated is denoised in float32 even by a model with a
+	 * reduced-precision copy: when the plane has at most twice the pixels of the estimate's probe
+	 * crops. The probe's finite difference needs float32 runs of its crops, unprobed and probed;
+	 * a float32 result serves as the unprobed run (one float32 pass over the crops instead of two),
+	 * which saves more than the copy would on a plane that small. A plane probed whole is one.
+	 */
+	public static boolean resultInFloat32(final int w, final int h) {
+		long crops = 0;
+		for (final int[] b : Sure.blocks(w, h, ESTIMATE_BUDGET))
+			crops += (long) b[2] * b[3];
+		return (long) w * h <= 2 * crops;
+	}
+
+	/** The model to compute a result whose error will be estimated (see {@link #resultInFloat32}). */
+	static DiffusionModel forEstimate(final DiffusionModel m, final int w, final int h) {
+		return resultInFloat32(w, h) ? m.float32() : m;
 	}
 
 	/**
@@ -465,8 +488,8 @@ public final class DenoisePipeline {
 	{
 		final DenoiseSettings mean = s.toBuilder().output("mean").build();
 		final Monitor quiet = monitor.prefixed("calibration ");
-		final float[] f = fallback.run((m, batch) -> plane(m, working, w, h, values, noise, mean, index, batch, quiet.range(0,
-			0.5)));
+		final float[] f = fallback.run((m, batch) -> plane(forEstimate(m, w, h), working, w, h, values, noise, mean, index,
+			batch, quiet.range(0, 0.5)));
 		final double[] terms = new double[raw.length];
 		final Sure.Estimate e = estimateError(raw, f, w, h, values, noise, mean, index, fallback, quiet.range(0.5, 1), terms);
 		double ms = 0;
