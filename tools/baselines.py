@@ -3,6 +3,14 @@
 separate images: Gaussian blur (sigma), median (radius), non-local means (scikit-image, h) and
 BM3D (Debian's ffmpeg `bm3d` filter, basic + final estimate; its `sigma` is not in grey levels,
 so it is tuned like the others). Used by tools/micro_report.py and tools/noisy_report.py.
+
+Photon-limited data: with `camera=(gain, offset, read_sigma)` every method runs on the
+generalised Anscombe transform of the image (unit-variance noise) and its result is mapped back
+with the closed-form approximation of the exact unbiased inverse (Makitalo & Foi 2011/2013):
+the standard variance-stabilised pipeline (VST + BM3D is the usual anchor). Data that are not
+8-bit reach BM3D as 16 bits (ffmpeg's bm3d takes gray16), so no precision is lost to 8 bits.
+Tuning extends a grid past an edge where the best value sits on it (`tune_interior`), so the
+reported optimum is inside the grid unless a physical bound stops it (median radius 1).
 """
 import os
 import subprocess
@@ -41,6 +49,27 @@ def nlm(y, h, scale):
     return denoise_nl_means(z, h=h * s, sigma=s, patch_size=7, patch_distance=11, fast_mode=True) * scale
 
 
+def gat(y, camera):
+    """Generalised Anscombe transform of counts y = gain*Poisson + offset + N(0, read^2): unit-variance noise."""
+    a, mu, s = camera
+    z = (np.asarray(y, np.float64) - mu) / a
+    return 2 * np.sqrt(np.maximum(z + 3 / 8 + (s / a) ** 2, 0))
+
+
+def gat_inverse(d, camera):
+    """Closed-form approximation of the exact unbiased inverse of gat (Makitalo & Foi), back to counts."""
+    a, mu, s = camera
+    d = np.asarray(d, np.float64)
+    r = np.sqrt(1.5)
+
+    def closed(e):
+        return np.maximum(e * e / 4 + r / (4 * e) - 11 / (8 * e * e) + 5 * r / (8 * e ** 3) - 1 / 8 - (s / a) ** 2, 0)
+
+    # the closed form diverges as D -> 0 (its 1/D terms): below D = 1 it is continued linearly to 0
+    lam = np.where(d >= 1, closed(np.maximum(d, 1)), closed(1.0) * np.clip(d, 0, 1))
+    return a * lam + mu
+
+
 def bm3d(y, k, bits=8):
     """ffmpeg's BM3D (basic, then final estimate with the basic one as reference; its default block
     matching), on the image as 8 bits: 16-bit data are first stretched linearly from their 0.1-99.9 %
@@ -50,21 +79,30 @@ def bm3d(y, k, bits=8):
     from skimage.restoration import estimate_sigma
     y = np.asarray(y, np.float64)
     h, w = y.shape
-    lo, hi = (0.0, 255.0) if bits == 8 else tuple(np.percentile(y, (0.1, 99.9)))
-    z = np.clip(np.rint((y - lo) / max(hi - lo, 1e-9) * 255), 0, 255).astype(np.uint8)
-    sigma = max(k * float(estimate_sigma(z.astype(np.float64))), 0.5)
+    if bits == 8:
+        lo, hi, top, fmt, dtype = 0.0, 255.0, 255, "gray", np.uint8
+    else:
+        # 16-bit data, or floats (a transformed image): their whole range on 16 bits, nothing clipped
+        lo, hi, top, fmt, dtype = float(y.min()), float(y.max()), 65535, "gray16le", np.dtype("<u2")
+    # 16 bits: the range onto 1/8..7/8 of the scale, as ffmpeg's 16-bit bm3d overflows (to 0) near its ends
+    base, span = (0, top) if bits == 8 else (top // 8, top * 3 // 4)
+    z = np.clip(np.rint(base + (y - lo) / max(hi - lo, 1e-9) * span), 0, top).astype(dtype)
+    # k times the image's estimated noise in 8-bit levels; ffmpeg's 16-bit strength runs at about twice
+    # its 8-bit scale (the best k then lands in the same grid for both)
+    unit = 1.0 if bits == 8 else 2 * 255 / top
+    sigma = max(k * float(estimate_sigma(z.astype(np.float64))) * unit, 0.5 * unit)
     with tempfile.TemporaryDirectory() as d:
         src, basic, final = (os.path.join(d, n) for n in ("in.raw", "basic.raw", "final.raw"))
         z.tofile(src)
-        common = ["-f", "rawvideo", "-pix_fmt", "gray", "-s", f"{w}x{h}"]
+        common = ["-f", "rawvideo", "-pix_fmt", fmt, "-s", f"{w}x{h}"]
         subprocess.run(["ffmpeg", "-v", "error", "-y"] + common + ["-i", src, "-vf", f"bm3d=sigma={sigma}:estim=basic",
-                                                                   "-f", "rawvideo", "-pix_fmt", "gray", basic], check=True)
+                                                                   "-f", "rawvideo", "-pix_fmt", fmt, basic], check=True)
         subprocess.run(["ffmpeg", "-v", "error", "-y"] + common + ["-i", src] + common + ["-i", basic, "-filter_complex",
                                                                                           f"[0][1]bm3d=sigma={sigma}:estim=final:ref=1",
                                                                                           "-f", "rawvideo", "-pix_fmt",
-                                                                                          "gray", final], check=True)
-        out = np.fromfile(final, dtype=np.uint8).reshape(h, w).astype(np.float64)
-    return out / 255 * (hi - lo) + lo
+                                                                                          fmt, final], check=True)
+        out = np.fromfile(final, dtype=dtype).reshape(h, w).astype(np.float64)
+    return (out - base) / span * (hi - lo) + lo
 
 
 GRIDS = {
@@ -75,7 +113,11 @@ GRIDS = {
 }
 
 
-def run(method, y, p, scale, bits):
+def run(method, y, p, scale, bits, camera=None):
+    """The method with parameter p on y; with a camera, on its variance-stabilised transform (see the module)."""
+    if camera is not None:
+        f = gat(y, camera)
+        return gat_inverse(run(method, f, p, float(f.max()), 16), camera)
     if method == "gaussian":
         return gaussian(y, p)
     if method == "median":
@@ -87,12 +129,36 @@ def run(method, y, p, scale, bits):
     raise ValueError(method)
 
 
-def tune(method, pairs, scale, bits, peak, noise_sd=None):
-    """The parameter with the best mean PSNR over (noisy, clean) pairs; returns (param, psnr)."""
-    grid = GRIDS[method]
-    best = None
-    for p in grid:
-        v = float(np.mean([psnr(run(method, y, p, scale, bits), x, peak) for y, x in pairs]))
-        if best is None or v > best[1]:
-            best = (p, v)
-    return best
+def tune(method, pairs, scale, bits, peak, noise_sd=None, camera=None):
+    """The parameter with the best mean PSNR over (noisy, clean) pairs, inside its grid; returns (param, psnr)."""
+    p, v, _ = tune_interior(method, pairs, scale, bits, peak, camera)
+    return p, v
+
+
+def tune_interior(method, pairs, scale, bits, peak, camera=None, extensions=8):
+    """As tune, also saying whether the optimum stayed on an edge of its grid: where the best value is
+    the grid's first or last, the grid grows past it (x1.4, or one radius for the median) up to
+    `extensions` times; returns (param, psnr, edge) with edge None when the optimum is interior,
+    else the edge it sits on ("lower bound" for median radius 1, "low", "high")."""
+    grid = list(GRIDS[method])
+    scores = {}
+
+    def score(q):
+        if q not in scores:
+            scores[q] = float(np.mean([psnr(run(method, y, q, scale, bits, camera), x, peak) for y, x in pairs]))
+        return scores[q]
+
+    for _ in range(extensions + 1):
+        for q in grid:
+            score(q)
+        best = max(grid, key=score)
+        if best == grid[-1]:
+            grid.append(best + 1 if method == "median" else round(best * 1.4, 3))
+        elif best == grid[0]:
+            if method == "median" or best <= 0.2:
+                return best, scores[best], "lower bound"
+            grid.insert(0, round(best / 1.4, 3))
+        else:
+            return best, scores[best], None
+    best = max(grid, key=score)
+    return best, scores[best], "high" if best == grid[-1] else "low" if best == grid[0] else None
