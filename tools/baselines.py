@@ -7,8 +7,9 @@ so it is tuned like the others). Used by tools/micro_report.py and tools/noisy_r
 Photon-limited data: with `camera=(gain, offset, read_sigma)` every method runs on the
 generalised Anscombe transform of the image (unit-variance noise) and its result is mapped back
 with the closed-form approximation of the exact unbiased inverse (Makitalo & Foi 2011/2013):
-the standard variance-stabilised pipeline (VST + BM3D is the usual anchor). Data that are not
-8-bit reach BM3D as 16 bits (ffmpeg's bm3d takes gray16), so no precision is lost to 8 bits.
+the standard variance-stabilised pipeline (VST + BM3D is the usual anchor). BM3D sees the
+transformed image on 8 bits over its whole range (a step of at most ~0.1 σ there; ffmpeg's
+16-bit bm3d did worse, see bm3d()).
 Tuning extends a grid past an edge where the best value sits on it (`tune_interior`), so the
 reported optimum is inside the grid unless a physical bound stops it (median radius 1).
 """
@@ -72,25 +73,24 @@ def gat_inverse(d, camera):
 
 def bm3d(y, k, bits=8):
     """ffmpeg's BM3D (basic, then final estimate with the basic one as reference; its default block
-    matching), on the image as 8 bits: 16-bit data are first stretched linearly from their 0.1-99.9 %
-    percentiles onto 0-255 (as a user converting to 8-bit would), and mapped back afterwards. Its
-    `sigma` is k times the 8-bit image's own estimated noise (ffmpeg's unit is not grey levels:
-    about 4x them, which the tuning finds)."""
+    matching) on 8 bits: 8-bit data as they are; anything else (16-bit data, a variance-stabilised
+    image) mapped linearly from its minimum and maximum onto 0-255 and back afterwards. Its `sigma`
+    is k times the 8-bit image's own estimated noise (ffmpeg's unit is not grey levels: about 4x
+    them, which the tuning finds)."""
     from skimage.restoration import estimate_sigma
     y = np.asarray(y, np.float64)
     h, w = y.shape
     if bits == 8:
         lo, hi, top, fmt, dtype = 0.0, 255.0, 255, "gray", np.uint8
     else:
-        # 16-bit data, or floats (a transformed image): their whole range on 16 bits, nothing clipped
-        lo, hi, top, fmt, dtype = float(y.min()), float(y.max()), 65535, "gray16le", np.dtype("<u2")
-    # 16 bits: the range onto 1/8..7/8 of the scale, as ffmpeg's 16-bit bm3d overflows (to 0) near its ends
-    base, span = (0, top) if bits == 8 else (top // 8, top * 3 // 4)
+        # 16-bit data or a variance-stabilised image (noise σ 1 over a range of a few tens): the whole range
+        # on 8 bits, nothing clipped. ffmpeg's bm3d also takes gray16, but did clearly worse there (tried while
+        # debugging, on one held-out fluorescence plane), and after the transform 8 bits lose nothing (a step of
+        # at most ~0.1 σ)
+        lo, hi, top, fmt, dtype = float(y.min()), float(y.max()), 255, "gray", np.uint8
+    base, span = 0, top
     z = np.clip(np.rint(base + (y - lo) / max(hi - lo, 1e-9) * span), 0, top).astype(dtype)
-    # k times the image's estimated noise in 8-bit levels; ffmpeg's 16-bit strength runs at about twice
-    # its 8-bit scale (the best k then lands in the same grid for both)
-    unit = 1.0 if bits == 8 else 2 * 255 / top
-    sigma = max(k * float(estimate_sigma(z.astype(np.float64))) * unit, 0.5 * unit)
+    sigma = max(k * float(estimate_sigma(z.astype(np.float64))), 0.5)
     with tempfile.TemporaryDirectory() as d:
         src, basic, final = (os.path.join(d, n) for n in ("in.raw", "basic.raw", "final.raw"))
         z.tofile(src)
@@ -117,7 +117,7 @@ def run(method, y, p, scale, bits, camera=None):
     """The method with parameter p on y; with a camera, on its variance-stabilised transform (see the module)."""
     if camera is not None:
         f = gat(y, camera)
-        return gat_inverse(run(method, f, p, float(f.max()), 16), camera)
+        return gat_inverse(run(method, f, p, float(f.max()), "vst"), camera)
     if method == "gaussian":
         return gaussian(y, p)
     if method == "median":

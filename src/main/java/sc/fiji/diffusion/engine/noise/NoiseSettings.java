@@ -163,6 +163,19 @@ public final class NoiseSettings {
 	 * {@code skip} (e.g. a hole whose values are not the image's); 0 when no block is left.
 	 */
 	public static double estimateSigma(final float[] plane, final int w, final int h, final boolean[] skip) {
+		return estimateSigma(plane, w, h, skip, CameraFit.clipValues(plane));
+	}
+
+	/**
+	 * As {@link #estimateSigma(float[], int, int, boolean[])} with the clipped values given
+	 * ({@code {low, high}}, NaN for none): for a transformed plane, whose own lowest value may be
+	 * a floor of the transform (the Anscombe transform's max(·, 0) where read noise dips below
+	 * the offset) rather than a clip of the camera — then the camera's clip values, transformed,
+	 * are the ones to avoid.
+	 */
+	public static double estimateSigma(final float[] plane, final int w, final int h, final boolean[] skip,
+		final double[] clip)
+	{
 		final int bw = w / 2, bh = h / 2;
 		if (bw < 1 || bh < 1) return 0;
 		double[] hh = new double[bw * bh], mean = new double[bw * bh];
@@ -179,7 +192,6 @@ public final class NoiseSettings {
 		hh = Arrays.copyOf(hh, blocks);
 		mean = Arrays.copyOf(mean, blocks);
 		final double first = OrderStatistics.median(hh.clone()) / 0.6745;
-		final double[] clip = CameraFit.clipValues(plane);
 		if (Double.isNaN(clip[0]) && Double.isNaN(clip[1])) return first;
 		final double[] free = new double[hh.length];
 		int k = 0;
