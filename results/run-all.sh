@@ -21,8 +21,12 @@ py() { # name, script, args
 mvn -q -o compile test-compile
 # the speed benchmark first, on a quiet machine
 run benchmark "-Xmx2g" test-compile exec:java -Ddiffusion.args="benchmark --out results/benchmark-cpu.md"
+py speed-bm3d tools/speed_report.py --rounds 5 --costs --out results/speed-bm3d.md
+py flops tools/flops.py
 py micro-testset tools/micro_testset.py --out data/micro-report
 py micro-quality tools/micro_report.py --out results/micro-quality.md
+py precision tools/precision_report.py --out results/precision.md
+py adapt tools/adapt_report.py --out results/adapt.md
 py error-estimate tools/error_report.py --out results/error-estimate.md
 py error-estimate-told tools/error_report.py --told --out results/error-estimate-told.md
 py std-calibration tools/std_report.py --out results/std-calibration.md
