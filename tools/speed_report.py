@@ -32,6 +32,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
+sys.path.insert(0, HERE)
+from micro_report import classpath  # noqa: E402  (target/classes and the dependency class path)
 DATA = os.path.join(ROOT, "..", "shared", "data", "micrographs")
 SOURCES = [
     "CellProfiler-examples/Channel 1-01-A-01-00.tif",
@@ -40,13 +42,6 @@ SOURCES = [
     "unet-epfl-pr242/test/testing0000.png",
 ]
 GAIN, OFFSET, READ, PEAK = 2.0, 100.0, 2.0, 30.0
-
-
-def classpath():
-    cp = os.path.join(ROOT, "target", "cp.txt")
-    if not os.path.exists(cp):
-        subprocess.run(["mvn", "-q", "-o", "dependency:build-classpath", f"-Dmdep.outputFile={cp}"], cwd=ROOT, check=True)
-    return os.path.join(ROOT, "target", "classes") + ":" + open(cp).read().strip()
 
 
 def load(path):
