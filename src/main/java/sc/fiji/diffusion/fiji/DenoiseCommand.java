@@ -51,8 +51,8 @@ public class DenoiseCommand extends ImageCommand {
 	private String offset = "auto";
 
 	@Parameter(persist = false, label = "Output", choices = { "mean", "sample", "std" }, description = "mean: the " +
-		"posterior mean (best PSNR, one network pass); sample: one posterior sample (sharper); std: per-pixel posterior " +
-		"standard deviation from 'samples' samples (where to trust the result)", attrs = @Attr(name = "group",
+		"posterior mean (best PSNR, one network pass); sample: one posterior sample (sharper); std: the expected error " +
+		"of output=mean at each pixel, in the image's units (an error bar, from 'samples' random probes)", attrs = @Attr(name = "group",
 			value = "Output"))
 	private String output = "mean";
 
@@ -60,13 +60,13 @@ public class DenoiseCommand extends ImageCommand {
 		"output=mean over the 8 flips and rotations (better, 8x the time)", attrs = @Attr(name = "group", value = "Output"))
 	private String ensemble = "1";
 
-	@Parameter(persist = false, label = "Samples", required = false, min = "2", description = "Posterior samples " +
-		"behind output=std", attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint",
+	@Parameter(persist = false, label = "Samples", required = false, min = "1", description = "Random probes " +
+		"behind output=std (more: a less noisy map; one network pass each)", attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint",
 			value = "output=std only") })
 	private int samples = 8;
 
-	@Parameter(persist = false, label = "Steps", description = "Reverse steps for output=sample and std", min = "1",
-		attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint", value = "output=sample/std only") })
+	@Parameter(persist = false, label = "Steps", description = "Reverse steps for output=sample", min = "1",
+		attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint", value = "output=sample only") })
 	private int steps = 20;
 
 	@Parameter(persist = false, label = "Stack", required = false, choices = { "slices", "volume" }, description =

@@ -54,4 +54,36 @@ public final class Images {
 		}
 		return ArrayImgs.floats(all, w, h, images.length);
 	}
+
+	/**
+	 * A Gaussian blur of a w × h plane (σ in pixels, kernel to 3σ), each output the weighted mean
+	 * of the pixels its kernel covers inside the plane (no padding: the edge is not darkened).
+	 */
+	public static double[] blur(final double[] a, final int w, final int h, final double sigma) {
+		if (a.length != w * h) throw new IllegalArgumentException("plane size " + a.length + " is not " + w + " x " + h);
+		final int r = (int) Math.ceil(3 * sigma);
+		final double[] k = new double[2 * r + 1];
+		for (int i = -r; i <= r; i++)
+			k[i + r] = Math.exp(-0.5 * i * i / (sigma * sigma));
+		final double[] rows = new double[a.length], out = new double[a.length];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				double s = 0, n = 0;
+				for (int i = Math.max(-r, -x); i <= Math.min(r, w - 1 - x); i++) {
+					s += k[i + r] * a[y * w + x + i];
+					n += k[i + r];
+				}
+				rows[y * w + x] = s / n;
+			}
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				double s = 0, n = 0;
+				for (int i = Math.max(-r, -y); i <= Math.min(r, h - 1 - y); i++) {
+					s += k[i + r] * rows[(y + i) * w + x];
+					n += k[i + r];
+				}
+				out[y * w + x] = s / n;
+			}
+		return out;
+	}
 }

@@ -170,8 +170,23 @@ public final class Sure {
 	public static Estimate of(final float[] y, final float[] fy, final int w, final int h, final NoiseModel noise,
 		final Denoiser f, final long seed, final long budget, final double[] terms, final boolean rerunBase)
 	{
+		return of(y, fy, w, h, noise, f, seed, budget, terms, null, rerunBase);
+	}
+
+	/**
+	 * As {@link #of(float[], float[], int, int, NoiseModel, Denoiser, long, long, double[], boolean)},
+	 * also filling {@code propagated} (when not null, one per pixel; NaN where not probed) with
+	 * ((fₙ(y + ε p ⊙ b) − fₙ(y)) / ε)², whose mean over the probe's signs is Σₘ (∂fₙ/∂yₘ)² vₘ: the
+	 * variance the noise passes on to the result at pixel n, to first order (the error's variance
+	 * part, apart from its bias).
+	 */
+	public static Estimate of(final float[] y, final float[] fy, final int w, final int h, final NoiseModel noise,
+		final Denoiser f, final long seed, final long budget, final double[] terms, final double[] propagated,
+		final boolean rerunBase)
+	{
 		final int n = w * h;
 		if (terms != null) java.util.Arrays.fill(terms, Double.NaN);
+		if (propagated != null) java.util.Arrays.fill(propagated, Double.NaN);
 		if (y.length != n || fy.length != n) throw new IllegalArgumentException("image and result differ in size");
 		final double[] v = new double[n];
 		double positive = 0;
@@ -222,8 +237,12 @@ public final class Sure {
 			final float[] probed1 = f.apply(probe, cw, ch);
 			for (int yy = b[5]; yy < b[5] + b[7]; yy++)
 				for (int xx = b[4]; xx < b[4] + b[6]; xx++) {
-					if (!use[(cy + yy) * w + cx + xx]) continue;
 					final int j = yy * cw + xx;
+					if (propagated != null) {
+						final double dif = ((double) probed1[j] - base[j]) / EPS;
+						propagated[(cy + yy) * w + cx + xx] = dif * dif;
+					}
+					if (!use[(cy + yy) * w + cx + xx]) continue;
 					final double dj = weight[j] * ((double) probed1[j] - base[j]);
 					if (terms != null) {
 						final int i = (cy + yy) * w + cx + xx;
@@ -246,6 +265,11 @@ public final class Sure {
 		final double se = Math.sqrt(Math.max(term2 / used - t * t, 0) / used + 4 * Math.max(div2 / probed - d * d, 0) /
 			probed + model * model);
 		return new Estimate(resid / used, var / used, d, probed, n, se, used);
+	}
+
+	/** A budget with which {@link #of} probes a w × h plane whole, in one run (every pixel its own response). */
+	public static long wholePlane(final int w, final int h) {
+		return 2L * w * h + (long) BLOCK * BLOCK;
 	}
 
 	/**

@@ -309,18 +309,17 @@ public final class DenoisePipeline {
 					final NoiseModel noise = plan.noise[i];
 					final float[] plane = work[i];
 					// one bar for the whole command: this plane is its share; within it the denoising, then the error
-					// estimate (about a fifth of it) or output=std's calibration (two passes beside the samples' many)
+					// estimate (about a fifth of it)
 					final Monitor perPlane = prefixed(channelWork.share(doneHere, planes.length), in.planeCount() > 1 ? "slice " +
 						(index + 1) + "/" + in.planeCount() + " " : "");
-					final double main = estimate ? 0.85 : s.output().equals("std") ? 0.9 : 1;
+					final double main = estimate ? 0.85 : 1;
 					final Monitor denoising = perPlane.range(0, main);
-					out[index] = fallback.run((m, batch) -> plane(estimate ? forEstimate(m, w, h) : m, plane, w, h, values, noise,
-						s, index, batch, denoising));
+					out[index] = s.output().equals("std") ? errorBar(planes[i], plane, w, h, values, noise, s, index, fallback,
+						denoising, msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg)) : fallback.run((m,
+							batch) -> plane(estimate ? forEstimate(m, w, h) : m, plane, w, h, values, noise, s, index, batch, denoising));
 					used[index] = noise;
 					if (estimate) errors[index] = estimateError(planes[i], out[index], w, h, values, noise, s, index, fallback,
 						perPlane.range(main, 1).prefixed("error estimate "), null);
-					if (s.output().equals("std")) calibrate(out[index], planes[i], plane, w, h, values, noise, s, index,
-						fallback, perPlane.range(main, 1), msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg));
 					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s%s", prefix, index + 1, noise.isStabilised() ?
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
 							noise.estimated() ? " estimated" : ""), estimate ? "; " + errors[index] : ""));
@@ -394,8 +393,8 @@ public final class DenoisePipeline {
 
 	/** Tells up front when the settings make many passes of the network over a large image. */
 	private static void sayCost(final Hyperstack in, final DenoiseSettings s, final Monitor monitor) {
-		final long passes = s.output().equals("mean") ? s.ensemble() : (long) s.steps() * (s.output().equals("std") ? s
-			.samples() : 1);
+		final long passes = s.output().equals("mean") ? s.ensemble() : s.output().equals("std") ? s.samples() + 1L : s
+			.steps();
 		final long volumeFactor = s.stack().equals("volume") && in.slices() > 1 ? 3 : 1;
 		final double mpx = (double) in.width() * in.height() * in.planeCount() * passes * volumeFactor / 1e6;
 		if (passes > 1 || volumeFactor > 1) monitor.log(String.format(Locale.ROOT, "Denoise: output=%s%s%s: %d network " +
@@ -418,27 +417,10 @@ public final class DenoisePipeline {
 	{
 		final Denoise task = Denoise.with(m).values(values).sigma(noise.workingSigma()).steps(s.steps()).eta(s.eta())
 			.tileBatch(Math.min(batch, s.tileBatch()));
-		if (!s.output().equals("std")) {
-			final Img<FloatType> r = task.output(s.output()).ensemble(s.ensemble()).seed(Seeds.plane(s.seed(), index)).run(
-				Images.plane(plane, w, h), monitor).image;
-			return noise.inverse(Images.array(r));
-		}
-		// the spread of posterior samples, in image units (each sample mapped back on its own)
-		final double[] sum = new double[plane.length], sum2 = new double[plane.length];
-		for (int k = 0; k < s.samples(); k++) {
-			final Monitor perSample = prefixed(monitor.share(k, s.samples()), "sample " + (k + 1) + "/" + s.samples() + " ");
-			final float[] x = noise.inverse(Images.array(task.output("sample").seed(Seeds.sample(s.seed(), index, k)).run(
-				Images.plane(plane, w, h), perSample).image));
-			for (int i = 0; i < x.length; i++) {
-				sum[i] += x[i];
-				sum2[i] += (double) x[i] * x[i];
-			}
-		}
-		final int n = s.samples();
-		final float[] std = new float[plane.length];
-		for (int i = 0; i < std.length; i++)
-			std[i] = (float) Math.sqrt(Math.max(0, (sum2[i] - sum[i] * sum[i] / n) / (n - 1)));
-		return std;
+		if (s.output().equals("std")) throw new IllegalArgumentException("output=std is made by errorBar, not plane by plane");
+		final Img<FloatType> r = task.output(s.output()).ensemble(s.ensemble()).seed(Seeds.plane(s.seed(), index)).run(
+			Images.plane(plane, w, h), monitor).image;
+		return noise.inverse(Images.array(r));
 	}
 
 	/**
@@ -480,94 +462,80 @@ public final class DenoisePipeline {
 	}
 
 	/**
-	 * output=std as an error bar of the posterior mean: the spread of the posterior samples says
-	 * where the result is uncertain, but not how much (samples of a prior that is not the image's
-	 * own spread too little). The map is scaled, in place and level by level of the spread
-	 * ({@link Levels}), to the RMS error of the posterior mean as Stein's unbiased risk estimate
-	 * gives it without the clean image ({@link Sure}): then |mean − truth| ≤ 2·std holds where the
-	 * map's shape follows the error.
-	 * Costs two network passes (the mean and its probe) beside the samples' many.
+	 * Gaussian σ (pixels) over which output=std's propagated noise is averaged: chosen on the
+	 * validation images of tools/std_report.py (1.5, 3 and 5 compared).
 	 */
-	static void calibrate(final float[] std, final float[] raw, final float[] working, final int w, final int h,
-		final ValueMap values, final NoiseModel noise, final DenoiseSettings s, final int index, final Fallback fallback,
-		final Monitor monitor, final java.util.function.Consumer<String> say)
-	{
-		final DenoiseSettings mean = s.toBuilder().output("mean").build();
-		final Monitor quiet = monitor.prefixed("calibration ");
-		final float[] f = fallback.run((m, batch) -> plane(forEstimate(m, w, h), working, w, h, values, noise, mean, index,
-			batch, quiet.range(0, 0.5)));
-		final double[] terms = new double[raw.length];
-		final Sure.Estimate e = estimateError(raw, f, w, h, values, noise, mean, index, fallback, quiet.range(0.5, 1), terms);
-		double ms = 0;
-		for (final float v : std)
-			ms += (double) v * v / std.length;
-		if (!(e.mse > 0) || !(ms > 0)) {
-			say.accept("output=std: the spread of " + s.samples() + " posterior samples, NOT calibrated (" + e + ")");
-			return;
-		}
-		final double k = Math.sqrt(e.mse / ms);
-		final Levels levels = Levels.of(std, terms, k);
-		for (int i = 0; i < std.length; i++)
-			std[i] *= levels == null ? k : levels.scale(std[i]);
-		say.accept(String.format(Locale.ROOT, "output=std: the spread of %d posterior samples scaled by %.3g%s so that " +
-			"its RMS equals the estimated RMS error of output=mean, %.4g (Stein's unbiased risk estimate, no clean " +
-			"image): read it as the expected error of the denoised value at each pixel", s.samples(), k, levels == null ?
-				"" : " on average (by level of the spread: " + levels + ")", e.rmse()));
-	}
+	static final double ERROR_BAR_SMOOTHING = 3;
 
 	/**
-	 * The scale of the spread by its level, where the posterior misjudges some levels more than
-	 * others (a dark background and bright structure are not wrong by the same factor): pixels in
-	 * {@link #COUNT} bins of equal size by their spread, each bin's scale √(mean SURE term / mean
-	 * spread²) over its pixels — an unbiased MSE estimate per bin — kept within half and twice the
-	 * global scale k, as one bin's estimate is noisy.
+	 * output=std: the expected error of output=mean at each pixel, in image units, without the
+	 * clean image and without posterior samples.
+	 * <p>
+	 * For the posterior mean f(y) = E[x | y] under noise of variance v, Tweedie's second-order
+	 * formula gives the posterior variance at pixel n as Var[xₙ | y] = vₙ ∂fₙ/∂yₙ; its mean over the
+	 * plane is the divergence term of Stein's estimate ({@link Sure}), which one random probe
+	 * measures well over many pixels but badly at one. The map's shape comes from what the probe
+	 * measures well per pixel: the noise the result passes on, qₙ = Σₘ (∂fₙ/∂yₘ)² vₘ (the probe's
+	 * squared response, averaged over {@code samples} probes and a Gaussian of
+	 * {@link #ERROR_BAR_SMOOTHING} px); its scale from the divergence:
+	 * <pre>
+	 *   stdₙ² = q̄ₙ · mean(v ∂f/∂y) / mean(q)
+	 * </pre>
+	 * The residual (f − y)² — where a misjudged noise level bites hardest — is not used. Costs one
+	 * pass of the denoiser for the mean and one per probe, in float32 (finite differences of a
+	 * bfloat16 network measure its rounding).
 	 */
-	static final class Levels {
-
-		static final int COUNT = 8;
-		private final double[] edge, scale;
-
-		private Levels(final double[] edge, final double[] scale) {
-			this.edge = edge;
-			this.scale = scale;
+	static float[] errorBar(final float[] raw, final float[] working, final int w, final int h, final ValueMap values,
+		final NoiseModel noise, final DenoiseSettings s, final int index, final Fallback fallback, final Monitor monitor,
+		final java.util.function.Consumer<String> say)
+	{
+		final DenoiseSettings mean = s.toBuilder().output("mean").build();
+		final int probes = s.samples(), n = raw.length;
+		final double parts = probes + 1;
+		final float[] f = fallback.run((m, batch) -> plane(m.float32(), working, w, h, values, noise, mean, index, batch,
+			monitor.range(0, 1 / parts).prefixed("mean ")));
+		final double[] q = new double[n], one = new double[n], terms = new double[n];
+		double div = 0, mse = 0, se = 0;
+		String estimate = null;
+		for (int k = 0; k < probes; k++) {
+			final Monitor perProbe = monitor.range((k + 1) / parts, (k + 2) / parts).prefixed("probe " + (k + 1) + "/" + probes +
+				" ");
+			// the whole plane probed at once (a budget above its size): every pixel gets its own response
+			final Sure.Estimate e = Sure.of(raw, f, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> plane(m.float32(),
+				noise.forward(y), cw, ch, values, noise, mean, index, batch, perProbe)), Seeds.sample(s.seed(), index, k), Sure
+					.wholePlane(w, h), terms, one, false);
+			for (int i = 0; i < n; i++)
+				q[i] += one[i] / probes;
+			div += e.weightedDivergence / probes;
+			mse += e.mse / probes;
+			se += e.standardError / probes;
+			if (k == 0) estimate = e.toString();
 		}
-
-		/** Null when too few pixels carry a SURE term (fewer than a thousand a bin). */
-		static Levels of(final float[] std, final double[] terms, final double k) {
-			final List<Integer> idx = new ArrayList<>();
-			for (int i = 0; i < std.length; i++)
-				if (!Double.isNaN(terms[i])) idx.add(i);
-			if (idx.size() < COUNT * 1000) return null;
-			idx.sort((a, b) -> Float.compare(std[a], std[b]));
-			final double[] edge = new double[COUNT - 1], scale = new double[COUNT];
-			for (int b = 0; b < COUNT; b++) {
-				final int from = b * idx.size() / COUNT, to = (b + 1) * idx.size() / COUNT;
-				double t = 0, s2 = 0;
-				for (int j = from; j < to; j++) {
-					final int i = idx.get(j);
-					t += terms[i];
-					s2 += (double) std[i] * std[i];
-				}
-				scale[b] = s2 > 0 && t > 0 ? Math.max(0.5 * k, Math.min(2 * k, Math.sqrt(t / s2))) : k;
-				if (b < COUNT - 1) edge[b] = std[idx.get(to)];
+		// the divergence is a mean over the pixels Stein's estimate speaks for (away from clipped values): q's mean over the same
+		double qUsed = 0;
+		long used = 0;
+		for (int i = 0; i < n; i++)
+			if (!Double.isNaN(terms[i]) && Double.isFinite(q[i])) {
+				qUsed += q[i];
+				used++;
 			}
-			return new Levels(edge, scale);
+		final double[] smooth = Images.blur(q, w, h, ERROR_BAR_SMOOTHING);
+		final boolean scaled = used > 0 && div > 0 && qUsed > 0;
+		final double k = scaled ? div / (qUsed / used) : 1;
+		final float[] std = new float[n];
+		double ms = 0;
+		for (int i = 0; i < n; i++) {
+			std[i] = (float) Math.sqrt(Math.max(0, k * smooth[i]));
+			ms += (double) std[i] * std[i] / n;
 		}
-
-		double scale(final float s) {
-			int b = 0;
-			while (b < COUNT - 1 && s >= edge[b])
-				b++;
-			return scale[b];
-		}
-
-		@Override
-		public String toString() {
-			final StringBuilder text = new StringBuilder();
-			for (final double v : scale)
-				text.append(text.length() == 0 ? "" : " ").append(String.format(Locale.ROOT, "%.3g", v));
-			return text.toString();
-		}
+		say.accept(String.format(Locale.ROOT, "output=std: the expected error of output=mean at each pixel (RMS %.4g over " +
+			"the plane), without the clean image: the noise the denoiser passes on (%d random probe%s, averaged over %.0f px)%s; " +
+			"Stein's estimate of the mean's RMS error over the plane: %s", Math.sqrt(ms), probes, probes == 1 ? "" : "s",
+			ERROR_BAR_SMOOTHING, scaled ? String.format(Locale.ROOT, " scaled by %.3g to the posterior variance of Tweedie's " +
+				"formula, v·df/dy (mean %.4g)", k, div) : " NOT scaled (no posterior variance could be read from the probes: " +
+					"the noise model overstates this image's noise?)", mse > 0 ? String.format(Locale.ROOT, "%.4g (%.3g..%.3g)",
+						Math.sqrt(mse), Math.sqrt(Math.max(mse - 2 * se, 0)), Math.sqrt(mse + 2 * se)) : estimate));
+		return std;
 	}
 
 	/** One volume in working units → its slices in working units. */

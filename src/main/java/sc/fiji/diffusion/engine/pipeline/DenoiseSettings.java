@@ -67,7 +67,7 @@ public final class DenoiseSettings {
 	/** slices | volume */
 	public String stack() { return stack; }
 	public int steps() { return steps; }
-	/** Posterior samples behind output=std. */
+	/** Random probes of the denoiser behind output=std (more: a less noisy map, one pass each). */
 	public int samples() { return samples; }
 	public int ensemble() { return ensemble; }
 	public long seed() { return seed; }
@@ -119,8 +119,8 @@ public final class DenoiseSettings {
 			if (!java.util.Arrays.asList(STACKS).contains(stack)) throw new IllegalArgumentException("Unknown stack '" + stack +
 				"'; accepted: slices (each plane on its own), volume (a z-stack as one volume)");
 			if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, was " + steps);
-			if (output.equals("std") && samples < 2) throw new IllegalArgumentException("samples must be at least 2 for " +
-				"output=std (the spread of that many posterior samples), was " + samples);
+			if (output.equals("std") && samples < 1) throw new IllegalArgumentException("samples must be at least 1 for " +
+				"output=std (the random probes of the denoiser its map is made from), was " + samples);
 			if (ensemble != 1 && ensemble != 8) throw new IllegalArgumentException("ensemble must be 1 or 8 (the 8 flips " +
 				"and rotations averaged), was " + ensemble);
 			if (ensemble == 8 && !output.equals("mean")) throw new IllegalArgumentException("ensemble=8 averages the " +

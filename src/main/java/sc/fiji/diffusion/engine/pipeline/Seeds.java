@@ -14,7 +14,7 @@ public final class Seeds {
 		return seed + index;
 	}
 
-	/** The seed of posterior sample k of a plane (output=std): far from every plane's own seed. */
+	/** The seed of sample or probe k of a plane (output=std's probes): far from every plane's own seed. */
 	public static long sample(final long seed, final int index, final int k) {
 		return plane(seed, index) + 0x9E3779B97F4A7C15L * (k + 1);
 	}

@@ -103,7 +103,7 @@ class PipelinesTest {
 
 	/**
 	 * The progress of output=std on a 2-slice stack is one bar for the whole command: it only moves
-	 * forward, ends at 100 % and names slice, sample and step (it used to restart with every sample).
+	 * forward, ends at 100 % and names slice and probe (it used to restart with every sample).
 	 */
 	@Test
 	void progressIsOneBarForTheWholeCommand() {
@@ -124,12 +124,12 @@ class PipelinesTest {
 				return false;
 			}
 		};
-		DenoisePipeline.run(source, in, settings(30).output("std").samples(2).steps(4).build(), recording);
+		DenoisePipeline.run(source, in, settings(30).output("std").samples(2).build(), recording);
 		for (int k = 1; k < fractions.size(); k++)
 			assertTrue(fractions.get(k) >= fractions.get(k - 1) - 1e-9, "went back at report " + k + ": " + labels.get(k - 1) +
 				" " + fractions.get(k - 1) + " -> " + labels.get(k) + " " + fractions.get(k));
 		assertEquals(1.0, fractions.get(fractions.size() - 1), 1e-6);
-		assertTrue(labels.stream().anyMatch(l -> l.contains("slice 2/2 sample 2/2 step")), String.join("\n", labels));
+		assertTrue(labels.stream().anyMatch(l -> l.contains("slice 2/2 probe 2/2")), String.join("\n", labels));
 	}
 
 	@Test
@@ -211,7 +211,7 @@ class PipelinesTest {
 	@Test
 	void theStdMapFollowsTheError() {
 		final float[] clean = mosaic(96, 96, 16), y = noisy(clean, 40, 5);
-		final DenoiseSettings s = settings(40).output("std").samples(6).steps(6).build();
+		final DenoiseSettings s = settings(40).output("std").samples(6).build();
 		final float[] std = DenoisePipeline.run(source, Hyperstack.of(96, 96, 32, y), s, Monitor.NONE).image.plane(0);
 		final float[] mean = DenoisePipeline.run(source, Hyperstack.of(96, 96, 32, y), settings(40).build(), Monitor.NONE)
 			.image.plane(0);
@@ -222,7 +222,7 @@ class PipelinesTest {
 		assertTrue(c > 0.3, "correlation of the std map with the actual error (8x8 means) " + c);
 		for (final float v : std)
 			assertTrue(v >= 0 && Float.isFinite(v));
-		// calibrated: its RMS is the (estimated) RMS error of the mean, so it is an error bar of the right size
+		// an error bar of the right size without the clean image: its scale is the posterior variance of Tweedie's formula
 		double ms = 0, me = 0, inside = 0;
 		for (int i = 0; i < std.length; i++) {
 			ms += (double) std[i] * std[i] / std.length;
@@ -230,9 +230,9 @@ class PipelinesTest {
 			inside += err[i] <= 2 * std[i] ? 1.0 / std.length : 0;
 		}
 		assertEquals(1, Math.sqrt(me / ms), 0.25, "RMS error / RMS std");
-		// the error has heavier tails than the posterior spread: 2 std covers ~64 % here, not the 95 % of a Gaussian
-		// error bar (results/std-calibration.md measures it on held-out images); the raw spread covered far less
-		assertTrue(inside > 0.6, "share of pixels with |error| <= 2 std: " + inside);
+		// a Gaussian error bar holds 95 % within 2 std; #26 asks 85-99 % (the map made from 8 posterior samples, scaled
+		// by Stein's estimate, held 64 % here)
+		assertTrue(inside > 0.85 && inside < 0.99, "share of pixels with |error| <= 2 std: " + inside);
 	}
 
 	@Test
