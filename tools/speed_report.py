@@ -96,7 +96,7 @@ def run_ours(cp, folder, keys, name="ours"):
 COSTS = [("output=mean (the default path)", "--output mean"),
          ("output=mean ensemble=8", "--output mean --ensemble 8"),
          ("output=sample (20 steps)", "--output sample"),
-         ("output=std samples=8 (20 steps each)", "--output std --samples 8"),
+         ("output=std samples=8 (8 probes, float32)", "--output std --samples 8"),
          ("output=mean adapt=100 (experimental)", "--output mean --adapt 100"),
          ("output=mean stack=volume, 4 slices (per slice)", "--output mean --stack volume")]
 
