@@ -174,6 +174,75 @@ class TrainCommandTest {
 		assertFalse(Files.exists(tmp.resolve("clean-as-noisy")));
 	}
 
+	/**
+	 * data=noisy with held-out images: an adaptation that made the prior worse (a learning rate
+	 * far too high) is not put in place; the command says so with both estimated errors, and the
+	 * adapted model waits in the checkpoint folder.
+	 */
+	@Test
+	void anAdaptationThatDoesNotHelpIsNotSaved() throws Exception {
+		final List<Train.Image> imgs = sc.fiji.diffusion.testing.TestData.blobs(5, 64, 64, 8);
+		final ImageStack st = new ImageStack(64, 64);
+		final java.util.Random r = new java.util.Random(4);
+		final List<float[]> noisy = new java.util.ArrayList<>();
+		for (final Train.Image im : imgs) {
+			final float[] p = im.px.clone();
+			for (int i = 0; i < p.length; i++)
+				p[i] += (float) (20 * r.nextGaussian());
+			st.addSlice(new FloatProcessor(64, 64, p.clone()));
+			noisy.add(p);
+		}
+		final Map<String, Object> in = new HashMap<>();
+		in.put("image", new ImagePlus("noisy", st));
+		in.put("base", Paths.get(TrainCommandTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent()
+			.toString());
+		in.put("name", "ruined");
+		in.put("steps", 6);
+		in.put("batch", 2);
+		in.put("patch", 32);
+		in.put("lr", 0.05);
+		in.put("validation", 0.2);
+		in.put("data", "noisy");
+		in.put("noise", "gaussian");
+		in.put("sigma", 0.0);
+		final Module m = run(TrainCommand.class, in);
+		assertTrue(((Cancelable) m).isCanceled(), "a worse model must not be reported as trained");
+		final String why = ((Cancelable) m).getCancelReason();
+		assertTrue(why.contains("did not make it better") && why.contains("estimated RMS error"), why);
+		assertFalse(Files.exists(tmp.resolve("ruined")), "no model in place");
+		final Path aside = Train.checkpoint(tmp, "ruined").resolve("not-better-ruined");
+		assertTrue(Files.isRegularFile(aside.resolve("weights.pt")), "the adapted model is kept aside");
+		// the verdict (made without clean images) agrees with the truth: against the clean images, Denoise with the
+		// adapted model is worse than with its base
+		final Path base = Paths.get(TrainCommandTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent();
+		assertTrue(trueMse(aside, imgs, noisy) > trueMse(base, imgs, noisy), "the rejected model is really worse");
+		// the same images and settings with a sane learning rate: whatever the verdict, the log states it
+		in.put("lr", 1e-5);
+		in.put("name", "gentle");
+		final Module g = run(TrainCommand.class, in);
+		final boolean kept = Files.exists(tmp.resolve("gentle"));
+		assertEquals(kept, !((Cancelable) g).isCanceled(), ((Cancelable) g).getCancelReason());
+	}
+
+	/** Denoise output=mean (noise=gaussian, σ estimated, as the training's keys) with a model: MSE against the clean images. */
+	private static double trueMse(final Path model, final List<Train.Image> clean, final List<float[]> noisy) {
+		double se = 0;
+		long n = 0;
+		try (sc.fiji.diffusion.engine.model.DiffusionModel m = sc.fiji.diffusion.engine.model.DiffusionModel.load(model,
+			ai.djl.Device.cpu()))
+		{
+			for (int k = 0; k < clean.size(); k++) {
+				final float[] out = sc.fiji.diffusion.engine.pipeline.DenoisePipeline.run(sc.fiji.diffusion.engine.pipeline.ModelSource
+					.of(m), sc.fiji.diffusion.engine.image.Hyperstack.of(64, 64, 32, noisy.get(k)), sc.fiji.diffusion.engine.pipeline
+						.DenoiseSettings.builder().noise(sc.fiji.diffusion.engine.noise.NoiseSettings.gaussian(0)).build(),
+					sc.fiji.diffusion.engine.Monitor.NONE).image.plane(0);
+				for (int i = 0; i < out.length; i++, n++)
+					se += Math.pow(out[i] - clean.get(k).px[i], 2);
+			}
+		}
+		return se / n;
+	}
+
 	@Test
 	void colourAndTooSmallImagesAreRefused() throws Exception {
 		final Map<String, Object> in = new HashMap<>();

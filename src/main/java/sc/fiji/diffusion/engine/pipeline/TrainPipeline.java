@@ -57,8 +57,50 @@ public final class TrainPipeline {
 				planes.add(new Train.Image(im.plane(i), im.width(), im.height()));
 		}
 		task.normalization(s.normalization(), bits);
-		if (s.noisy()) task.noisy(s.noise());
+		if (s.noisy()) task.noisy(s.noise()).judge(judge(base, s, bits, monitor));
 		task.validate();
 		return task.run(planes, locator.trainingFolder(), monitor, listener, monitor::log);
+	}
+
+	/**
+	 * data=noisy: the adapted model is better than its base when Denoise ({@code output=mean},
+	 * the training's noise keys) with it has the lower estimated error on the held-out noisy
+	 * planes — Stein's unbiased risk estimate of each result, no clean image ({@link
+	 * DenoisePipeline.Result#errorEstimate}); both on the same pixels with the same noise model,
+	 * so the noise model's own error, which moves each estimate, largely cancels in the comparison.
+	 */
+	static Train.Judge judge(final ModelDescriptor base, final TrainSettings s, final int bits, final Monitor monitor) {
+		return (candidate, heldOut) -> {
+			final DenoiseSettings mean = DenoiseSettings.builder().noise(s.noise()).normalization(s.normalization()).output(
+				"mean").seed(s.seed()).build();
+			final double[] mse = new double[2];
+			final Path[] dirs = { base.dir(), candidate };
+			final ai.djl.Device device = sc.fiji.diffusion.engine.Devices.resolve(s.device());
+			for (int k = 0; k < 2; k++) {
+				final List<sc.fiji.diffusion.engine.noise.Sure.Estimate> all = new ArrayList<>();
+				try (sc.fiji.diffusion.engine.model.DiffusionModel m = sc.fiji.diffusion.engine.model.DiffusionModel.load(dirs[k],
+					device))
+				{
+					for (final Train.Image im : heldOut) {
+						monitor.checkCanceled();
+						final DenoisePipeline.Result r = DenoisePipeline.run(ModelSource.of(m), sc.fiji.diffusion.engine.image.Hyperstack
+							.of(im.w, im.h, bits, im.px), mean, Monitor.NONE);
+						all.addAll(r.errors);
+					}
+				}
+				final sc.fiji.diffusion.engine.noise.Sure.Estimate e = sc.fiji.diffusion.engine.noise.Sure.Estimate.mean(all);
+				mse[k] = e.mse;
+			}
+			final boolean better = mse[1] < mse[0];
+			return new Train.Verdict(better, String.format(Locale.ROOT, "on the %d held-out noisy plane(s), Denoise " +
+				"output=mean's estimated RMS error (Stein's unbiased risk estimate, no clean image) is %s with the adapted " +
+				"model against %s with '%s': %s", heldOut.size(), rmse(mse[1]), rmse(mse[0]), base.name(), better ?
+					"better, kept" : "NOT better"));
+		};
+	}
+
+	private static String rmse(final double mse) {
+		return mse > 0 ? String.format(Locale.ROOT, "%.4g", Math.sqrt(mse)) : String.format(Locale.ROOT,
+			"unmeasurable (MSE estimate %.3g)", mse);
 	}
 }

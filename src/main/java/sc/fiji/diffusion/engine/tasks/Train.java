@@ -75,6 +75,7 @@ public final class Train {
 	/** Draws of extra noise Denoise averages with an adapted model (output=mean). */
 	public static final int ADAPTED_DRAWS = 4;
 	private Map<String, Object> adapted;
+	private Judge judge;
 
 	private Train(final ModelDescriptor base, final boolean fresh) {
 		this.base = base;
@@ -111,6 +112,50 @@ public final class Train {
 	public Train noisy(final sc.fiji.diffusion.engine.noise.NoiseSettings n) { noisy = n; return this; }
 	/** A line about the data for the model card (e.g. the image's title). */
 	public Train data(final String description) { dataDescription = description == null ? "" : description; return this; }
+	/** data=noisy: what decides whether the adapted model is better than its base before it is put in place. */
+	public Train judge(final Judge j) { judge = j; return this; }
+
+	/**
+	 * Compares a model adapted on noisy data with its base on noisy data it was not trained on,
+	 * without clean images (the caller's estimate of each one's error).
+	 */
+	@FunctionalInterface
+	public interface Judge {
+
+		/**
+		 * @param candidate the adapted model's folder, written but not yet in place
+		 * @param heldOut the held-out noisy planes (image units)
+		 * @return the verdict
+		 */
+		Verdict judge(Path candidate, List<Image> heldOut) throws IOException;
+	}
+
+	/** A judge's verdict: whether the adapted model is better, and the line that says why. */
+	public static final class Verdict {
+
+		public final boolean better;
+		public final String why;
+
+		public Verdict(final boolean better, final String why) {
+			this.better = better;
+			this.why = why;
+		}
+	}
+
+	/**
+	 * Thrown when a model adapted on noisy data is not better than its base on held-out noisy data:
+	 * it is not put in place (a user would take it for an improvement); it stays in the checkpoint
+	 * folder, said in the message. An IllegalArgumentException so that every front end shows its
+	 * message as it shows a refused input's (a dialog, the Log, "error: ..." on the command line).
+	 */
+	public static final class NotBetter extends IllegalArgumentException {
+
+		private static final long serialVersionUID = 1L;
+
+		public NotBetter(final String message) {
+			super(message);
+		}
+	}
 
 	public Trainer.Settings settings() {
 		return settings;
@@ -221,6 +266,8 @@ public final class Train {
 
 		// the validation split: whole images when there are enough, else the bottom rows of each
 		final Patches train = new Patches(settings.patch), val = new Patches(settings.patch);
+		// the same held-out data as raw noisy planes, for the judge
+		final List<Image> heldOut = new ArrayList<>();
 		String split;
 		if (validation > 0 && n >= 5) {
 			final int held = Math.max(1, (int) Math.round(validation * n));
@@ -232,6 +279,7 @@ public final class Train {
 				final int j = order.get(i);
 				final Image im = images.get(j);
 				(i < held ? val : train).add(model[j], twins[j], sigmaModel[j], im.w, im.h, 0, im.h);
+				if (i < held) heldOut.add(im);
 			}
 			split = held + " of " + n + " images held out for validation";
 		}
@@ -244,7 +292,10 @@ public final class Train {
 				final Image im = images.get(j);
 				final int cut = regions ? im.h - (int) Math.round(im.h * validation) : im.h;
 				train.add(model[j], twins[j], sigmaModel[j], im.w, im.h, 0, cut);
-				if (regions) val.add(model[j], twins[j], sigmaModel[j], im.w, im.h, cut, im.h);
+				if (regions) {
+					val.add(model[j], twins[j], sigmaModel[j], im.w, im.h, cut, im.h);
+					heldOut.add(new Image(java.util.Arrays.copyOfRange(im.px, cut * im.w, im.h * im.w), im.w, im.h - cut));
+				}
 			}
 			split = validation == 0 ? "no validation (validation=0)" : regions ? String.format(Locale.ROOT,
 				"the bottom %.0f %% of the rows of each image held out for validation", 100 * validation) :
@@ -283,7 +334,7 @@ public final class Train {
 					.asMap()));
 			say.accept("Train: checkpoints in " + ckpt + "; the model will be " + target);
 			trainer.run(monitor, listener, ckpt);
-			final Path written = write(trainer, folder, target, values, split, n);
+			final Path written = write(trainer, folder, target, values, split, n, heldOut, say, ckpt);
 			say.accept(String.format(Locale.ROOT, "Train: wrote model '%s' to %s (%d steps, %.1f min)", name, written, trainer
 				.step(), trainer.seconds() / 60));
 			if (keepCheckpoint) say.accept("Train: the checkpoint stays in " + ckpt + " (keep_checkpoint=true): resume=true " +
@@ -298,7 +349,8 @@ public final class Train {
 
 	/** Writes the model folder under a hidden name and renames it into place (replacing an old one when asked). */
 	private Path write(final Trainer trainer, final Path folder, final Path target, final ValueMap values,
-		final String split, final int images) throws IOException
+		final String split, final int images, final List<Image> heldOut, final Consumer<String> say, final Path ckpt)
+		throws IOException
 	{
 		final Path tmp = Files.createTempDirectory(folder, "." + name + ".partial-");
 		try {
@@ -351,6 +403,25 @@ public final class Train {
 			Files.write(tmp.resolve(ModelDescriptor.FILE_NAME), text.getBytes(StandardCharsets.UTF_8));
 			ModelDescriptor.read(tmp).verifiedWeights(); // it reads back, and the sha256 holds
 			readableByAll(tmp);
+			if (adapted != null) {
+				if (judge == null || heldOut.isEmpty()) say.accept("Train: data=noisy: the adapted model is NOT compared with '" +
+					base.name() + "' (" + (judge == null ? "no judge" : "no held-out data: " + split) + "); compare them on your " +
+					"images before relying on it");
+				else {
+					final Verdict v = judge.judge(tmp, heldOut);
+					say.accept("Train: data=noisy: " + v.why);
+					if (!v.better) {
+						// kept where the checkpoint is, for a user who wants it anyway; never in place of a model
+						final Path kept = ckpt.resolve("not-better-" + name);
+						deleteTree(kept);
+						Files.createDirectories(ckpt);
+						Files.move(tmp, kept);
+						throw new NotBetter("Train: adapting '" + base.name() + "' on these noisy images did not make it better " +
+							"(" + v.why + "): no model '" + name + "' was written; keep using '" + base.name() + "'. The adapted " +
+							"model is in " + kept + " (and the checkpoint beside it) if you want it anyway");
+					}
+				}
+			}
 			if (Files.exists(target)) {
 				final Path old = Files.createTempDirectory(folder, "." + name + ".old-");
 				Files.move(target, old.resolve(name));
