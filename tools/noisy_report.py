@@ -13,7 +13,10 @@ Compared, on the same test images:
   base, read as adapted   the same weights read as Denoise reads an adapted model (1.25 x the data's
            noise, 4 draws): what that reading costs, apart from what adaptation teaches;
   noisy    grayscale adapted on the NOISY adaptation images only (train --data noisy, noise estimated),
-           after 250, 500, 1000, 2000 steps (one run, resumed);
+           after 250, 500, 1000, 2000 steps (one run, resumed); one of the six images is held out
+           (--validation 0.2), and Train's judge compares the adapted model with the base there by
+           Denoise's own error estimate (no clean image); a model it finds not better is not written:
+           the row then scores what the user keeps, the base, and the last column the set-aside model;
   clean    grayscale fine-tuned on the CLEAN versions of the same images (the upper reference);
   N2V      tools/n2v_baseline.py trained on the same noisy images for the wall time the 2000-step
            adaptation took;
@@ -45,9 +48,23 @@ def java(cp, args, log):
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=dict(os.environ, OPT_OUT_TRACKING="true"))
     log.write(" ".join(cmd) + "\n" + p.stdout + p.stderr + "\n")
     log.flush()
-    if p.returncode not in (0, 1):
+    # 2 with "did not make it better": Train data=noisy refused to write an adapted model that its judge found worse
+    if p.returncode not in (0, 1) and not (p.returncode == 2 and NOT_BETTER in p.stdout + p.stderr):
         raise RuntimeError(f"{args[0]} failed ({p.returncode}): {p.stdout[-3000:]} {p.stderr[-3000:]}")
-    return time.time() - t0, p.stdout
+    return time.time() - t0, p.stdout + p.stderr
+
+
+NOT_BETTER = "did not make it better"
+
+
+def verdict(out):
+    """Train's judge line: (adapted, base) estimated RMS errors and whether the model was written."""
+    import re
+    m = re.search(r"estimated RMS error \(Stein's unbiased risk estimate, no clean image\) is (\S+) with the adapted "
+                  r"model against (\S+) with", out)
+    if not m:
+        return None
+    return m.group(1), m.group(2), NOT_BETTER not in out
 
 
 def adapted_reading(cdir):
@@ -123,7 +140,7 @@ def main():
             ref = x if cond[0] == "sigma" else micro_report.degrade(x, cond, 0)[1]
             tifffile.imwrite(os.path.join(clean_dir, name + ".tif"), ref.astype(np.float32))
         models = os.path.join(cdir, "models")
-        rows = {}
+        rows, judged = {}, {}
 
         def denoise(model, label):
             out = os.path.join(cdir, "out-" + label)
@@ -141,13 +158,27 @@ def main():
         for kind, folder, extra in (("noisy", "adapt-noisy", ["--data", "noisy"] + keys), ("clean", "adapt-clean", [])):
             done = 0
             for m in milestones:
+                # noisy: one of the six images held out, on which Train's judge compares the adapted model with the base
                 sec, out = java(cp, ["train", "--in", os.path.join(cdir, folder), "--base", "grayscale", "--name", kind,
                                      "--steps", str(m), "--batch", str(args.batch), "--patch", str(args.patch), "--lr",
-                                     args.lr, "--seed", "1", "--validation", "0", "--keep_checkpoint", "true", "--resume",
-                                     "true" if done else "false", "--overwrite", "true", "--out", models] + extra, log)
+                                     args.lr, "--seed", "1", "--validation", "0.2" if kind == "noisy" else "0",
+                                     "--keep_checkpoint", "true", "--resume", "true" if done else "false", "--overwrite",
+                                     "true", "--out", models] + extra, log)
                 seconds[(kind, m)] = seconds.get((kind, done), 0) + sec
                 done = m
-                denoise(os.path.join(models, kind), f"{kind} {m}")
+                v = verdict(out) if kind == "noisy" else None
+                if v is not None and not v[2]:
+                    # not written: the user keeps the base; the set-aside model is scored to check the judge
+                    aside = os.path.join(models, f".{kind}.training", f"not-better-{kind}")
+                    denoise(aside, f"{kind} {m} (set aside)")
+                    rows[f"{kind} {m}"] = rows["base grayscale"]
+                    judged[f"{kind} {m}"] = (f"NOT written (held-out estimate {v[0]} vs base {v[1]}): the user keeps "
+                                             f"the base; the set-aside model scores "
+                                             f"{rows.pop(f'{kind} {m} (set aside)')[0]:.2f} dB")
+                else:
+                    denoise(os.path.join(models, kind), f"{kind} {m}")
+                    if v is not None:
+                        judged[f"{kind} {m}"] = f"written (held-out estimate {v[0]} vs base {v[1]})"
                 curves.setdefault((cname, kind), []).append((m, rows[f"{kind} {m}"][0]))
         # Noise2Void on the same noisy images for the same time
         minutes = seconds[("noisy", milestones[-1])] / 60
@@ -175,11 +206,13 @@ def main():
         rows["input (no denoising)"] = score({n: t[0] for n, t in truth.items()}, truth)
         label = f"Gaussian σ {cond[1]:g}, 8-bit" if cond[0] == "sigma" else f"photon-limited, peak {cond[1]:g} (gain 2, " \
                                                                          f"offset 100, read noise 2, unknown)"
-        lines += [f"## {label}", "", "| method | PSNR | SSIM | training time |", "|---|---|---|---|"]
+        lines += [f"## {label}", "", "| method | PSNR | SSIM | training time | Train's judge (no clean image) |",
+                  "|---|---|---|---|---|"]
         for k, v in rows.items():
             kind, _, rest = k.partition(" ")
             t = seconds.get((kind, int(rest))) if kind in ("noisy", "clean") and rest.isdigit() else None
-            lines.append(f"| {k} | {v[0]:.2f} | {v[1]:.3f} | {'' if t is None else f'{t / 60:.1f} min'} |")
+            lines.append(f"| {k} | {v[0]:.2f} | {v[1]:.3f} | {'' if t is None else f'{t / 60:.1f} min'} | "
+                         f"{judged.get(k, '')} |")
         lines.append("")
     if "lowlight" in args.parts:
         lines += lowlight(args, cp, work, log)
@@ -208,9 +241,14 @@ def lowlight(args, cp, work, log):
     keys = ["--noise", "auto"]
     sec, out = java(cp, ["train", "--in", train_dir, "--base", "grayscale", "--name", "lowlight", "--steps", "1000",
                          "--batch", str(args.batch), "--patch", str(args.patch), "--lr", args.lr, "--seed", "1",
-                         "--validation", "0", "--data", "noisy", "--overwrite", "true", "--out", models] + keys, log)
+                         "--validation", "0.2", "--data", "noisy", "--overwrite", "true", "--out", models] + keys, log)
+    v = verdict(out)
+    written = v is None or v[2]
+    adapted = os.path.join(models, "lowlight") if written else os.path.join(models, ".lowlight.training",
+                                                                            "not-better-lowlight")
     res = {}
-    for label, model in (("base", "grayscale"), ("adapted", os.path.join(models, "lowlight"))):
+    for label, model in (("base", "grayscale"), ("adapted" if written else "adapted (NOT written by Train: set aside)",
+                                                 adapted)):
         o = os.path.join(d, "out-" + label)
         java(cp, ["batch", "--task", "denoise", "--in", test_dir, "--out", o, "--model", model, "--output", "mean"] + keys,
              log)
@@ -222,14 +260,15 @@ def lowlight(args, cp, work, log):
         res.items())]
     from PIL import Image
     tiles = [np.clip((t - lo) / (hi - lo) * 255, 0, 255).astype(np.uint8)[128:384, 128:384] for t in
-             (test_img, res["base"], res["adapted"], mean)]
+             (test_img, res["base"], list(res.values())[1], mean)]
     canvas = np.full((256, 4 * 260 - 4), 255, np.uint8)
     for k, t in enumerate(tiles):
         canvas[:, k * 260:k * 260 + 256] = t
     path = os.path.join(os.path.dirname(args.out) or ".", "noisy-lowlight.png")
     Image.fromarray(canvas).save(path)
     return ["## Real low-light frames (ZeroCostDL4Mic, one field over time; no clean truth)", "",
-            f"Adapted (`data=noisy noise=auto`, 1000 steps, {sec / 60:.1f} min) on 5 frames; the 6th denoised "
+            f"Adapted (`data=noisy noise=auto`, 1000 steps, {sec / 60:.1f} min) on 5 frames (one of them held out for "
+            f"Train's judge: {'no verdict' if v is None else ('written' if v[2] else 'NOT written') + f', estimate {v[0]} vs base {v[1]}'}); the 6th denoised "
             f"(`noise=auto`). Picture `results/noisy-lowlight.png`: the 6th frame | base prior | adapted prior | mean of "
             "the 6 frames (256² centre). PSNR against the mean of the 6 frames (which still has noise/√6: a rough "
             "reference):", "", "| | PSNR vs mean of 6 |", "|---|---|"] + rows + [""]
