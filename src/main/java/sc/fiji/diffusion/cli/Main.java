@@ -61,12 +61,6 @@ public final class Main {
 				case "batch":
 					if (Batch.execute(o).failed > 0) System.exit(1);
 					break;
-				case "spark":
-					spark(o);
-					break;
-				case "spark-benchmark":
-					spark("sc.fiji.diffusion.spark.SparkBenchmark", o);
-					break;
 				case "train":
 					TrainCli.run(o);
 					break;
@@ -110,28 +104,25 @@ public final class Main {
 	}
 
 	/**
-	 * The evaluation and benchmark verbs (quality, real-quality, benchmark, …) live outside the
-	 * plugin in src/eval/java, compiled with the tests; reached by name so the plugin does not
-	 * carry them.
+	 * The verbs that live outside the plugin ({@link Verb}): the evaluation and benchmark reports
+	 * (src/eval/java, compiled with the tests) and the Spark verbs (the -Pspark build). False when
+	 * no provider on the class path runs {@code verb}; a message saying which build does when it
+	 * is one of theirs.
 	 */
 	private static boolean report(final String verb, final Map<String, String> o) throws Exception {
-		final Class<?> c;
-		try {
-			c = Class.forName("sc.fiji.diffusion.eval.Reports");
-		}
-		catch (final ClassNotFoundException e) {
-			if (!REPORTS.contains(verb)) return false;
-			throw new IllegalArgumentException("'" + verb + "' is a report, built with the tests: mvn -q test-compile " +
-				"exec:java -Ddiffusion.args=\"" + verb + " ...\"");
-		}
-		try {
-			return (Boolean) c.getMethod("run", String.class, Map.class).invoke(null, verb, o);
-		}
-		catch (final java.lang.reflect.InvocationTargetException e) {
-			if (e.getCause() instanceof Exception) throw (Exception) e.getCause();
-			throw e;
-		}
+		for (final Verb v : java.util.ServiceLoader.load(Verb.class, Main.class.getClassLoader()))
+			if (v.names().contains(verb)) {
+				v.run(verb, o);
+				return true;
+			}
+		if (REPORTS.contains(verb)) throw new IllegalArgumentException("'" + verb + "' is a report, built with the tests: " +
+			"mvn -q test-compile exec:java -Ddiffusion.args=\"" + verb + " ...\"");
+		if (SPARK.contains(verb)) throw new IllegalArgumentException("the " + verb + " verb needs the Spark build: mvn -q " +
+			"-Pspark compile exec:java -Ddiffusion.args=\"" + verb + " ...\"");
+		return false;
 	}
+
+	private static final List<String> SPARK = java.util.Arrays.asList("spark", "spark-benchmark");
 
 	private static final List<String> REPORTS = java.util.Arrays.asList("quality", "train-report", "real-quality",
 		"tasks-quality", "benchmark", "nll", "sampler-table", "volume-report");
@@ -145,29 +136,6 @@ public final class Main {
 		}
 		finally {
 			context.dispose();
-		}
-	}
-
-	/** The spark verb lives in the -Pspark build only; reached by name so the plugin does not depend on Spark. */
-	private static void spark(final Map<String, String> o) throws Exception {
-		spark("sc.fiji.diffusion.spark.SparkDenoise", o);
-	}
-
-	private static void spark(final String name, final Map<String, String> o) throws Exception {
-		final Class<?> c;
-		try {
-			c = Class.forName(name);
-		}
-		catch (final ClassNotFoundException e) {
-			throw new IllegalArgumentException("the spark verb needs the Spark build: mvn -q -Pspark compile exec:java " +
-				"-Ddiffusion.args=\"spark ...\"");
-		}
-		try {
-			c.getMethod("main", Map.class).invoke(null, o);
-		}
-		catch (final java.lang.reflect.InvocationTargetException e) {
-			if (e.getCause() instanceof Exception) throw (Exception) e.getCause();
-			throw e;
 		}
 	}
 

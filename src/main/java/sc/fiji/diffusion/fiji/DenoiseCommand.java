@@ -127,6 +127,18 @@ public class DenoiseCommand extends ImageCommand {
 	protected Hyperstack run(final ModelSource models, final Hyperstack in, final Normalization normalization,
 		final Monitor monitor)
 	{
+		final DenoisePipeline.Result r = DenoisePipeline.run(models, in, settings(), monitor);
+		sigmaUsed = r.sigmaUsed;
+		estimatedRmse = r.estimatedRmse();
+		rmseRange = r.errorEstimate() == null ? null : r.errorEstimate().rmseRange();
+		return r.image;
+	}
+
+	/**
+	 * The settings this command's inputs describe: the one place where Denoise's keys become
+	 * {@link DenoiseSettings} (Spark's denoise builds its settings here too).
+	 */
+	public DenoiseSettings settings() {
 		final int e;
 		try {
 			e = Integer.parseInt(ensemble == null || ensemble.trim().isEmpty() ? "1" : ensemble.trim());
@@ -134,13 +146,17 @@ public class DenoiseCommand extends ImageCommand {
 		catch (final NumberFormatException x) {
 			throw new IllegalArgumentException("ensemble must be 1 or 8, was '" + ensemble + "'");
 		}
-		final DenoiseSettings s = DenoiseSettings.builder().noise(NoiseSettings.parse(noise, sigma, gain, NoiseSettings
-			.parseOffset(offset))).normalization(normalization).output(output).ensemble(e).samples(samples).steps(steps)
+		return DenoiseSettings.builder().noise(NoiseSettings.parse(noise, sigma, gain, NoiseSettings.parseOffset(offset)))
+			.normalization(Normalization.parse(normalize, low, high)).output(output).ensemble(e).samples(samples).steps(steps)
 			.stack(stack).adapt(adapt).seed(seed).build();
-		final DenoisePipeline.Result r = DenoisePipeline.run(models, in, s, monitor);
-		sigmaUsed = r.sigmaUsed;
-		estimatedRmse = r.estimatedRmse();
-		rmseRange = r.errorEstimate() == null ? null : r.errorEstimate().rmseRange();
-		return r.image;
+	}
+
+	/** The model and device keys (Spark loads the model itself). */
+	public String model() {
+		return model;
+	}
+
+	public String device() {
+		return device;
 	}
 }

@@ -266,6 +266,12 @@ class SparkDenoiseTest {
 		writeOmeZarr(channels, new short[W * H], "<u2", "cx");
 		assertMessage(keys("mean", tmp.resolve("x3").toString()), "in", channels.toString(), "axes 'cx'");
 		assertMessage(keys("mean", tmp.resolve("x4").toString()), "task", "inpaint", "denoise");
+		// Denoise's keys are the Denoise command's: a misspelt key is named (it used to be ignored), a value of the wrong
+		// type too, and what Spark cannot run block by block is refused with what to use instead
+		assertMessage(keys("mean", tmp.resolve("x5").toString()), "sigam", "20", "Unknown key 'sigam'");
+		assertMessage(keys("mean", tmp.resolve("x6").toString()), "steps", "many", "whole number");
+		assertMessage(keys("mean", tmp.resolve("x7").toString()), "ensemble", "8", "use batch");
+		assertMessage(keys("mean", tmp.resolve("x8").toString()), "noise", "speckle", "accepted: gaussian, poisson, auto");
 		// an output folder that cannot take files is found before any pixel is read
 		final Path ro = Files.createDirectories(tmp.resolve("read-only"));
 		ro.toFile().setWritable(false);

@@ -19,19 +19,21 @@ import org.apache.spark.broadcast.Broadcast;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
-import sc.fiji.diffusion.engine.noise.NoiseSettings;
 import sc.fiji.diffusion.engine.pipeline.DenoisePipeline;
 import sc.fiji.diffusion.engine.pipeline.DenoiseSettings;
 import sc.fiji.diffusion.engine.tasks.BlockDenoise;
 import sc.fiji.diffusion.engine.values.Normalization;
+import sc.fiji.diffusion.fiji.DenoiseCommand;
+import sc.fiji.diffusion.fiji.DiffusionCommands;
 import sc.fiji.diffusion.engine.values.ValueMap;
 import sc.fiji.diffusion.models.Models;
 
 /**
  * {@code spark --task denoise --in image.ome.zarr --out result.ome.zarr [--block 1024] [--master local[*]]
- * [the batch keys: --model --sigma --output --steps --seed --normalize --low --high] [--overwrite]
- * [--resume] [--compression none|gzip] [--tile-batch 4]}: Denoise of one big OME-Zarr image,
- * block by block, one Spark task per block.
+ * [--overwrite] [--resume] [--compression none|gzip] [--tile-batch 4] [Denoise's keys: --model --noise --sigma
+ * --output --steps --seed --normalize ...]}: Denoise of one big OME-Zarr image, block by block, one Spark task
+ * per block. Denoise's keys are read by the Denoise command itself ({@link #command}): the same names,
+ * defaults and checks as the dialog, macros and batch.
  * <ul>
  * <li>The value map (normalize) is computed on the whole image first: the same every-n-th-pixel
  * sample the single-machine command sorts, gathered from the blocks.</li>
@@ -94,18 +96,19 @@ public final class SparkDenoise {
 			.getOrDefault("resume", "false"));
 		if (Files.exists(outPath) && !overwrite && !resume) throw new IllegalArgumentException("the output " + outPath +
 			" exists: give --overwrite true to replace it, or --resume true to complete an interrupted run");
-		final Path modelDir = Models.resolve(o.getOrDefault("model", Models.DEFAULT_IMAGE));
+		// Denoise's own keys, read by the Denoise command (its declarations, defaults and checks)
+		final DenoiseCommand command = command(o);
+		final DenoiseSettings settings = command.settings();
+		final Path modelDir = Models.resolve(command.model());
 		final ModelDescriptor md = ModelDescriptor.read(modelDir);
-		final int block = Integer.parseInt(o.getOrDefault("block", "1024"));
+		final int block = integer(o, "block", "1024");
 		if (block < 16 || block % 16 != 0) throw new IllegalArgumentException("--block must be a multiple of 16 (at least " +
 			"16), was " + block);
-		final Normalization norm = Normalization.parse(o.get("normalize"), number(o, "low", "0.5"), number(o, "high",
-			"99.5"));
-		final DenoiseSettings settings = DenoiseSettings.builder().noise(NoiseSettings.parse(o.get("noise"), number(o,
-			"sigma", "0"), number(o, "gain", "0"), NoiseSettings.parseOffset(o.get("offset")))).normalization(norm).output(o
-				.getOrDefault("output", "mean")).steps(integer(o, "steps", "20")).seed((long) number(o, "seed", "1")).build();
 		if (settings.output().equals("std")) throw new IllegalArgumentException("spark runs output=mean or output=sample; " +
-			"output=std needs many samples per plane (use batch)");
+			"output=std probes whole planes (use batch)");
+		if (settings.ensemble() != 1 || settings.adapt() != 0 || settings.stack().equals("volume")) throw new
+			IllegalArgumentException("spark runs ensemble=1, adapt=0 and stack=slices (block by block, plane by plane); for " +
+				"ensemble=8, adapt or stack=volume use batch");
 		final Job job = new Job();
 		job.in = in;
 		job.block = block;
@@ -113,7 +116,7 @@ public final class SparkDenoise {
 		job.steps = settings.steps();
 		job.seed = settings.seed();
 		job.tileBatch = integer(o, "tile-batch", "4");
-		job.device = o.getOrDefault("device", "auto");
+		job.device = command.device();
 		md.schedule().checkSteps(job.steps);
 		// the output's folder must take files before any pixel is read
 		final Path parent = outPath.toAbsolutePath().getParent();
@@ -228,12 +231,40 @@ public final class SparkDenoise {
 		}
 	}
 
-	static double number(final Map<String, String> o, final String key, final String dflt) {
-		return sc.fiji.diffusion.cli.Batch.number(o, key, dflt);
+	/** The keys of the spark verb itself; every other key is one of Denoise's (Plugins › Diffusion › Denoise). */
+	static final List<String> OWN_KEYS = java.util.Arrays.asList("task", "in", "out", "block", "master", "overwrite",
+		"resume", "compression", "tile-batch", "log", "ui", "keep-work");
+
+	/**
+	 * The Denoise command with the given keys (all but {@link #OWN_KEYS}): its {@code @Parameter}
+	 * declarations give the keys, their defaults and types; an unknown key or a value of the wrong
+	 * type is refused by name, as batch refuses it. The result type is not a Spark key (the output
+	 * is 32-bit float).
+	 */
+	static DenoiseCommand command(final Map<String, String> o) {
+		final Map<String, String> keys = new java.util.LinkedHashMap<>(o);
+		keys.keySet().removeAll(OWN_KEYS);
+		if (keys.containsKey("type")) throw new IllegalArgumentException("--type: spark writes 32-bit float chunks; leave " +
+			"--type out");
+		final org.scijava.Context context = new org.scijava.Context(org.scijava.command.CommandService.class);
+		try {
+			final org.scijava.command.CommandService cs = context.service(org.scijava.command.CommandService.class);
+			return (DenoiseCommand) DiffusionCommands.withValues(cs, DiffusionCommands.get(cs, "denoise"), keys)
+				.getDelegateObject();
+		}
+		finally {
+			context.dispose();
+		}
 	}
 
 	static int integer(final Map<String, String> o, final String key, final String dflt) {
-		return sc.fiji.diffusion.cli.Batch.integer(o, key, dflt);
+		final String v = o.getOrDefault(key, dflt).trim();
+		try {
+			return Integer.parseInt(v);
+		}
+		catch (final NumberFormatException e) {
+			throw new IllegalArgumentException("--" + key + " " + v + ": give a whole number");
+		}
 	}
 
 	/** Tasks that run at once for a master URL: local[N], local[N,F], local[*] (the cores); else 1 per executor. */

@@ -84,6 +84,15 @@ class ReportCommandsTest {
 		assertTrue(bpd > 0.5 && bpd < 6, "bits/dim " + bpd);
 	}
 
+	/** The command line reaches the reports through META-INF/services (cli.Verb), not by class name. */
+	@Test
+	void theCommandLineFindsTheReports() {
+		final List<sc.fiji.diffusion.cli.Verb> found = new java.util.ArrayList<>();
+		java.util.ServiceLoader.load(sc.fiji.diffusion.cli.Verb.class).forEach(found::add);
+		assertTrue(found.stream().anyMatch(v -> v instanceof ReportVerbs && v.names().contains("benchmark") && v.names()
+			.contains("quality")), found.toString());
+	}
+
 	@Test
 	void benchmarkWritesItsTables(@TempDir final Path dir) throws Exception {
 		final Path md = dir.resolve("bench.md");
