@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Is Train's judge right? The adapted model against its base on images whose truth is clean.
+
+    mvn -q compile && /usr/bin/python3 tools/micro_testset.py && /usr/bin/python3 tools/judge_check.py
+
+tools/noisy_report.py measures adaptation on Transfluor fields whose "clean" images carry their own
+noise (σ ≈ 0.2-0.6 photon units at peak 5 by a PCA estimate, about the size of the error): a
+smoother result then loses more of that noise and looks worse against them. Here the same fields
+are first cleaned (ffmpeg BM3D, k = 6, as tools/std_report.py's em-clean), then degraded like the
+report's (photon-limited peak 5, gain 2, offset 100, read noise 2; seeds as noisy_report),
+adapted with `train --data noisy` (one of the six fields held out, as in the report) and the
+verdict of Train's judge (Denoise's own error estimate on the held-out field, no clean image)
+compared with the truth: the RMS error of Denoise output=mean with the base and the adapted model
+on the six adaptation fields and on the six test crops, against the cleaned images.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import baselines  # noqa: E402
+import micro_report  # noqa: E402
+
+ROOT = micro_report.ROOT
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="data/micro-report")
+    ap.add_argument("--steps", default="1000,2000")
+    ap.add_argument("--peak", type=float, default=5)
+    ap.add_argument("--out", default="results/judge-check.md")
+    args = ap.parse_args()
+    import tifffile
+    cp = micro_report.classpath()
+    work = os.path.join(args.data, "judge-work")
+    shutil.rmtree(work, ignore_errors=True)
+    cond = ("peak", args.peak)
+    sets = {"adaptation": micro_report.read_dir(os.path.join(args.data, "adapt", "transfluor")),
+            "test": [t for t in micro_report.read_dir(os.path.join(args.data, "held", "fluo")) if t[0].startswith("AS_09047")]}
+    truth = {}
+    for label, images in sets.items():
+        d = os.path.join(work, label)
+        os.makedirs(d)
+        for k, (name, x) in enumerate(images):
+            clean = baselines.bm3d(np.clip(np.rint(x), 0, 255), 6).astype(np.float64)
+            y, ref, _, _ = micro_report.degrade(clean, cond, (8000 if label == "adaptation" else 7000) + k)
+            tifffile.imwrite(os.path.join(d, name + ".tif"), y.astype(np.uint16))
+            truth[(label, name)] = ref
+    keys = ["--noise", "poisson", "--gain", "0", "--sigma", "0", "--offset", "auto"]
+    log = open(os.path.join(work, "java.log"), "w")
+
+    def java(a):
+        p = subprocess.run(["java", "-Xmx6g", "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", cp,
+                            "sc.fiji.diffusion.cli.Main"] + a, cwd=ROOT, capture_output=True, text=True)
+        log.write(" ".join(a) + "\n" + p.stdout + p.stderr + "\n")
+        return p.stdout + p.stderr
+
+    def rmse(model, label):
+        out = os.path.join(work, "out", os.path.basename(model) + "-" + label)
+        shutil.rmtree(out, ignore_errors=True)
+        java(["batch", "--task", "denoise", "--in", os.path.join(work, label), "--out", out, "--model", model, "--output",
+              "mean", "--seed", "1"] + keys)
+        return {n: float(np.sqrt(np.mean((tifffile.imread(os.path.join(out, n + "-denoised.tif")) - truth[(lab, n)]) ** 2)))
+                for (lab, n) in truth if lab == label}
+
+    base = {label: rmse("grayscale", label) for label in sets}
+    models = os.path.join(work, "models")
+    rows = []
+    done = 0
+    for steps in [int(s) for s in args.steps.split(",")]:
+        out = java(["train", "--in", os.path.join(work, "adaptation"), "--base", "grayscale", "--name", "noisy", "--steps",
+                    str(steps), "--batch", "8", "--patch", "64", "--lr", "0.0001", "--seed", "1", "--validation", "0.2",
+                    "--keep_checkpoint", "true", "--resume", "true" if done else "false", "--overwrite", "true", "--out",
+                    models, "--data", "noisy"] + keys)
+        done = steps
+        m = re.search(r"is (\S+) with the adapted model against (\S+) with 'grayscale': ([A-Za-z ,]+)", out)
+        written = "did not make it better" not in out
+        model = os.path.join(models, "noisy") if written else os.path.join(models, ".noisy.training", "not-better-noisy")
+        # a copy under its own name: the next milestone replaces the folder
+        snap = os.path.join(work, f"adapted-{steps}")
+        shutil.rmtree(snap, ignore_errors=True)
+        shutil.copytree(model, snap)
+        adapted = {label: rmse(snap, label) for label in sets}
+        rows.append((steps, m.groups() if m else ("?", "?", "?"), written, adapted))
+    lines = ["# Train's judge against the truth, on images whose truth is clean", "",
+             f"Written by `/usr/bin/python3 tools/judge_check.py` (its docstring says how). Photon-limited, peak "
+             f"{args.peak:g}, camera unknown. RMS error of Denoise output=mean against the cleaned images (photon units), "
+             "mean over the fields; 'held-out estimate' is what Train's judge read on the one held-out field, without "
+             "the clean image.", "",
+             "| steps | judge: held-out estimate, adapted vs base | verdict | adaptation fields: base → adapted | "
+             "test crops: base → adapted | adapted better on (test) |", "|---|---|---|---|---|---|"]
+    for steps, (a, b, v), written, adapted in rows:
+        tb, ta = np.mean(list(base["test"].values())), np.mean(list(adapted["test"].values()))
+        ab, aa = np.mean(list(base["adaptation"].values())), np.mean(list(adapted["adaptation"].values()))
+        wins = sum(adapted["test"][n] < base["test"][n] for n in base["test"])
+        lines.append(f"| {steps} | {a} vs {b} | {'written' if written else 'NOT written'} | {ab:.4f} → {aa:.4f} | "
+                     f"{tb:.4f} → {ta:.4f} | {wins}/{len(base['test'])} |")
+    lines += ["", "Per field (test crops), base / adapted at the last step: " + ", ".join(
+        f"{n[-8:]} {base['test'][n]:.4f} / {rows[-1][3]['test'][n]:.4f}" for n in sorted(base["test"])), ""]
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    open(args.out, "w").write("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
