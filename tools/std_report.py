@@ -16,7 +16,7 @@ map could follow the error: 'retest r' is the block correlation of |error| on th
 (the part of the error that belongs to the image, not to the draw; no map that sees one draw can
 do much better than that), 'reference noise' the truth image's own noise by a PCA estimate (Chen,
 Zhu & Heng 2015) in the units of the degraded image — the EM slices carry their own, which this
-report has to count as error; the 'em-clean' rows take the same slices with that noise first
+report has to count as error; the '-clean' rows take the same images with that noise first
 removed by BM3D. The truth of photon data is 2λ + 100. The smoothing of the map
 (3 px) was chosen on the validation images; nothing here was tuned on the test images.
 """
@@ -33,11 +33,13 @@ from micro_report import classpath, degrade, read_dir  # noqa: E402
 from micro_report import denoise as run_batch  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(HERE, ".."))
-CASES = [("fluo", ("peak", 5)), ("fluo", ("peak", 30)), ("em", ("sigma", 25)), ("em-clean", ("sigma", 25)),
-         ("photo", ("sigma", 25))]
-# em-clean: the EM slices with their own noise removed first by BM3D (ffmpeg, k = 3: what tools/micro_report.py's
-# tuning chose for EM at σ 15 on the validation slices), then degraded like the others: an error bar estimates the error
-# against the clean specimen, which the raw slices are not
+CASES = [("fluo", ("peak", 5)), ("fluo", ("peak", 30)), ("em", ("sigma", 25)), ("photo", ("sigma", 25)),
+         ("fluo-clean", ("peak", 5)), ("fluo-clean", ("peak", 30)), ("em-clean", ("sigma", 25)),
+         ("photo-clean", ("sigma", 25))]
+# *-clean: the same images with their own noise removed first by BM3D (ffmpeg, k = 6, strong enough that a PCA noise
+# estimate of what is left falls below 1 grey level on the EM slices; k = 3, what tools/micro_report.py's tuning chose
+# for EM at σ 15, left 10), then degraded like the others: an error bar estimates the error against the clean specimen,
+# which the raw EM slices and 8-bit Transfluor fields are not
 
 
 def block8(a):
@@ -89,7 +91,7 @@ def main():
             data = {}
             os.makedirs(folder + "-retest", exist_ok=True)
             for k, (name, x) in enumerate(read_dir(d)):
-                if mod == "em-clean":
+                if mod.endswith("-clean"):
                     from baselines import bm3d
                     x = bm3d(np.clip(np.rint(x), 0, 255), 6).astype(np.float64)
                 y, truth, scale, bits = degrade(x, cond, 1000 * ci + k)
@@ -113,7 +115,7 @@ def main():
                 retest = float(np.corrcoef(block8(np.abs(err)), block8(np.abs(mean2 - truth)))[0, 1])
                 rows.append((label, mod, cond, name, metrics(err, std), retest, ref_noise,
                              float(np.sqrt(np.mean(err ** 2)))))
-                if label == "test" and (mod, cond) not in pictures:
+                if label == "test" and not mod.endswith("-clean") and (mod, cond) not in pictures:
                     pictures[(mod, cond)] = (y, mean, std, np.abs(err))
             print(label, mod, cond, "done", flush=True)
     write(args.out, rows, seconds, pictures)

@@ -30,7 +30,7 @@ import sc.fiji.diffusion.engine.values.Normalization;
 @Plugin(type = Command.class, menuPath = "Plugins>Diffusion>Denoise", headless = true)
 public class DenoiseCommand extends ImageCommand {
 
-	@Parameter(persist = false, label = "Noise model", choices = { "gaussian", "poisson", "auto" }, required = false,
+	@Parameter(persist = false, label = "Noise model", required = false,
 		description = "gaussian: constant sigma; poisson: photon noise plus read noise (variance grows with the signal); " +
 			"auto: decided from the image", attrs = @Attr(name = "group", value = "Noise"))
 	private String noise = "auto";

@@ -56,6 +56,9 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		}
 		final MutableModuleItem<String> samplerItem = stringInput("sampler");
 		if (samplerItem != null) samplerItem.setChoices(Samplers.names());
+		// the noise models found on the class path, like the samplers (auto first: the default)
+		final MutableModuleItem<String> noiseItem = stringInput("noise");
+		if (noiseItem != null) noiseItem.setChoices(sc.fiji.diffusion.engine.noise.NoiseModels.choices());
 		modelChanged();
 	}
 

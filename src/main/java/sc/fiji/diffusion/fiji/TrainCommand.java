@@ -76,7 +76,7 @@ public class TrainCommand extends DiffusionCommand {
 			@Attr(name = "group", value = "Data"))
 	private String data = "clean";
 
-	@Parameter(persist = false, label = "Noise model", required = false, choices = { "gaussian", "poisson", "auto" },
+	@Parameter(persist = false, label = "Noise model", required = false,
 		description = "data=noisy: the images' noise, as in Denoise", attrs = { @Attr(name = "group", value = "Data"),
 			@Attr(name = "hint", value = "data=noisy only") })
 	private String noise = "auto";

@@ -20,19 +20,19 @@ import sc.fiji.diffusion.engine.values.OrderStatistics;
  */
 public final class NoiseSettings {
 
-	public enum Kind {
-		GAUSSIAN, POISSON, AUTO
-	}
-
-	private final Kind kind;
+	/** auto, or a noise model's name ({@link NoiseModels}). */
+	private final String name;
 	private final double sigma, gain, offset;
 
-	private NoiseSettings(final Kind kind, final double sigma, final double gain, final double offset) {
-		this.kind = kind;
+	private NoiseSettings(final String name, final double sigma, final double gain, final double offset) {
+		this.name = name;
 		this.sigma = sigma;
 		this.gain = gain;
 		this.offset = offset;
 	}
+
+	/** The two noise models noise=auto decides between. */
+	static final String GAUSSIAN = "gaussian", POISSON = "poisson";
 
 	/** The default of every front end: decided from the image. */
 	public static NoiseSettings auto() {
@@ -50,15 +50,7 @@ public final class NoiseSettings {
 	 * @param offset the camera offset, NaN = estimate it
 	 */
 	public static NoiseSettings parse(final String noise, final double sigma, final double gain, final double offset) {
-		final String n = noise == null || noise.trim().isEmpty() ? "auto" : noise.trim().toLowerCase(Locale.ROOT);
-		final Kind k;
-		switch (n) {
-			case "gaussian": k = Kind.GAUSSIAN; break;
-			case "poisson": k = Kind.POISSON; break;
-			case "auto": k = Kind.AUTO; break;
-			default:
-				throw new IllegalArgumentException("Unknown noise '" + noise + "'; accepted: gaussian, poisson, auto");
-		}
+		final String k = NoiseModels.checked(noise);
 		if (!(sigma >= 0) || Double.isInfinite(sigma)) throw new IllegalArgumentException("sigma must be a number >= 0 " +
 			"(0 = estimate it from the image), was " + sigma);
 		if (!(gain >= 0) || Double.isInfinite(gain)) throw new IllegalArgumentException("gain must be a number >= 0 (0 = " +
@@ -79,8 +71,9 @@ public final class NoiseSettings {
 		}
 	}
 
-	public Kind kind() {
-		return kind;
+	/** auto, or the name of a noise model. */
+	public String name() {
+		return name;
 	}
 
 	public double sigma() {
@@ -104,47 +97,37 @@ public final class NoiseSettings {
 	 */
 	public List<NoiseModel> model(final float[][] planes, final int width, final Consumer<String> say) {
 		checkAgainst(planes, width);
-		Kind k = kind;
+		String k = name;
 		CameraFit fit = null;
-		if (k == Kind.AUTO && sigma > 0 && gain == 0 && Double.isNaN(offset)) {
+		if (k.equals(NoiseModels.AUTO) && sigma > 0 && gain == 0 && Double.isNaN(offset)) {
 			// a σ without a camera is what macros written for constant noise give ("sigma=25"): honoured as such
-			k = Kind.GAUSSIAN;
+			k = GAUSSIAN;
 			say.accept("noise=auto with sigma given and no gain: constant (gaussian) noise of sigma " + fmt(sigma) +
 				" (give noise=poisson to take sigma as a camera's read noise)");
 		}
-		if (k == Kind.AUTO) {
+		if (k.equals(NoiseModels.AUTO)) {
 			try {
 				fit = CameraFit.of(planes, width, gain > 0 ? gain : Double.NaN);
 				// how sure: the growth's standard error from the line's. A decision within two standard errors of +50 % is said
 				// to be unsure; it is not changed (taking the camera model there turned clipped 8-bit images with constant
 				// noise into Poisson ones and tripled their error: tools/error_report.py, validation fluorescence σ 25)
 				final boolean unsure = Math.abs(fit.growth() - 0.5) < 2 * fit.growthError();
-				k = fit.signalDependent() ? Kind.POISSON : Kind.GAUSSIAN;
+				k = fit.signalDependent() ? POISSON : GAUSSIAN;
 				say.accept(String.format(Locale.ROOT, "noise=auto: the noise variance %s ± %.0f %% over the image's intensities " +
 					"(%s): %s%s", fit.signalDependent() ? String.format(Locale.ROOT, "grows by %.0f %%", 100 * fit.growth()) : String
 						.format(Locale.ROOT, "changes by %+.0f %% (less than +50 %%)", 100 * fit.growth()), 100 * fit.growthError(),
-					fit, k == Kind.POISSON ? "Poisson-Gaussian (noise=poisson)" : "constant (noise=gaussian)", unsure ? "; NOT " +
+					fit, k.equals(POISSON) ? "Poisson-Gaussian (noise=poisson)" : "constant (noise=gaussian)", unsure ? "; NOT " +
 						"SURE: +50 % is within two standard errors (the image spans few intensities): if this is a camera image, " +
 						"try noise=poisson; else noise=gaussian" : ""));
 			}
 			catch (final IllegalArgumentException e) {
-				k = Kind.GAUSSIAN;
+				k = GAUSSIAN;
 				say.accept("noise=auto: " + e.getMessage() + "; taking constant (gaussian) noise");
 			}
 		}
-		final List<NoiseModel> out = new ArrayList<>();
-		if (k == Kind.POISSON) {
-			final PoissonGaussian pg = poisson(planes, width, fit, say);
-			for (int z = 0; z < planes.length; z++)
-				out.add(pg);
-			return out;
-		}
-		for (final float[] p : planes) {
-			final double s = sigma > 0 ? sigma : estimateSigma(p, width, p.length / width);
-			if (!(s > 0)) throw new IllegalArgumentException("the image has no measurable noise (estimated sigma 0); give " +
-				"sigma explicitly");
-			out.add(new AdditiveGaussian(s, sigma == 0, sigma == 0 ? sigmaVarianceError(p.length) : 0));
-		}
+		final List<NoiseModel> out = NoiseModels.get(k).models(planes, width, this, fit, say);
+		if (out.size() != planes.length) throw new IllegalStateException("noise model '" + k + "' gave " + out.size() +
+			" models for " + planes.length + " planes");
 		return out;
 	}
 
@@ -223,56 +206,8 @@ public final class NoiseSettings {
 	 */
 	static final double SYSTEMATIC_VARIANCE_ERROR = 0.05;
 
-	private static double withSystematic(final double statistical) {
+	static double withSystematic(final double statistical) {
 		return Math.sqrt(statistical * statistical + SYSTEMATIC_VARIANCE_ERROR * SYSTEMATIC_VARIANCE_ERROR);
-	}
-
-	/**
-	 * The Poisson–Gaussian camera: gain and the line's intercept from the fit where not given; the
-	 * offset given, or implied by a given read noise, or read from the third moment (within what
-	 * the darkest pixels allow: no negative photon counts there, no negative read-noise variance).
-	 */
-	private PoissonGaussian poisson(final float[][] planes, final int width, final CameraFit known,
-		final Consumer<String> say)
-	{
-		final boolean haveOffset = !Double.isNaN(offset);
-		if (gain > 0 && sigma > 0 && haveOffset) return PoissonGaussian.of(gain, offset, sigma);
-		final CameraFit fit = known != null ? known : CameraFit.of(planes, width, gain > 0 ? gain : Double.NaN);
-		final double a = gain > 0 ? gain : fit.a();
-		// asked for Poisson noise: any line that visibly rises will do (auto wants +50 %); a very dark
-		// image spans so few intensities that the camera is only roughly known: said, not refused
-		if (gain == 0 && a > 0 && fit.growth() >= 0.05 && fit.growth() < 0.2) say.accept(String.format(Locale.ROOT,
-			"the image spans few intensities (%.4g..%.4g): the camera's gain is only roughly known; give gain if you know it",
-			fit.meanLow(), fit.meanHigh()));
-		if (!(a > 0) || (gain == 0 && !(fit.growth() >= 0.05))) throw new IllegalArgumentException(String.format(Locale.ROOT,
-			"the noise does not grow with the signal here (%s): use noise=gaussian or noise=auto, or give gain", fit));
-		final double b = fit.b();
-		final double lowest = -b / a, highest = fit.meanLow();
-		final double mu;
-		String how;
-		if (haveOffset) {
-			mu = offset;
-			how = "offset given";
-		}
-		else if (sigma > 0) {
-			mu = (sigma * sigma - b) / a;
-			how = "offset from the given read noise";
-		}
-		else if (Double.isFinite(fit.offset()) && lowest <= highest) {
-			mu = Math.max(lowest, Math.min(highest, fit.offset()));
-			how = String.format(Locale.ROOT, "offset from the third moment (%.4g, allowed %.4g..%.4g)", fit.offset(), lowest,
-				highest);
-		}
-		else {
-			mu = Math.min(lowest, highest);
-			how = "offset at the darkest level the line allows";
-		}
-		final double b2 = sigma > 0 && haveOffset ? sigma * sigma - a * mu : b;
-		// each smooth 2×2 block's variance has 3 degrees of freedom: the line's level is known to √(2/(3·blocks))
-		final double varianceError = gain > 0 && sigma > 0 && haveOffset ? 0 : withSystematic(Math.sqrt(2.0 / (3.0 * Math
-			.max(1, fit.blocks()))));
-		return PoissonGaussian.fitted(a, b2, mu, gain == 0, sigma == 0, "fit: " + fit + "; " + how).withVarianceError(
-			varianceError);
 	}
 
 	/**
@@ -281,14 +216,14 @@ public final class NoiseSettings {
 	 * zero photons).
 	 */
 	private void checkAgainst(final float[][] planes, final int width) {
-		if (sigma == 0 && (kind == Kind.GAUSSIAN || Double.isNaN(offset))) return;
+		if (sigma == 0 && (name.equals(GAUSSIAN) || Double.isNaN(offset))) return;
 		final double[] p = Normalization.percentiles(planes, 0.1, 99.9);
 		// a flat image has no range to speak of: one grey level is the smallest meaningful one
 		final double range = Math.max(p[1] - p[0], 1);
 		if (sigma > 0 && sigma > 10 * range) throw new IllegalArgumentException(String.format(Locale.ROOT,
 			"sigma=%s is far beyond the image's range (its values span %.4g..%.4g): give the noise's standard deviation in " +
 				"pixel units, or 0 to estimate it", fmt(sigma), p[0], p[1]));
-		if (kind != Kind.GAUSSIAN && !Double.isNaN(offset)) {
+		if (!name.equals(GAUSSIAN) && !Double.isNaN(offset)) {
 			final double median = Normalization.percentiles(planes, 50, 50)[0];
 			final double spread = estimateSigma(planes[0], width, planes[0].length / width);
 			if (offset > median + 3 * spread) throw new IllegalArgumentException(String.format(Locale.ROOT,
@@ -303,12 +238,8 @@ public final class NoiseSettings {
 
 	@Override
 	public String toString() {
-		switch (kind) {
-			case GAUSSIAN:
-				return "gaussian (sigma " + (sigma > 0 ? fmt(sigma) : "estimated") + ")";
-			default:
-				return kind.name().toLowerCase(Locale.ROOT) + " (gain " + (gain > 0 ? fmt(gain) : "estimated") + ", read noise " +
-					(sigma > 0 ? fmt(sigma) : "estimated") + ", offset " + (Double.isNaN(offset) ? "estimated" : fmt(offset)) + ")";
-		}
+		if (name.equals(GAUSSIAN)) return "gaussian (sigma " + (sigma > 0 ? fmt(sigma) : "estimated") + ")";
+		return name + " (gain " + (gain > 0 ? fmt(gain) : "estimated") + ", read noise " + (sigma > 0 ? fmt(sigma) :
+			"estimated") + ", offset " + (Double.isNaN(offset) ? "estimated" : fmt(offset)) + ")";
 	}
 }
