@@ -197,8 +197,8 @@ public final class Main {
 			for (int r = 0; r < labels.size(); r++) {
 				final String l = labels.get(r);
 				// one row per class, each the Sample pipeline with the row's seed
-				final Hyperstack row = SamplePipeline.run(source, new SampleSettings(count, steps, sampler, Seeds.plane(seed, r), l,
-					guidance), progress("row " + (r + 1) + "/" + labels.size() + (l.isEmpty() ? "" : " (" + l + ")")));
+				final Hyperstack row = SamplePipeline.run(source, SampleSettings.builder().count(count).steps(steps).sampler(
+					sampler).seed(Seeds.plane(seed, r)).label(l).guidance(guidance).build(), progress("row " + (r + 1) + "/" + labels.size() + (l.isEmpty() ? "" : " (" + l + ")")));
 				for (int i = 0; i < row.planeCount(); i++)
 					images.add(row.plane(i));
 			}

@@ -9,7 +9,6 @@ import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.pipeline.EditPipeline;
 import sc.fiji.diffusion.engine.pipeline.EditSettings;
-import sc.fiji.diffusion.engine.pipeline.Fallback;
 import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.engine.sampling.Samplers;
 import sc.fiji.diffusion.engine.values.Normalization;
@@ -59,7 +58,7 @@ public class EditCommand extends ImageCommand {
 	protected Hyperstack run(final ModelSource models, final Hyperstack in, final Normalization normalization,
 		final Monitor monitor)
 	{
-		return EditPipeline.run(models, in, new EditSettings(strength, steps, sampler, seed, normalization, label, guidance,
-			Fallback.BATCH), monitor);
+		return EditPipeline.run(models, in, EditSettings.builder().strength(strength).steps(steps).sampler(sampler).seed(seed)
+			.normalization(normalization).label(label).guidance(guidance).build(), monitor);
 	}
 }

@@ -66,8 +66,8 @@ public class InpaintCommand extends ImageCommand {
 	protected Hyperstack run(final ModelSource models, final Hyperstack in, final Normalization normalization,
 		final Monitor monitor)
 	{
-		final InpaintSettings s = new InpaintSettings(steps, jumps, jump_length, margin, seed, normalization, "", 1,
-			sc.fiji.diffusion.engine.pipeline.Fallback.BATCH);
+		final InpaintSettings s = InpaintSettings.builder().steps(steps).jumps(jumps).jumpLength(jump_length).context(margin)
+			.seed(seed).normalization(normalization).build();
 		return InpaintPipeline.run(models, in, maskStack(), s, monitor);
 	}
 

@@ -58,8 +58,8 @@ public class SampleCommand extends DiffusionCommand {
 
 	@Override
 	protected void execute(final Monitor monitor) throws Exception {
-		final Hyperstack out = SamplePipeline.run(source(model, device), new SampleSettings(count, steps, sampler, seed, label,
-			guidance), monitor);
+		final Hyperstack out = SamplePipeline.run(source(model, device), SampleSettings.builder().count(count).steps(steps).sampler(
+			sampler).seed(seed).label(label).guidance(guidance).build(), monitor);
 		samples = Images.stack(channelPlanes(out), out.width(), out.height());
 	}
 

@@ -35,7 +35,7 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
  * </ol>
  * A name that is itself a folder holding {@code rdf.yaml} is taken as it is.
  */
-public final class ModelLocator {
+public final class ModelLocator implements sc.fiji.diffusion.engine.pipeline.ModelFolders {
 
 	/** Models shipped inside the jar, under {@code /models/<name>/}. */
 	public static final List<String> BUNDLED = Collections.unmodifiableList(Arrays.asList(Models.DEFAULT,
@@ -108,11 +108,22 @@ public final class ModelLocator {
 	}
 
 	/** Where a newly trained model goes (created if needed). */
+	@Override
 	public Path trainingFolder() throws IOException {
 		return Files.createDirectories(trainingFolder);
 	}
 
 	/** Whether {@code name} is the name of a model bundled with the plugin. */
+	@Override
+	public boolean isBundledName(final String name) {
+		return isBundled(name);
+	}
+
+	@Override
+	public Path defaultImageModel() {
+		return bundled(Models.DEFAULT_IMAGE);
+	}
+
 	public static boolean isBundled(final String name) {
 		return name != null && BUNDLED.contains(name.trim());
 	}
@@ -135,6 +146,7 @@ public final class ModelLocator {
 	}
 
 	/** The folder of the model called {@code nameOrPath}; a clear error when there is none. */
+	@Override
 	public Path resolve(final String nameOrPath) {
 		final String name = nameOrPath == null || nameOrPath.trim().isEmpty() ? Models.DEFAULT : nameOrPath.trim();
 		final Path direct = Paths.get(name);

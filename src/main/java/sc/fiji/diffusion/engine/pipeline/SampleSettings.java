@@ -2,7 +2,7 @@ package sc.fiji.diffusion.engine.pipeline;
 
 import sc.fiji.diffusion.engine.sampling.Samplers;
 
-/** What a Sample run is asked to draw, validated when made. */
+/** What a Sample run is asked to draw, validated when built. */
 public final class SampleSettings {
 
 	private final int count, steps;
@@ -10,20 +10,22 @@ public final class SampleSettings {
 	private final long seed;
 	private final double guidance;
 
-	public SampleSettings(final int count, final int steps, final String sampler, final long seed, final String label,
-		final double guidance)
-	{
-		if (count < 1) throw new IllegalArgumentException("count must be at least 1, was " + count);
-		if (!Double.isFinite(guidance)) throw new IllegalArgumentException("guidance must be a finite number, was " +
-			guidance);
-		this.count = count;
-		this.steps = steps;
-		this.sampler = sampler == null || sampler.trim().isEmpty() ? Samplers.defaultName() : sampler.trim();
-		if (!Samplers.names().contains(this.sampler)) throw new IllegalArgumentException("Unknown sampler '" + sampler +
+	private SampleSettings(final Builder b) {
+		if (b.count < 1) throw new IllegalArgumentException("count must be at least 1, was " + b.count);
+		if (!Double.isFinite(b.guidance)) throw new IllegalArgumentException("guidance must be a finite number, was " +
+			b.guidance);
+		this.count = b.count;
+		this.steps = b.steps;
+		this.sampler = b.sampler == null || b.sampler.trim().isEmpty() ? Samplers.defaultName() : b.sampler.trim();
+		if (!Samplers.names().contains(this.sampler)) throw new IllegalArgumentException("Unknown sampler '" + b.sampler +
 			"'; accepted: " + String.join(", ", Samplers.names()));
-		this.seed = seed;
-		this.label = label == null ? "" : label;
-		this.guidance = guidance;
+		this.seed = b.seed;
+		this.label = b.label == null ? "" : b.label;
+		this.guidance = b.guidance;
+	}
+
+	public static Builder builder() {
+		return new Builder();
 	}
 
 	public int count() { return count; }
@@ -32,4 +34,25 @@ public final class SampleSettings {
 	public long seed() { return seed; }
 	public String label() { return label; }
 	public double guidance() { return guidance; }
+
+	public static final class Builder {
+
+		private int count = 4, steps = 50;
+		private String sampler = "", label = "";
+		private long seed = 1;
+		private double guidance = 2;
+
+		public Builder count(final int n) { count = n; return this; }
+		public Builder steps(final int n) { steps = n; return this; }
+		/** A sampler's name ("" = the default one). */
+		public Builder sampler(final String s) { sampler = s; return this; }
+		public Builder seed(final long s) { seed = s; return this; }
+		/** The class to draw ("" = unconditional). */
+		public Builder label(final String l) { label = l; return this; }
+		public Builder guidance(final double g) { guidance = g; return this; }
+
+		public SampleSettings build() {
+			return new SampleSettings(this);
+		}
+	}
 }

@@ -10,8 +10,6 @@ import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.tasks.Train;
 import sc.fiji.diffusion.engine.training.Trainer;
-import sc.fiji.diffusion.models.ModelLocator;
-import sc.fiji.diffusion.models.Models;
 
 /**
  * Train, from images and settings to a new model folder, for every front end (the Train
@@ -29,17 +27,17 @@ public final class TrainPipeline {
 	 * @return the new model's folder
 	 */
 	public static Path run(final List<sc.fiji.diffusion.engine.image.Hyperstack> images, final String data,
-		final TrainSettings s, final ModelLocator locator, final Monitor monitor, final Trainer.Listener listener)
+		final TrainSettings s, final ModelFolders locator, final Monitor monitor, final Trainer.Listener listener)
 		throws IOException
 	{
-		if (ModelLocator.isBundled(s.name())) {
+		if (locator.isBundledName(s.name())) {
 			if (!s.overwrite()) throw new IllegalArgumentException("'" + s.name() + "' is the name of a model bundled with " +
 				"the plugin; a trained model of that name would replace it for every command that uses it (by default, too). " +
 				"Choose another name, or set overwrite=true to shadow the bundled model on purpose");
 			monitor.warn("Train: the new model '" + s.name() + "' will shadow the bundled model of that name wherever " +
 				"models are looked up by name (overwrite=true); delete its folder to get the bundled one back");
 		}
-		final ModelDescriptor base = ModelDescriptor.read(s.fresh() ? ModelLocator.bundled(Models.DEFAULT_IMAGE) : locator
+		final ModelDescriptor base = ModelDescriptor.read(s.fresh() ? locator.defaultImageModel() : locator
 			.resolve(s.base()));
 		final Train task = Train.from(base, s.fresh()).name(s.name()).steps(s.steps()).batch(s.batch()).patch(s.patch()).lr(s
 			.lr()).seed(s.seed()).device(s.device()).validation(s.validation()).resume(s.resume()).overwrite(s.overwrite())

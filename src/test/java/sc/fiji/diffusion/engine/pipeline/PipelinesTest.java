@@ -143,7 +143,8 @@ class PipelinesTest {
 			settings(20).build(), Monitor.NONE));
 		assertTrue(e.getMessage().contains("2 NaN or infinite pixels") && e.getMessage().contains("x=7, y=5"), e
 			.getMessage());
-		final InpaintSettings s = new InpaintSettings(5, 1, 1, -1, 3, Normalization.parse("none", 0, 100), "", 1, 16);
+		final InpaintSettings s = InpaintSettings.builder().steps(5).seed(3).normalization(
+			Normalization.parse("none", 0, 100)).tileBatch(16).build();
 		final float[] elsewhere = new float[w * h];
 		elsewhere[30 * w + 30] = 1;
 		final IllegalArgumentException f = assertThrows(IllegalArgumentException.class, () -> InpaintPipeline.run(source, in,
@@ -168,7 +169,8 @@ class PipelinesTest {
 			for (int x = 100; x < 112; x++)
 				mask[y * w + x] = 1;
 		LOG.clear();
-		final InpaintSettings s = new InpaintSettings(10, 1, 1, 20, 3, Normalization.parse("none", 0, 100), "", 1, 16);
+		final InpaintSettings s = InpaintSettings.builder().steps(10).context(20).seed(3)
+			.normalization(Normalization.parse("none", 0, 100)).tileBatch(16).build();
 		final Hyperstack out = InpaintPipeline.run(source, Hyperstack.of(w, h, 8, img), Hyperstack.of(w, h, 8, mask), s,
 			LOGGED);
 		assertTrue(LOG.stream().anyMatch(l -> l.contains("52x52 crop at (80, 40)")), String.join("\n", LOG));
