@@ -5,16 +5,19 @@ import ij.io.FileSaver;
 import ij.io.Opener;
 import ij.macro.Interpreter;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -80,7 +83,7 @@ public final class Batch {
 	private static Outcome run(final Map<String, String> o, final String task, final Context context)
 		throws IOException, InterruptedException
 	{
-		final List<Double> seconds = new java.util.ArrayList<>();
+		final List<Double> seconds = new ArrayList<>();
 		final CommandService cs = context.service(CommandService.class);
 		final CommandInfo command = DiffusionCommands.get(cs, task);
 		if (!DiffusionCommands.isImageCommand(command)) throw new IllegalArgumentException("'" + task +
@@ -96,7 +99,7 @@ public final class Batch {
 			files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT).matches(".*\\.tiff?$")).sorted()
 				.collect(Collectors.toList());
 		}
-		final List<Path> mine = new java.util.ArrayList<>();
+		final List<Path> mine = new ArrayList<>();
 		for (int k = 0; k < files.size(); k++)
 			if (k % shard[1] == shard[0]) mine.add(files.get(k));
 		System.out.println(String.format("batch %s: %d of %d file(s) in %s (shard %d/%d) -> %s", task.toLowerCase(
@@ -151,7 +154,7 @@ public final class Batch {
 						"," : range.replace(' ', ',')));
 			}
 		}
-		catch (final java.util.concurrent.ExecutionException e) {
+		catch (final ExecutionException e) {
 			throw new IOException(e.getCause());
 		}
 		// one line per written file; the estimated error (Denoise output=mean) needs no clean image
@@ -186,7 +189,7 @@ public final class Batch {
 		final ij.io.FileInfo[] info;
 		try {
 			size = Files.size(f);
-			info = new ij.io.TiffDecoder(f.getParent() == null ? "" : f.getParent().toString() + java.io.File.separator, f
+			info = new ij.io.TiffDecoder(f.getParent() == null ? "" : f.getParent().toString() + File.separator, f
 				.getFileName().toString()).getTiffInfo();
 		}
 		catch (final IOException | RuntimeException e) {

@@ -12,27 +12,34 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 import javax.imageio.ImageIO;
+
+import org.scijava.Context;
+import org.scijava.command.CommandService;
+import org.scijava.module.ModuleService;
 
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.engine.pipeline.SamplePipeline;
 import sc.fiji.diffusion.engine.pipeline.SampleSettings;
 import sc.fiji.diffusion.engine.pipeline.Seeds;
 import sc.fiji.diffusion.engine.sampling.Samplers;
+import sc.fiji.diffusion.fiji.DiffusionCommands;
 import sc.fiji.diffusion.fiji.SetupCheck;
 import sc.fiji.diffusion.models.ModelLocator;
 import sc.fiji.diffusion.models.Models;
-import sc.fiji.diffusion.engine.model.DiffusionModel;
-import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * Command line: {@code sample} writes a grid of samples as PNG + TIFF; {@code quality}
@@ -110,7 +117,7 @@ public final class Main {
 	 * is one of theirs.
 	 */
 	private static boolean report(final String verb, final Map<String, String> o) throws Exception {
-		for (final Verb v : java.util.ServiceLoader.load(Verb.class, Main.class.getClassLoader()))
+		for (final Verb v : ServiceLoader.load(Verb.class, Main.class.getClassLoader()))
 			if (v.names().contains(verb)) {
 				v.run(verb, o);
 				return true;
@@ -122,17 +129,17 @@ public final class Main {
 		return false;
 	}
 
-	private static final List<String> SPARK = java.util.Arrays.asList("spark", "spark-benchmark");
+	private static final List<String> SPARK = Arrays.asList("spark", "spark-benchmark");
 
-	private static final List<String> REPORTS = java.util.Arrays.asList("quality", "train-report", "real-quality",
+	private static final List<String> REPORTS = Arrays.asList("quality", "train-report", "real-quality",
 		"tasks-quality", "benchmark", "nll", "sampler-table", "volume-report");
 
 	/** The image commands batch can run, from the command index. */
-	private static java.util.List<String> imageCommands() {
-		final org.scijava.Context context = new org.scijava.Context(org.scijava.command.CommandService.class);
+	private static List<String> imageCommands() {
+		final Context context = new Context(CommandService.class);
 		try {
-			return sc.fiji.diffusion.fiji.DiffusionCommands.imageCommands(context.service(
-				org.scijava.command.CommandService.class));
+			return DiffusionCommands.imageCommands(context.service(
+				CommandService.class));
 		}
 		finally {
 			context.dispose();
@@ -153,18 +160,18 @@ public final class Main {
 	}
 
 	/** The keys only the command line's sample has: where to write the grid. (It also takes {@code --label all}: a row per class.) */
-	static final List<String> SAMPLE_OWN_KEYS = java.util.Arrays.asList("out");
+	static final List<String> SAMPLE_OWN_KEYS = Arrays.asList("out");
 
 	/** Sample's inputs from command-line options: the Sample command's keys and defaults, read from the command. */
 	static org.scijava.module.Module sampleInputs(final Map<String, String> o) {
 		final Map<String, String> keys = new LinkedHashMap<>(o);
 		keys.keySet().removeAll(SAMPLE_OWN_KEYS);
 		if ("all".equalsIgnoreCase(keys.get("label"))) keys.remove("label");
-		final org.scijava.Context context = new org.scijava.Context(org.scijava.command.CommandService.class,
-			org.scijava.module.ModuleService.class);
+		final Context context = new Context(CommandService.class,
+			ModuleService.class);
 		try {
-			final org.scijava.command.CommandService cs = context.service(org.scijava.command.CommandService.class);
-			return sc.fiji.diffusion.fiji.DiffusionCommands.withValues(cs, sc.fiji.diffusion.fiji.DiffusionCommands.get(cs,
+			final CommandService cs = context.service(CommandService.class);
+			return DiffusionCommands.withValues(cs, DiffusionCommands.get(cs,
 				"sample"), keys);
 		}
 		finally {

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,13 +39,13 @@ import sc.fiji.diffusion.models.ModelLocator;
 final class TrainCli {
 
 	/** The keys only the command line has (a folder instead of an open image, and training cadences). */
-	static final List<String> OWN_KEYS = java.util.Arrays.asList("in", "out", "checkpoint-every", "validation-every");
+	static final List<String> OWN_KEYS = Arrays.asList("in", "out", "checkpoint-every", "validation-every");
 
 	private TrainCli() {}
 
 	/** Train's settings from command-line options: the command's keys through the command itself, then this front end's. */
 	static TrainSettings.Builder settings(final Map<String, String> o) {
-		final Map<String, String> keys = new java.util.LinkedHashMap<>(o);
+		final Map<String, String> keys = new LinkedHashMap<>(o);
 		keys.keySet().removeAll(OWN_KEYS);
 		if (keys.containsKey("image")) throw new IllegalArgumentException("train takes --in FOLDER (of TIFFs), not --image");
 		final Context context = new Context(CommandService.class, ModuleService.class);

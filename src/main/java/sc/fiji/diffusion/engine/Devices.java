@@ -2,7 +2,16 @@ package sc.fiji.diffusion.engine;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.cuda.CudaUtils;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /** Choosing the device to run on and describing it truthfully. */
 public final class Devices {
@@ -52,7 +61,7 @@ public final class Devices {
 			catch (final RuntimeException | LinkageError e) {
 				// information only: a driver or natives without these queries still run the model
 			}
-			final String name = gpuName(java.nio.file.Paths.get("/proc/driver/nvidia/gpus"));
+			final String name = gpuName(Paths.get("/proc/driver/nvidia/gpus"));
 			return "GPU " + device.getDeviceId() + " (" + (name == null ? "" : name + ", ") + "CUDA" + cc + mem + ")";
 		}
 		return "CPU (" + cpuThreads() + " threads)";
@@ -64,17 +73,17 @@ public final class Devices {
 	 * GPUs of different models the driver's bus order need not be CUDA's order, so a name is
 	 * only given when it is the same for all.
 	 */
-	static String gpuName(final java.nio.file.Path root) {
-		final java.util.Set<String> names = new java.util.TreeSet<>();
-		try (java.util.stream.Stream<java.nio.file.Path> gpus = java.nio.file.Files.list(root)) {
-			for (final java.nio.file.Path g : (Iterable<java.nio.file.Path>) gpus::iterator) {
-				final java.nio.file.Path info = g.resolve("information");
-				if (!java.nio.file.Files.isReadable(info)) continue;
-				for (final String line : java.nio.file.Files.readAllLines(info))
+	static String gpuName(final Path root) {
+		final Set<String> names = new TreeSet<>();
+		try (Stream<Path> gpus = Files.list(root)) {
+			for (final Path g : (Iterable<Path>) gpus::iterator) {
+				final Path info = g.resolve("information");
+				if (!Files.isReadable(info)) continue;
+				for (final String line : Files.readAllLines(info))
 					if (line.startsWith("Model:")) names.add(line.substring(6).trim());
 			}
 		}
-		catch (final java.io.IOException | RuntimeException e) {
+		catch (final IOException | RuntimeException e) {
 			return null;
 		}
 		return names.size() == 1 ? names.iterator().next() : null;
@@ -83,7 +92,7 @@ public final class Devices {
 	/** PyTorch's intra-op thread count, as PyTorch itself reports it. */
 	public static int cpuThreads() {
 		engine();
-		return ai.djl.pytorch.jni.JniUtils.getNumThreads();
+		return JniUtils.getNumThreads();
 	}
 
 	/**
@@ -94,19 +103,19 @@ public final class Devices {
 	 */
 	public static boolean cpuHasBfloat16() {
 		Boolean b = bf16;
-		if (b == null) bf16 = b = cpuFlagsHaveBfloat16(java.nio.file.Paths.get("/proc/cpuinfo"));
+		if (b == null) bf16 = b = cpuFlagsHaveBfloat16(Paths.get("/proc/cpuinfo"));
 		return b;
 	}
 
 	private static volatile Boolean bf16;
 
 	/** Whether the first {@code flags} line of a cpuinfo file names avx512_bf16 or amx_bf16; false when unreadable. */
-	public static boolean cpuFlagsHaveBfloat16(final java.nio.file.Path cpuinfo) {
-		try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(cpuinfo)) {
+	public static boolean cpuFlagsHaveBfloat16(final Path cpuinfo) {
+		try (Stream<String> lines = Files.lines(cpuinfo)) {
 			return lines.filter(l -> l.startsWith("flags")).findFirst().map(l -> (" " + l.substring(l.indexOf(':') + 1) + " ")
 				.matches(".*\\s(avx512_bf16|amx_bf16)\\s.*")).orElse(false);
 		}
-		catch (final java.io.IOException | RuntimeException e) {
+		catch (final IOException | RuntimeException e) {
 			return false; // unknown CPU: float32 is always correct
 		}
 	}

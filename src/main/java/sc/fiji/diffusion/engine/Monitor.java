@@ -1,6 +1,8 @@
 package sc.fiji.diffusion.engine;
 
+import java.util.Locale;
 import java.util.concurrent.CancellationException;
+import java.util.function.Consumer;
 
 /** Receives progress of long work and says whether it should stop. */
 public interface Monitor {
@@ -37,7 +39,7 @@ public interface Monitor {
 	};
 
 	/** A monitor that sends log lines (and warnings) to {@code log}, reports no progress and never cancels. */
-	static Monitor logging(final java.util.function.Consumer<String> log) {
+	static Monitor logging(final Consumer<String> log) {
 		return new Monitor() {
 
 			@Override
@@ -142,8 +144,8 @@ public interface Monitor {
 	static String timeLeft(final double fraction, final double elapsedSeconds) {
 		if (!(fraction >= 0.02) || elapsedSeconds < 2 || fraction >= 1) return "";
 		final long left = Math.round(elapsedSeconds * (1 - fraction) / fraction);
-		return left >= 60 ? String.format(java.util.Locale.ROOT, "about %d min %02d s left", left / 60, left % 60) :
-			String.format(java.util.Locale.ROOT, "about %d s left", Math.max(1, left));
+		return left >= 60 ? String.format(Locale.ROOT, "about %d min %02d s left", left / 60, left % 60) :
+			String.format(Locale.ROOT, "about %d s left", Math.max(1, left));
 	}
 
 	/**

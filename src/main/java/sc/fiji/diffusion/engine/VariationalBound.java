@@ -4,7 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 
 /**
  * The DDPM variational bound on −log p(x_0) (Ho et al. 2020, eq. 5) for discrete data, in
@@ -93,7 +96,7 @@ public final class VariationalBound {
 		final GaussianNoise noise = new GaussianNoise(seed);
 		// the terms fall off roughly like 1/t (largest at the decoder's fine scale), so the strata
 		// are equal in log t: single steps at the start, wider ones later; t = 0 is the decoder
-		final java.util.List<int[]> plan = new java.util.ArrayList<>();
+		final List<int[]> plan = new ArrayList<>();
 		if (strata >= T - 1) for (int t = 1; t <= T - 1; t++)
 			plan.add(new int[] { t, 1 });
 		else {
@@ -158,7 +161,7 @@ public final class VariationalBound {
 						}
 					}
 				}
-				if (monitor.isCanceled()) throw new java.util.concurrent.CancellationException("canceled");
+				if (monitor.isCanceled()) throw new CancellationException("canceled");
 			}
 			monitor.progress("likelihood", ++done, total);
 		}

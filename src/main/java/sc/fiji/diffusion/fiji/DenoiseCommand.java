@@ -4,6 +4,8 @@ import ij.ImagePlus;
 
 import java.util.Locale;
 
+import org.scijava.ItemIO;
+import org.scijava.ItemVisibility;
 import org.scijava.command.Command;
 import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
@@ -75,7 +77,7 @@ public class DenoiseCommand extends ImageCommand {
 	private String stack = "slices";
 
 	@Parameter(persist = false, label = "Adapt (experimental)", required = false, min = "0", visibility =
-		org.scijava.ItemVisibility.INVISIBLE, description =
+		ItemVisibility.INVISIBLE, description =
 		"Experimental: fine-tune the prior on this image for so many steps first (self-supervised, no clean image; about " +
 			"0.16 s per step). Not in the dialog: measured so far it does not improve results and can make them worse " +
 			"(up to 2 dB); 0 = off (see the Denoise docs)", attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint",
@@ -87,14 +89,14 @@ public class DenoiseCommand extends ImageCommand {
 	private long seed = 1;
 
 	/** σ used per slice, in image units (the estimate when sigma = 0): reported and recorded. */
-	@Parameter(type = org.scijava.ItemIO.OUTPUT, required = false)
+	@Parameter(type = ItemIO.OUTPUT, required = false)
 	private String sigmaUsed;
 
 	/**
 	 * The estimated RMS error of the result against the unknown clean image, in image units (NaN
 	 * where none is made): also the result's image property {@value #RMSE_PROPERTY}.
 	 */
-	@Parameter(type = org.scijava.ItemIO.OUTPUT, required = false)
+	@Parameter(type = ItemIO.OUTPUT, required = false)
 	private double estimatedRmse = Double.NaN;
 
 	/** The image property a macro reads with {@code Property.get("diffusion.estimated_rmse")}. */

@@ -2,26 +2,27 @@ package sc.fiji.diffusion.fiji;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
 
+import org.scijava.app.StatusService;
 import org.scijava.command.DynamicCommand;
+import org.scijava.log.LogService;
 import org.scijava.module.MethodCallException;
 import org.scijava.module.ModuleItem;
 import org.scijava.module.MutableModuleItem;
-import org.scijava.log.LogService;
 import org.scijava.plugin.Parameter;
-import org.scijava.app.StatusService;
-
-import java.util.concurrent.CancellationException;
 
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.Monitor;
-import sc.fiji.diffusion.engine.pipeline.ModelSource;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelCache;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.NoiseModels;
+import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.engine.sampling.Samplers;
 import sc.fiji.diffusion.models.ModelLocator;
-import sc.fiji.diffusion.engine.model.DiffusionModel;
-import sc.fiji.diffusion.engine.model.ModelDescriptor;
 
 /**
  * What every Diffusion command shares: loading the model on the right device, saying so,
@@ -58,7 +59,7 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		if (samplerItem != null) samplerItem.setChoices(Samplers.names());
 		// the noise models found on the class path, like the samplers (auto first: the default)
 		final MutableModuleItem<String> noiseItem = stringInput("noise");
-		if (noiseItem != null) noiseItem.setChoices(sc.fiji.diffusion.engine.noise.NoiseModels.choices());
+		if (noiseItem != null) noiseItem.setChoices(NoiseModels.choices());
 		modelChanged();
 	}
 
@@ -191,7 +192,7 @@ public abstract class DiffusionCommand extends DynamicCommand {
 				shown = f;
 				final String label = taskName() + ": " + Monitor.label(what, done, total);
 				final String left = Monitor.timeLeft(f, (System.nanoTime() - start) / 1e9);
-				final String text = String.format(java.util.Locale.ROOT, "%s (%.0f %%%s)", label, 100 * f, left.isEmpty() ? ""
+				final String text = String.format(Locale.ROOT, "%s (%.0f %%%s)", label, 100 * f, left.isEmpty() ? ""
 					: ", " + left);
 				if (status != null) status.showStatus((int) Math.round(1000 * f), 1000, text);
 				if (window != null) window.progress(label, (int) Math.round(WHOLE * f), WHOLE);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.scijava.Context;
 import org.scijava.MenuEntry;
 import org.scijava.MenuPath;
 import org.scijava.command.Command;
@@ -16,6 +17,7 @@ import org.scijava.command.CommandService;
 import org.scijava.module.Module;
 import org.scijava.module.ModuleItem;
 import org.scijava.module.ModuleService;
+import org.scijava.service.Service;
 
 /**
  * The Plugins › Diffusion commands, read from the context's command index: the ImageJ 1.x entry,
@@ -130,7 +132,7 @@ public final class DiffusionCommands {
 	public static List<String> keys(final CommandInfo info) {
 		final List<String> out = new ArrayList<>();
 		for (final ModuleItem<?> item : info.inputs())
-			if (!org.scijava.service.Service.class.isAssignableFrom(item.getType()) && !org.scijava.Context.class
+			if (!Service.class.isAssignableFrom(item.getType()) && !Context.class
 				.isAssignableFrom(item.getType())) out.add(item.getName());
 		return out;
 	}

@@ -2,6 +2,8 @@ package sc.fiji.diffusion.fiji;
 
 import ij.ImagePlus;
 
+import java.util.Locale;
+
 import org.scijava.ItemIO;
 import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
@@ -71,7 +73,7 @@ public abstract class ImageCommand extends DiffusionCommand {
 		final long need = pixels * BYTES_PER_PIXEL + (long) imp.getStackSize() * pixels * 8;
 		final Runtime rt = Runtime.getRuntime();
 		final long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
-		if (need > free) throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+		if (need > free) throw new IllegalArgumentException(String.format(Locale.ROOT,
 			"Image '%s' (%dx%d, %d slice(s)) needs about %.1f GB of working memory but only %.1f GB is free. " +
 				"Give ImageJ more memory (Edit › Options › Memory & Threads), or crop the image or process it in parts.",
 			imp.getTitle(), imp.getWidth(), imp.getHeight(), imp.getStackSize(), need / 1e9, free / 1e9));

@@ -15,6 +15,8 @@ import java.util.Locale;
 import javax.swing.JProgressBar;
 import javax.swing.SwingUtilities;
 
+import sc.fiji.diffusion.engine.Monitor;
+
 /**
  * A small window with what a long run is doing, its progress, the time left and a Cancel
  * button, as CSBDeep and N2V show. Only made where there is a screen and ImageJ is not in batch
@@ -84,8 +86,8 @@ final class ProgressWindow {
 		last = now;
 		final double f = total > 0 ? done / (double) total : 0;
 		final double sec = (now - start) / 1e9;
-		final String label = sc.fiji.diffusion.engine.Monitor.label(step, done, total);
-		final String left = sc.fiji.diffusion.engine.Monitor.timeLeft(f, sec);
+		final String label = Monitor.label(step, done, total);
+		final String left = Monitor.timeLeft(f, sec);
 		SwingUtilities.invokeLater(() -> {
 			if (!canceled) what.setText(label);
 			bar.setValue((int) Math.round(1000 * f));

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.util.Platform;
 import ai.djl.util.Utils;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -201,7 +202,7 @@ public final class SetupCheck {
 	private static boolean onPath(final String exe) {
 		final String path = System.getenv("PATH");
 		if (path == null) return false;
-		for (final String d : path.split(java.io.File.pathSeparator))
+		for (final String d : path.split(File.pathSeparator))
 			if (!d.isEmpty() && Files.isExecutable(Paths.get(d, exe))) return true;
 		return false;
 	}

@@ -7,6 +7,7 @@ import ij.gui.PlotWindow;
 import java.awt.GraphicsEnvironment;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CancellationException;
@@ -15,10 +16,9 @@ import org.scijava.ItemIO;
 import org.scijava.command.Command;
 import org.scijava.module.MethodCallException;
 import org.scijava.module.MutableModuleItem;
+import org.scijava.plugin.Attr;
 import org.scijava.plugin.Parameter;
 import org.scijava.plugin.Plugin;
-
-import org.scijava.plugin.Attr;
 
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.noise.NoiseSettings;
@@ -165,7 +165,7 @@ public class TrainCommand extends DiffusionCommand {
 			}
 		};
 		try {
-			final Path model = TrainPipeline.run(java.util.Collections.singletonList(ImagePlanes.toHyperstack(image)), "'" +
+			final Path model = TrainPipeline.run(Collections.singletonList(ImagePlanes.toHyperstack(image)), "'" +
 				image.getTitle() + "' (" + image.getWidth() + "x" + image.getHeight() + ", " + image.getStackSize() +
 				" slice(s), " + image.getBitDepth() + "-bit)", settings, locator(), monitor, listener);
 			trained = name;

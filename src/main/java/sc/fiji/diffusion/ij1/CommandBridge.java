@@ -8,6 +8,7 @@ import ij.WindowManager;
 import ij.gui.GenericDialog;
 import ij.process.FloatProcessor;
 
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,12 +23,20 @@ import net.imglib2.view.Views;
 
 import org.scijava.Cancelable;
 import org.scijava.Context;
+import org.scijava.ItemVisibility;
+import org.scijava.app.StatusService;
 import org.scijava.command.CommandInfo;
 import org.scijava.command.CommandService;
+import org.scijava.log.LogService;
 import org.scijava.module.Module;
 import org.scijava.module.ModuleItem;
 import org.scijava.module.ModuleService;
+import org.scijava.plugin.Attr;
+import org.scijava.plugin.Parameter;
 import org.scijava.service.Service;
+
+import sc.fiji.diffusion.fiji.DiffusionCommands;
+import sc.fiji.diffusion.fiji.DiffusionModelService;
 
 /**
  * Runs a Diffusion SciJava command from plain ImageJ 1.x: the macro options (or a dialog, when
@@ -48,8 +57,8 @@ public final class CommandBridge {
 			final ClassLoader before = t.getContextClassLoader();
 			t.setContextClassLoader(CommandBridge.class.getClassLoader());
 			try {
-				context = new Context(CommandService.class, org.scijava.log.LogService.class,
-					org.scijava.app.StatusService.class, sc.fiji.diffusion.fiji.DiffusionModelService.class);
+				context = new Context(CommandService.class, LogService.class,
+					StatusService.class, DiffusionModelService.class);
 			}
 			finally {
 				t.setContextClassLoader(before);
@@ -120,7 +129,7 @@ public final class CommandBridge {
 			}
 		}
 		try {
-			sc.fiji.diffusion.fiji.DiffusionCommands.checkValues(info, inputs);
+			DiffusionCommands.checkValues(info, inputs);
 		}
 		catch (final IllegalArgumentException e) {
 			if (options != null) abortMacro(title + ": " + e.getMessage());
@@ -191,7 +200,7 @@ public final class CommandBridge {
 		for (final ModuleItem<?> item : module.getInfo().inputs()) {
 			if (isService(item) || inputs.containsKey(item.getName())) continue;
 			// an invisible key (experimental) is not in the dialog; a macro may still give it
-			if (shown && item.getVisibility() == org.scijava.ItemVisibility.INVISIBLE) continue;
+			if (shown && item.getVisibility() == ItemVisibility.INVISIBLE) continue;
 			items.add(item);
 			final String g = attr(info, item, "group");
 			if (shown && g != null && !g.equals(group)) {
@@ -246,11 +255,11 @@ public final class CommandBridge {
 		if (v != null) return v;
 		try {
 			for (Class<?> c = info.loadClass(); c != null; c = c.getSuperclass()) {
-				for (final java.lang.reflect.Field f : c.getDeclaredFields()) {
+				for (final Field f : c.getDeclaredFields()) {
 					if (!f.getName().equals(item.getName())) continue;
-					final org.scijava.plugin.Parameter p = f.getAnnotation(org.scijava.plugin.Parameter.class);
+					final Parameter p = f.getAnnotation(Parameter.class);
 					if (p == null) return null;
-					for (final org.scijava.plugin.Attr a : p.attrs())
+					for (final Attr a : p.attrs())
 						if (a.name().equals(key)) return a.value();
 					return null;
 				}

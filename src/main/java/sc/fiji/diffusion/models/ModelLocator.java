@@ -1,5 +1,6 @@
 package sc.fiji.diffusion.models;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -18,6 +19,7 @@ import java.util.stream.Stream;
 
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.pipeline.ModelFolders;
 
 /**
  * Where models are found and where new ones are written: a search path of model folders (each
@@ -35,7 +37,7 @@ import sc.fiji.diffusion.engine.model.ModelDescriptor;
  * </ol>
  * A name that is itself a folder holding {@code rdf.yaml} is taken as it is.
  */
-public final class ModelLocator implements sc.fiji.diffusion.engine.pipeline.ModelFolders {
+public final class ModelLocator implements ModelFolders {
 
 	/** Models shipped inside the jar, under {@code /models/<name>/}. */
 	public static final List<String> BUNDLED = Collections.unmodifiableList(Arrays.asList(Models.DEFAULT,
@@ -71,7 +73,7 @@ public final class ModelLocator implements sc.fiji.diffusion.engine.pipeline.Mod
 		final List<Path> dirs = new ArrayList<>();
 		for (final String spec : new String[] { System.getProperty("diffusion.models"), System.getenv("DIFFUSION_MODELS") }) {
 			if (spec == null || spec.isEmpty()) continue;
-			for (final String p : spec.split(java.io.File.pathSeparator))
+			for (final String p : spec.split(File.pathSeparator))
 				if (!p.isEmpty()) dirs.add(Paths.get(p));
 		}
 		Path fiji = null;

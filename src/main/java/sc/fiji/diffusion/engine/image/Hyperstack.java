@@ -163,7 +163,7 @@ public final class Hyperstack {
 		}
 		if (bad == 0) return;
 		final int c = firstPlane % channels(), z = firstPlane / channels() % slices(), t = firstPlane / channels() / slices();
-		throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: the image has %d NaN or infinite " +
+		throw new IllegalArgumentException(String.format(Locale.ROOT, "%s: the image has %d NaN or infinite " +
 			"pixel%s (the first at x=%d, y=%d%s%s%s)%s; replace them first (Process › Math › Remove NaNs…)%s", task, bad,
 			bad == 1 ? "" : "s", first % width(), first / width(), channels() > 1 ? ", channel " + (c + 1) : "", slices() > 1 ?
 				", slice " + (z + 1) : "", frames() > 1 ? ", frame " + (t + 1) : "", "", skip == null ? "" :

@@ -3,6 +3,9 @@ package sc.fiji.diffusion.engine.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+
+import java.util.Arrays;
+
 import sc.fiji.diffusion.engine.Denoiser;
 
 /**
@@ -39,7 +42,7 @@ public final class GuidedDenoiser implements Denoiser {
 
 	private static int[] filled(final int n, final int v) {
 		final int[] a = new int[n];
-		java.util.Arrays.fill(a, v);
+		Arrays.fill(a, v);
 		return a;
 	}
 

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.ModelException;
@@ -115,7 +116,7 @@ public final class ModelCache implements AutoCloseable {
 	/** Names, sizes and modification times of the folder's files: cheap to check per request. */
 	private static String fingerprint(final Path dir) {
 		final StringBuilder sb = new StringBuilder();
-		try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+		try (Stream<Path> files = Files.list(dir)) {
 			for (final Path p : (Iterable<Path>) files.sorted()::iterator)
 				if (Files.isRegularFile(p)) sb.append(p.getFileName()).append(':').append(Files.size(p)).append('@').append(
 					Files.getLastModifiedTime(p).toMillis()).append(';');

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,6 +15,7 @@ import java.util.Map;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
+
 import sc.fiji.diffusion.engine.ModelException;
 import sc.fiji.diffusion.engine.NoiseSchedule;
 
@@ -317,7 +319,7 @@ public final class ModelDescriptor {
 
 	private static Object deepCopy(final Object o) {
 		if (o instanceof Map) {
-			final Map<String, Object> m = new java.util.LinkedHashMap<>();
+			final Map<String, Object> m = new LinkedHashMap<>();
 			for (final Map.Entry<?, ?> e : ((Map<?, ?>) o).entrySet())
 				m.put(String.valueOf(e.getKey()), deepCopy(e.getValue()));
 			return m;

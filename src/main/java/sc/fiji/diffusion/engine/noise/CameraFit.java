@@ -254,7 +254,7 @@ public final class CameraFit {
 		// neighbourhood reached the clip are missing, and they are the low or high ones): keep bins at
 		// least 4 noise σ from a clip, σ from the line fitted on the bins kept so far
 		final boolean[] keep = new boolean[bins];
-		java.util.Arrays.fill(keep, true);
+		Arrays.fill(keep, true);
 		double[] line = null;
 		for (int round = 0; round < 3; round++) {
 			int kept = 0;

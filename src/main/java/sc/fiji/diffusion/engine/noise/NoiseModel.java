@@ -1,12 +1,14 @@
 package sc.fiji.diffusion.engine.noise;
 
+import java.io.Serializable;
+
 /**
  * The noise of an image, as the denoiser needs it: a transform into working units where the
  * noise is Gaussian of standard deviation {@link #workingSigma()} (the identity for Gaussian
  * noise; the generalised Anscombe transform for Poisson–Gaussian noise, σ = 1), and the way
  * back for the denoised values.
  */
-public interface NoiseModel extends java.io.Serializable {
+public interface NoiseModel extends Serializable {
 
 	/** Image units → working units (a new array). */
 	float[] forward(float[] z);

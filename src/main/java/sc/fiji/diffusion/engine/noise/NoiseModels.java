@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.scijava.InstantiableException;
 import org.scijava.plugin.DefaultPluginFinder;
 import org.scijava.plugin.PluginIndex;
 import org.scijava.plugin.PluginInfo;
@@ -76,7 +77,7 @@ public final class NoiseModels {
 		try {
 			return info.createInstance();
 		}
-		catch (final org.scijava.InstantiableException e) {
+		catch (final InstantiableException e) {
 			throw new IllegalStateException("cannot create noise model '" + name + "': " + e.getMessage(), e);
 		}
 	}

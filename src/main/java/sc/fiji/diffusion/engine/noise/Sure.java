@@ -1,6 +1,7 @@
 package sc.fiji.diffusion.engine.noise;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -185,8 +186,8 @@ public final class Sure {
 		final boolean rerunBase)
 	{
 		final int n = w * h;
-		if (terms != null) java.util.Arrays.fill(terms, Double.NaN);
-		if (propagated != null) java.util.Arrays.fill(propagated, Double.NaN);
+		if (terms != null) Arrays.fill(terms, Double.NaN);
+		if (propagated != null) Arrays.fill(propagated, Double.NaN);
 		if (y.length != n || fy.length != n) throw new IllegalArgumentException("image and result differ in size");
 		final double[] v = new double[n];
 		double positive = 0;

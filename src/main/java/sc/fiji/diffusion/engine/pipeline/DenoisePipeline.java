@@ -1,14 +1,16 @@
 package sc.fiji.diffusion.engine.pipeline;
 
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 import net.imglib2.img.Img;
+import net.imglib2.img.basictypeaccess.array.FloatArray;
 import net.imglib2.img.planar.PlanarImg;
 import net.imglib2.img.planar.PlanarImgs;
-import net.imglib2.img.basictypeaccess.array.FloatArray;
 import net.imglib2.type.numeric.real.FloatType;
 
 import sc.fiji.diffusion.engine.Monitor;
@@ -94,7 +96,7 @@ public final class DenoisePipeline {
 	 * What one channel is denoised with: the noise model of each of its planes and the one value
 	 * map (working units → model units) of all of them.
 	 */
-	public static final class Plan implements java.io.Serializable {
+	public static final class Plan implements Serializable {
 
 		private static final long serialVersionUID = 1L;
 		public final NoiseModel[] noise;
@@ -487,7 +489,7 @@ public final class DenoisePipeline {
 	 */
 	static float[] errorBar(final float[] raw, final float[] working, final int w, final int h, final ValueMap values,
 		final NoiseModel noise, final DenoiseSettings s, final int index, final Fallback fallback, final Monitor monitor,
-		final java.util.function.Consumer<String> say)
+		final Consumer<String> say)
 	{
 		final DenoiseSettings mean = s.toBuilder().output("mean").build();
 		final int probes = s.samples(), n = raw.length;

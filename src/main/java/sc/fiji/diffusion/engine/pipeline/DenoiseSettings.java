@@ -1,5 +1,6 @@
 package sc.fiji.diffusion.engine.pipeline;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 import sc.fiji.diffusion.engine.noise.NoiseSettings;
@@ -110,13 +111,13 @@ public final class DenoiseSettings {
 
 		public DenoiseSettings build() {
 			if (noise == null || normalization == null) throw new IllegalArgumentException("noise and normalize are required");
-			if (!java.util.Arrays.asList(OUTPUTS).contains(output)) throw new IllegalArgumentException("Unknown output '" +
+			if (!Arrays.asList(OUTPUTS).contains(output)) throw new IllegalArgumentException("Unknown output '" +
 				output + "'; accepted: mean, sample, std");
 			if (adapt < 0) throw new IllegalArgumentException("adapt must be 0 (off) or a number of fine-tuning steps, was " +
 				adapt);
 			if (adapt > 0 && stack.equals("volume")) throw new IllegalArgumentException("adapt works plane by plane; with " +
 				"stack=volume use adapt=0");
-			if (!java.util.Arrays.asList(STACKS).contains(stack)) throw new IllegalArgumentException("Unknown stack '" + stack +
+			if (!Arrays.asList(STACKS).contains(stack)) throw new IllegalArgumentException("Unknown stack '" + stack +
 				"'; accepted: slices (each plane on its own), volume (a z-stack as one volume)");
 			if (steps < 1) throw new IllegalArgumentException("steps must be at least 1, was " + steps);
 			if (output.equals("std") && samples < 1) throw new IllegalArgumentException("samples must be at least 1 for " +

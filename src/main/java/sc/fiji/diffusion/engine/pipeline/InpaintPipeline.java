@@ -1,5 +1,7 @@
 package sc.fiji.diffusion.engine.pipeline;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 import net.imglib2.FinalInterval;
@@ -96,7 +98,7 @@ public final class InpaintPipeline {
 	{
 		final ValueMap[] out = new ValueMap[in.channels()];
 		for (int c = 0; c < out.length; c++) {
-			final java.util.List<float[]> known = new java.util.ArrayList<>();
+			final List<float[]> known = new ArrayList<>();
 			for (int t = 0; t < in.frames(); t++)
 				for (int z = 0; z < in.slices(); z++) {
 					final int index = in.index(c, z, t);

@@ -1,13 +1,19 @@
 package sc.fiji.diffusion.engine.pipeline;
 
+import ai.djl.Device;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.Sure;
 import sc.fiji.diffusion.engine.tasks.Train;
 import sc.fiji.diffusion.engine.training.Trainer;
 
@@ -26,7 +32,7 @@ public final class TrainPipeline {
 	 * @param data a line about the data for the model card (e.g. the image's title)
 	 * @return the new model's folder
 	 */
-	public static Path run(final List<sc.fiji.diffusion.engine.image.Hyperstack> images, final String data,
+	public static Path run(final List<Hyperstack> images, final String data,
 		final TrainSettings s, final ModelFolders locator, final Monitor monitor, final Trainer.Listener listener)
 		throws IOException
 	{
@@ -46,7 +52,7 @@ public final class TrainPipeline {
 		if (images.isEmpty()) throw new IllegalArgumentException("no training images");
 		int bits = 8;
 		final List<Train.Image> planes = new ArrayList<>();
-		for (final sc.fiji.diffusion.engine.image.Hyperstack im : images) {
+		for (final Hyperstack im : images) {
 			bits = Math.max(bits, im.bitDepth());
 			if (im.width() < s.patch() || im.height() < s.patch()) throw new IllegalArgumentException(String.format(
 				Locale.ROOT, "image '%s' (%dx%d) is smaller than the patch size %d: choose a smaller patch or larger images", im
@@ -73,20 +79,20 @@ public final class TrainPipeline {
 				"mean").seed(s.seed()).build();
 			final double[] mse = new double[2];
 			final Path[] dirs = { base.dir(), candidate };
-			final ai.djl.Device device = sc.fiji.diffusion.engine.Devices.resolve(s.device());
+			final Device device = Devices.resolve(s.device());
 			for (int k = 0; k < 2; k++) {
-				final List<sc.fiji.diffusion.engine.noise.Sure.Estimate> all = new ArrayList<>();
-				try (sc.fiji.diffusion.engine.model.DiffusionModel m = sc.fiji.diffusion.engine.model.DiffusionModel.load(dirs[k],
+				final List<Sure.Estimate> all = new ArrayList<>();
+				try (DiffusionModel m = DiffusionModel.load(dirs[k],
 					device))
 				{
 					for (final Train.Image im : heldOut) {
 						monitor.checkCanceled();
-						final DenoisePipeline.Result r = DenoisePipeline.run(ModelSource.of(m), sc.fiji.diffusion.engine.image.Hyperstack
+						final DenoisePipeline.Result r = DenoisePipeline.run(ModelSource.of(m), Hyperstack
 							.of(im.w, im.h, bits, im.px), mean, Monitor.NONE);
 						all.addAll(r.errors);
 					}
 				}
-				final sc.fiji.diffusion.engine.noise.Sure.Estimate e = sc.fiji.diffusion.engine.noise.Sure.Estimate.mean(all);
+				final Sure.Estimate e = Sure.Estimate.mean(all);
 				mse[k] = e.mse;
 			}
 			final boolean better = mse[1] < mse[0];

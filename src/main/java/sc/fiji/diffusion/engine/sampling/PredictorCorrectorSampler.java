@@ -3,6 +3,8 @@ package sc.fiji.diffusion.engine.sampling;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Arrays;
+
 import org.scijava.plugin.Plugin;
 
 import sc.fiji.diffusion.engine.Denoiser;
@@ -68,7 +70,7 @@ public final class PredictorCorrectorSampler extends AbstractSampler {
 		for (int k = 0; k < axes.length; k++)
 			axes[k] = k + 1;
 		final long[] keep = new long[shape.dimension()];
-		java.util.Arrays.fill(keep, 1);
+		Arrays.fill(keep, 1);
 		keep[0] = shape.get(0);
 		return a.square().sum(axes).sqrt().reshape(new Shape(keep));
 	}

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.scijava.InstantiableException;
 import org.scijava.plugin.DefaultPluginFinder;
 import org.scijava.plugin.PluginIndex;
 import org.scijava.plugin.PluginInfo;
@@ -66,7 +67,7 @@ public final class Samplers {
 		try {
 			return info.createInstance().create(schedule, clip);
 		}
-		catch (final org.scijava.InstantiableException e) {
+		catch (final InstantiableException e) {
 			throw new IllegalStateException("cannot create sampler '" + n + "': " + e.getMessage(), e);
 		}
 	}

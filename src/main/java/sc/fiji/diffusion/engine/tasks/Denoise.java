@@ -3,6 +3,8 @@ package sc.fiji.diffusion.engine.tasks;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 
+import java.util.Locale;
+
 import net.imglib2.Cursor;
 import net.imglib2.RandomAccessibleInterval;
 import net.imglib2.img.Img;
@@ -15,12 +17,13 @@ import sc.fiji.diffusion.engine.Denoiser;
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.NoiseSchedule;
+import sc.fiji.diffusion.engine.image.Images;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.GuidedDenoiser;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
 import sc.fiji.diffusion.engine.sampling.DdrmSampler;
 import sc.fiji.diffusion.engine.sampling.ReverseProcess;
 import sc.fiji.diffusion.engine.tiling.Canvas;
-import sc.fiji.diffusion.engine.noise.NoiseSettings;
 
 /**
  * Removes Gaussian noise of standard deviation σ by entering the reverse process at the
@@ -58,7 +61,7 @@ public final class Denoise extends ImageTask<Denoise> {
 
 		/** The image's pixels (x fastest), the backing array of {@link #image}. */
 		public float[] pixels() {
-			return sc.fiji.diffusion.engine.image.Images.array(image);
+			return Images.array(image);
 		}
 
 		Result(final Img<FloatType> image, final double sigma, final boolean estimated, final int tStar) {
@@ -87,7 +90,7 @@ public final class Denoise extends ImageTask<Denoise> {
 	public Denoise sigma(final double s) { sigma = s; return this; }
 	public Denoise steps(final int n) { steps = n; return this; }
 	/** {@code mean} or {@code sample}. */
-	public Denoise output(final String o) { output = o == null ? "" : o.trim().toLowerCase(java.util.Locale.ROOT); return this; }
+	public Denoise output(final String o) { output = o == null ? "" : o.trim().toLowerCase(Locale.ROOT); return this; }
 	public Denoise eta(final double e) { eta = e; return this; }
 	/** 1, or 8: the mean over the 8 flips/rotations (output=mean only). */
 	public Denoise ensemble(final int e) { ensemble = e; return this; }
@@ -123,7 +126,7 @@ public final class Denoise extends ImageTask<Denoise> {
 	/** σ of a plane: the given one, or the estimate; refuses an image without measurable noise. */
 	private double sigmaOf(final RandomAccessibleInterval<? extends RealType<?>> plane) {
 		if (sigma > 0) return sigma;
-		final float[] px = sc.fiji.diffusion.engine.image.Images.floats(plane);
+		final float[] px = Images.floats(plane);
 		final double s = NoiseSettings.estimateSigma(px, (int) plane.dimension(0), (int) plane.dimension(1));
 		if (!(s > 0)) throw new IllegalArgumentException("the image has no measurable noise (estimated sigma 0); " +
 			"give sigma explicitly");

@@ -101,7 +101,7 @@ public final class Generate {
 					perBatch);
 				final float[] flat = values.fromModelInPlace(x0.toFloatArray());
 				for (int k = 0; k < b; k++)
-					out[b0 + k] = java.util.Arrays.copyOfRange(flat, k * chw, (k + 1) * chw);
+					out[b0 + k] = Arrays.copyOfRange(flat, k * chw, (k + 1) * chw);
 			}
 		}
 		return out;

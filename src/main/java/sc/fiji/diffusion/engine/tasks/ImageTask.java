@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Arrays;
+
 import net.imglib2.Cursor;
 import net.imglib2.Interval;
 import net.imglib2.RandomAccessibleInterval;
@@ -110,7 +112,7 @@ abstract class ImageTask<T extends ImageTask<T>> {
 	TileGrid grid(final long[] size) {
 		final ModelDescriptor d = model.descriptor();
 		final int[] o = d.overlap();
-		if (overlap >= 0) java.util.Arrays.fill(o, overlap);
+		if (overlap >= 0) Arrays.fill(o, overlap);
 		if (!d.isResizable()) return new TileGrid(size, d.tile(), o);
 		return TileGrid.fitted(size, d.tile(), o, d.sizeMultiple());
 	}

@@ -1,6 +1,7 @@
 package sc.fiji.diffusion.engine.tasks;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,20 +9,30 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Random;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.Yaml;
 
+import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.image.Images;
+import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.NoiseModel;
+import sc.fiji.diffusion.engine.noise.NoiseSettings;
+import sc.fiji.diffusion.engine.training.Objective;
 import sc.fiji.diffusion.engine.training.Patches;
 import sc.fiji.diffusion.engine.training.Trainer;
 import sc.fiji.diffusion.engine.values.Normalization;
@@ -67,8 +78,8 @@ public final class Train {
 	private int bitDepth = 32;
 	private String dataDescription = "";
 	private boolean keepCheckpoint;
-	private sc.fiji.diffusion.engine.noise.NoiseSettings noisy;
-	/** Levels σ_t ≥ this × the data's σ are learned from noisy data (see {@link sc.fiji.diffusion.engine.training.Objective.Ambient}). */
+	private NoiseSettings noisy;
+	/** Levels σ_t ≥ this × the data's σ are learned from noisy data (see {@link Objective.Ambient}). */
 	public static final double AMBIENT_FACTOR = 1.25;
 	/** Fraction of patches trained below that level, on the base model's posterior means. */
 	public static final double AMBIENT_LOW_FRACTION = 0.3;
@@ -109,7 +120,7 @@ public final class Train {
 	/** Keep the checkpoint folder after a successful run (default: removed, it is as large as the model several times). */
 	public Train keepCheckpoint(final boolean k) { keepCheckpoint = k; return this; }
 	/** The images are noisy (data=noisy) with this noise: adapt the prior without clean data. */
-	public Train noisy(final sc.fiji.diffusion.engine.noise.NoiseSettings n) { noisy = n; return this; }
+	public Train noisy(final NoiseSettings n) { noisy = n; return this; }
 	/** A line about the data for the model card (e.g. the image's title). */
 	public Train data(final String description) { dataDescription = description == null ? "" : description; return this; }
 	/** data=noisy: what decides whether the adapted model is better than its base before it is put in place. */
@@ -217,7 +228,7 @@ public final class Train {
 		// data=noisy: each image's noise model (Gaussian σ, or a camera through the Anscombe transform)
 		final int n = images.size();
 		final float[][] planes = new float[n][];
-		final sc.fiji.diffusion.engine.noise.NoiseModel[] noise = new sc.fiji.diffusion.engine.noise.NoiseModel[n];
+		final NoiseModel[] noise = new NoiseModel[n];
 		boolean stabilised = false;
 		for (int i = 0; i < n; i++) {
 			final Image im = images.get(i);
@@ -249,14 +260,14 @@ public final class Train {
 			}
 			// the base model's posterior means: what the levels below the data's noise are held to
 			final long t0 = System.nanoTime();
-			try (sc.fiji.diffusion.engine.model.DiffusionModel b = sc.fiji.diffusion.engine.model.DiffusionModel.load(base
-				.dir(), sc.fiji.diffusion.engine.Devices.resolve(device)))
+			try (DiffusionModel b = DiffusionModel.load(base
+				.dir(), Devices.resolve(device)))
 			{
 				for (int i = 0; i < n; i++) {
 					monitor.checkCanceled();
 					final Image im = images.get(i);
 					twins[i] = Denoise.with(b).values(ValueMap.of(1, 0, "model units")).sigma(sigmaModel[i]).run(
-						sc.fiji.diffusion.engine.image.Images.plane(model[i], im.w, im.h), Monitor.NONE).pixels();
+						Images.plane(model[i], im.w, im.h), Monitor.NONE).pixels();
 				}
 			}
 			say.accept(String.format(Locale.ROOT, "Train: data=noisy: the base model's posterior means of the %d image(s) " +
@@ -274,7 +285,7 @@ public final class Train {
 			final List<Integer> order = new ArrayList<>();
 			for (int i = 0; i < n; i++)
 				order.add(i);
-			java.util.Collections.shuffle(order, new java.util.Random(settings.seed));
+			Collections.shuffle(order, new Random(settings.seed));
 			for (int i = 0; i < n; i++) {
 				final int j = order.get(i);
 				final Image im = images.get(j);
@@ -294,7 +305,7 @@ public final class Train {
 				train.add(model[j], twins[j], sigmaModel[j], im.w, im.h, 0, cut);
 				if (regions) {
 					val.add(model[j], twins[j], sigmaModel[j], im.w, im.h, cut, im.h);
-					heldOut.add(new Image(java.util.Arrays.copyOfRange(im.px, cut * im.w, im.h * im.w), im.w, im.h - cut));
+					heldOut.add(new Image(Arrays.copyOfRange(im.px, cut * im.w, im.h * im.w), im.w, im.h - cut));
 				}
 			}
 			split = validation == 0 ? "no validation (validation=0)" : regions ? String.format(Locale.ROOT,
@@ -303,13 +314,13 @@ public final class Train {
 		}
 		say.accept(String.format(Locale.ROOT, "Train: %d image(s), %.2f Mpx to draw %dx%d patches from; %s", n, train
 			.pixels() / 1e6, settings.patch, settings.patch, split));
-		final sc.fiji.diffusion.engine.training.Objective objective = noisy == null ?
-			new sc.fiji.diffusion.engine.training.Objective.Clean() : new sc.fiji.diffusion.engine.training.Objective.Ambient(
+		final Objective objective = noisy == null ?
+			new Objective.Clean() : new Objective.Ambient(
 				AMBIENT_FACTOR, AMBIENT_LOW_FRACTION);
 		adapted = null;
 		if (noisy != null) {
 			final double[] sorted = sigmaModel.clone();
-			java.util.Arrays.sort(sorted);
+			Arrays.sort(sorted);
 			adapted = new LinkedHashMap<>();
 			adapted.put("data", "noisy");
 			adapted.put("noise", noisy.toString() + (n > 0 ? ": " + noise[0] : ""));
@@ -321,7 +332,7 @@ public final class Train {
 
 		final Path network = resume ? ckpt.resolve("network.pt") : base.verifiedWeights();
 		settings.label = base.isConditional() ? base.nullClass() : 0; // a conditional base learns the unconditional model
-		final Device dev = sc.fiji.diffusion.engine.Devices.resolve(device);
+		final Device dev = Devices.resolve(device);
 		try (Trainer trainer = new Trainer(network, dev, base.schedule(), settings, train, val.size() > 0 ? val : null,
 			fresh && !resume ? base.zeroInit() : null, objective))
 		{
@@ -330,7 +341,7 @@ public final class Train {
 				say.accept("Train: resuming '" + name + "' at step " + trainer.step() + " of " + settings.steps);
 			}
 			say.accept(String.format(Locale.ROOT, "Train: %s '%s' (%d parameters) on %s: %s", fresh ? "fresh weights of" :
-				"fine-tuning", base.name(), trainer.parameterCount(), sc.fiji.diffusion.engine.Devices.describe(dev), settings
+				"fine-tuning", base.name(), trainer.parameterCount(), Devices.describe(dev), settings
 					.asMap()));
 			say.accept("Train: checkpoints in " + ckpt + "; the model will be " + target);
 			trainer.run(monitor, listener, ckpt);
@@ -379,7 +390,7 @@ public final class Train {
 			}
 			training.put("steps_done", trainer.step());
 			training.put("wall_time_minutes", Math.round(trainer.seconds() / 6) / 10.0);
-			training.put("device", sc.fiji.diffusion.engine.Devices.describe(trainer.device()));
+			training.put("device", Devices.describe(trainer.device()));
 			training.put("loss_history", rows(trainer.lossHistory()));
 			if (!trainer.validationHistory().isEmpty()) training.put("validation_loss_history", rows(trainer
 				.validationHistory()));
@@ -391,7 +402,7 @@ public final class Train {
 			ts.put("source", "weights.pt");
 			ts.put("sha256", ModelDescriptor.sha256(weights));
 			// the weights were written by the PyTorch inside DJL, not by the base model's exporter
-			ts.put("pytorch_version", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
+			ts.put("pytorch_version", Engine.getEngine("PyTorch").getVersion());
 			// the base's inference copy holds the base's weights, not these
 			((Map<?, ?>) yaml.get("weights")).remove("torchscript_inference");
 			yaml.put("documentation", "README.md");
@@ -449,7 +460,7 @@ public final class Train {
 		if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) return;
 		try (Stream<Path> s = Files.walk(dir)) {
 			for (final Path p : (Iterable<Path>) s::iterator)
-				Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(Files.isDirectory(p) ?
+				Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ?
 					"rwxr-xr-x" : "rw-r--r--"));
 		}
 	}
@@ -474,7 +485,7 @@ public final class Train {
 	private static List<List<Double>> rows(final List<double[]> h) {
 		final List<List<Double>> out = new ArrayList<>();
 		for (final double[] r : h)
-			out.add(java.util.Arrays.asList(r[0], Math.round(r[1] * 1e5) / 1e5));
+			out.add(Arrays.asList(r[0], Math.round(r[1] * 1e5) / 1e5));
 		return out;
 	}
 

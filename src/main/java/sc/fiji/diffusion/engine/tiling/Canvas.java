@@ -12,6 +12,8 @@ import net.imglib2.type.numeric.RealType;
 import net.imglib2.type.numeric.real.FloatType;
 import net.imglib2.view.Views;
 
+import sc.fiji.diffusion.engine.image.Images;
+
 /**
  * The working area of a task: an n-dimensional image (row-major, the last axis fastest) centred
  * on a canvas that is at least {@code minSize} and a multiple of {@code multiple} on every axis,
@@ -89,7 +91,7 @@ public final class Canvas {
 	public float[] pad(final RandomAccessibleInterval<? extends RealType<?>> image) {
 		final long[] dims = imgDims(size);
 		for (int d = 0; d < dims.length; d++)
-			if (image.dimension(d) != dims[d]) throw new IllegalArgumentException("image is " + java.util.Arrays.toString(
+			if (image.dimension(d) != dims[d]) throw new IllegalArgumentException("image is " + Arrays.toString(
 				net.imglib2.util.Intervals.dimensionsAsLongArray(image)) + ", canvas made for " + Arrays.toString(dims));
 		final long[] off = imgDims(offset), cdims = imgDims(canvas);
 		final long[] min = new long[dims.length], max = new long[dims.length];
@@ -98,7 +100,7 @@ public final class Canvas {
 			max[d] = cdims[d] - off[d] - 1;
 		}
 		final RandomAccessibleInterval<? extends RealType<?>> zero = Views.zeroMin(image);
-		return sc.fiji.diffusion.engine.image.Images.floats(Views.interval(extend(zero), min, max));
+		return Images.floats(Views.interval(extend(zero), min, max));
 	}
 
 	@SuppressWarnings({ "unchecked", "rawtypes" })
@@ -130,6 +132,6 @@ public final class Canvas {
 	/** {@link #cropImage} as a flat array (… , y, x). */
 	public float[] crop(final float[] data) {
 		if (isIdentity()) return data;
-		return sc.fiji.diffusion.engine.image.Images.array(cropImage(data));
+		return Images.array(cropImage(data));
 	}
 }

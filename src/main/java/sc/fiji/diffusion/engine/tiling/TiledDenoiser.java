@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import sc.fiji.diffusion.engine.Denoiser;
@@ -84,7 +85,7 @@ public final class TiledDenoiser implements Denoiser {
 			final Object[] args = new Object[2 * n];
 			for (int d = 0; d < n; d++) {
 				final long lo = o[d] - regionMin[d];
-				if (lo < 0 || lo + t[d] > regionSize[d]) throw new IllegalArgumentException("tile at " + java.util.Arrays
+				if (lo < 0 || lo + t[d] > regionSize[d]) throw new IllegalArgumentException("tile at " + Arrays
 					.toString(o) + " does not fit in the region; the halo must be at least one tile");
 				spec.append(", {}:{}");
 				args[2 * d] = lo;
@@ -116,9 +117,9 @@ public final class TiledDenoiser implements Denoiser {
 		boolean ok = s.dimension() == n + 2 && s.get(0) == 1;
 		for (int d = 0; ok && d < n; d++)
 			ok = s.get(d + 2) == regionSize[d];
-		if (!ok) throw new IllegalArgumentException("expected [1, C, " + java.util.Arrays.toString(regionSize) + "], got " +
+		if (!ok) throw new IllegalArgumentException("expected [1, C, " + Arrays.toString(regionSize) + "], got " +
 			s);
-		final boolean whole = tiles.length == 1 && java.util.Arrays.equals(grid.tile(), toInt(regionSize));
+		final boolean whole = tiles.length == 1 && Arrays.equals(grid.tile(), toInt(regionSize));
 		if (whole) return tileModel.eps(x, t);
 		final NDManager m = x.getManager();
 		final NDArray acc = m.zeros(s);

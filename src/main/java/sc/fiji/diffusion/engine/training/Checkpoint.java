@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 
 import java.io.IOException;
+import java.io.Reader;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +62,7 @@ final class Checkpoint {
 		p.setProperty("loss", history(lossHistory));
 		p.setProperty("validation", history(validationHistory));
 		p.setProperty("settings", settings.asMap().toString());
-		final java.io.StringWriter w = new java.io.StringWriter();
+		final StringWriter w = new StringWriter();
 		p.store(w, "Diffusion for Fiji training checkpoint");
 		writeAtomically(dir.resolve("checkpoint.properties"), w.toString().getBytes(StandardCharsets.ISO_8859_1));
 	}
@@ -70,7 +72,7 @@ final class Checkpoint {
 		final NDManager manager) throws IOException
 	{
 		final Properties p = new Properties();
-		try (java.io.Reader r = Files.newBufferedReader(dir.resolve("checkpoint.properties"), StandardCharsets.ISO_8859_1)) {
+		try (Reader r = Files.newBufferedReader(dir.resolve("checkpoint.properties"), StandardCharsets.ISO_8859_1)) {
 			p.load(r);
 		}
 		if (!String.join(",", names).equals(p.getProperty("parameters"))) throw new IllegalArgumentException("the checkpoint " +

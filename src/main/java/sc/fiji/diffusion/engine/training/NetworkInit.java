@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.ParameterList;
 import ai.djl.util.Pair;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -33,7 +34,7 @@ public final class NetworkInit {
 			boolean isZero = false;
 			for (final String z : zero)
 				isZero |= ("." + name).contains(z.startsWith(".") ? z : "." + z);
-			if (!isZero && s.dimension() == 1 && name.endsWith("weight")) java.util.Arrays.fill(v, 1f); // norm layers' scale
+			if (!isZero && s.dimension() == 1 && name.endsWith("weight")) Arrays.fill(v, 1f); // norm layers' scale
 			else if (!isZero) {
 				final long fanIn = fanIn(params, name, s);
 				final double bound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;

@@ -1,5 +1,11 @@
 package sc.fiji.diffusion.engine.training;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -47,19 +53,19 @@ public interface Objective {
 	@FunctionalInterface
 	interface Network {
 
-		ai.djl.ndarray.NDArray eps(ai.djl.ndarray.NDArray xt, ai.djl.ndarray.NDArray t);
+		NDArray eps(NDArray xt, NDArray t);
 	}
 
 	/**
 	 * The batch's loss, to be differentiated: by default the weighted squared error of ε̂ against
 	 * the target, mean over patches and pixels.
 	 */
-	default ai.djl.ndarray.NDArray loss(final Network net, final ai.djl.ndarray.NDManager m, final Batch one, final int b,
+	default NDArray loss(final Network net, final NDManager m, final Batch one, final int b,
 		final int p)
 	{
-		final ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(b, 1, p, p);
-		final ai.djl.ndarray.NDArray pred = net.eps(m.create(one.xt, shape), m.create(one.t));
-		return pred.sub(m.create(one.target, shape)).square().mul(m.create(one.weight, new ai.djl.ndarray.types.Shape(b, 1,
+		final Shape shape = new Shape(b, 1, p, p);
+		final NDArray pred = net.eps(m.create(one.xt, shape), m.create(one.t));
+		return pred.sub(m.create(one.target, shape)).square().mul(m.create(one.weight, new Shape(b, 1,
 			1, 1))).mean();
 	}
 
@@ -91,7 +97,7 @@ public interface Objective {
 
 		@Override
 		public Map<String, Object> describe() {
-			final Map<String, Object> m = new java.util.LinkedHashMap<>();
+			final Map<String, Object> m = new LinkedHashMap<>();
 			m.put("loss", "simple epsilon loss, t uniform on 0..T-1");
 			return m;
 		}
@@ -169,8 +175,8 @@ public interface Objective {
 
 		@Override
 		public Map<String, Object> describe() {
-			final Map<String, Object> m = new java.util.LinkedHashMap<>();
-			m.put("loss", String.format(java.util.Locale.ROOT, "ambient Tweedie loss on noisy data (Daras et al. 2024): " +
+			final Map<String, Object> m = new LinkedHashMap<>();
+			m.put("loss", String.format(Locale.ROOT, "ambient Tweedie loss on noisy data (Daras et al. 2024): " +
 				"levels sigma_t >= %.3g sigma_y trained on y + tau eta with target (sigma_t/tau) eta and weight " +
 				"(tau/sigma_t)^2; %.0f %% of the patches at lower levels held to the base model through its posterior " +
 				"means", factor, 100 * lowFraction));
@@ -228,7 +234,7 @@ public interface Objective {
 		}
 
 		@Override
-		public ai.djl.ndarray.NDArray loss(final Network net, final ai.djl.ndarray.NDManager m, final Batch one, final int b,
+		public NDArray loss(final Network net, final NDManager m, final Batch one, final int b,
 			final int p)
 		{
 			final float[] sa = new float[b], st = new float[b], delta = new float[b], ratio2 = new float[b];
@@ -239,21 +245,21 @@ public interface Objective {
 				delta[i] = (float) (PROBE * one.weight[i]);
 				ratio2[i] = (st[i] / one.weight[i]) * (st[i] / one.weight[i]);
 			}
-			final ai.djl.ndarray.types.Shape shape = new ai.djl.ndarray.types.Shape(b, 1, p, p), per =
-				new ai.djl.ndarray.types.Shape(b, 1, 1, 1);
-			final ai.djl.ndarray.NDArray xt = m.create(one.xt, shape), probe = m.create(one.target, shape), t = m.create(one.t);
+			final Shape shape = new Shape(b, 1, p, p), per =
+				new Shape(b, 1, 1, 1);
+			final NDArray xt = m.create(one.xt, shape), probe = m.create(one.target, shape), t = m.create(one.t);
 			// y + δ b at level t*: √ᾱ (y + δ b)
 			final float[] step = new float[b];
 			for (int i = 0; i < b; i++)
 				step[i] = sa[i] * delta[i];
-			final ai.djl.ndarray.NDArray e0 = net.eps(xt, t);
+			final NDArray e0 = net.eps(xt, t);
 			// central difference: its error is second order in δ, so the network cannot gain by bending ε̂ at that scale
-			final ai.djl.ndarray.NDArray shift = probe.mul(m.create(step, per));
-			final ai.djl.ndarray.NDArray e1 = net.eps(xt.add(shift), t), e2 = net.eps(xt.sub(shift), t);
+			final NDArray shift = probe.mul(m.create(step, per));
+			final NDArray e1 = net.eps(xt.add(shift), t), e2 = net.eps(xt.sub(shift), t);
 			final float[] div = new float[b];
 			for (int i = 0; i < b; i++)
 				div[i] = st[i] / delta[i];
-			final ai.djl.ndarray.NDArray terms = e0.square().mul(m.create(ratio2, per)).sub(probe.mul(e1.sub(e2)).mul(m
+			final NDArray terms = e0.square().mul(m.create(ratio2, per)).sub(probe.mul(e1.sub(e2)).mul(m
 				.create(div, per)));
 			if (one.mask == null) return terms.mean();
 			double kept = 0;
@@ -265,7 +271,7 @@ public interface Objective {
 
 		@Override
 		public Map<String, Object> describe() {
-			final Map<String, Object> m = new java.util.LinkedHashMap<>();
+			final Map<String, Object> m = new LinkedHashMap<>();
 			m.put("loss", "SURE of the one-step posterior mean at the data's own noise level (Monte-Carlo divergence, " +
 				"probe " + PROBE + " sigma_y)");
 			return m;

@@ -21,8 +21,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -86,7 +88,7 @@ public final class Trainer implements AutoCloseable {
 
 		/** The settings as recorded in a model's {@code training:} section. */
 		public Map<String, Object> asMap() {
-			final Map<String, Object> m = new java.util.LinkedHashMap<>();
+			final Map<String, Object> m = new LinkedHashMap<>();
 			m.put("steps", steps);
 			m.put("batch_size", batch);
 			m.put("patch", patch);
@@ -311,7 +313,7 @@ public final class Trainer implements AutoCloseable {
 
 	private NDArray labels(final NDManager m, final int n) {
 		final long[] y = new long[n];
-		java.util.Arrays.fill(y, settings.label);
+		Arrays.fill(y, settings.label);
 		return m.create(y);
 	}
 
