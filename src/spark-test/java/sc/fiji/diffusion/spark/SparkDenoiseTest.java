@@ -271,7 +271,7 @@ class SparkDenoiseTest {
 		assertMessage(keys("mean", tmp.resolve("x5").toString()), "sigam", "20", "Unknown key 'sigam'");
 		assertMessage(keys("mean", tmp.resolve("x6").toString()), "steps", "many", "whole number");
 		assertMessage(keys("mean", tmp.resolve("x7").toString()), "ensemble", "8", "use batch");
-		assertMessage(keys("mean", tmp.resolve("x8").toString()), "noise", "speckle", "accepted: gaussian, poisson, auto");
+		assertMessage(keys("mean", tmp.resolve("x8").toString()), "noise", "speckle", "Unknown noise 'speckle'; accepted: auto, gaussian, poisson");
 		// an output folder that cannot take files is found before any pixel is read
 		final Path ro = Files.createDirectories(tmp.resolve("read-only"));
 		ro.toFile().setWritable(false);
