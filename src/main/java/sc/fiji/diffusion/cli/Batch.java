@@ -222,24 +222,6 @@ public final class Batch {
 		}
 	}
 
-	/** A number option, or a message naming the option. */
-	public static double number(final Map<String, String> o, final String key, final String dflt) {
-		final String v = o.getOrDefault(key, dflt);
-		try {
-			return Double.parseDouble(v.trim());
-		}
-		catch (final NumberFormatException e) {
-			throw new IllegalArgumentException("--" + key + " must be a number, was '" + v + "'");
-		}
-	}
-
-	/** A true/false option, or a message naming the option. */
-	public static boolean bool(final Map<String, String> o, final String key) {
-		final String v = o.getOrDefault(key, "false").trim().toLowerCase(Locale.ROOT);
-		if (v.equals("true") || v.equals("false")) return v.equals("true");
-		throw new IllegalArgumentException("--" + key + " must be true or false, was '" + v + "'");
-	}
-
 	/** "i/n", else SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT, else 0/1. */
 	static int[] shard(final String spec) {
 		String s = spec;

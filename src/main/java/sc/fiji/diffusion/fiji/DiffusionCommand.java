@@ -150,17 +150,6 @@ public abstract class DiffusionCommand extends DynamicCommand {
 		};
 	}
 
-	/**
-	 * The model called {@code model} (name or folder) on the chosen device, from the context's
-	 * model service: loaded and checked once, shared by later runs. Not to be closed by the caller.
-	 */
-	protected DiffusionModel loadModel(final String model, final String device) {
-		final DiffusionModel m = models != null ? models.get(model, device) : ModelCache.shared().get(locator().resolve(model),
-			Devices.resolve(device));
-		log.debug(taskName() + ": model '" + m.descriptor().name() + "' on " + Devices.describe(m.device()));
-		return m;
-	}
-
 	/** A line for the user's log (ImageJ's Log window in Fiji and ImageJ; stdout headless). */
 	protected void say(final String message) {
 		UserLog.info(log, message);

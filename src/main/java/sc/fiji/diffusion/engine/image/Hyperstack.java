@@ -8,7 +8,6 @@ import net.imglib2.img.basictypeaccess.array.FloatArray;
 import net.imglib2.img.planar.PlanarImg;
 import net.imglib2.img.planar.PlanarImgs;
 import net.imglib2.type.numeric.real.FloatType;
-import net.imglib2.view.Views;
 
 /**
  * An image as the pipelines take and give it: float pixels on the axes X, Y, C, Z, T (an
@@ -112,11 +111,6 @@ public final class Hyperstack {
 	/** The pixels of plane {@code i} in ImageJ order (read only). */
 	public float[] plane(final int i) {
 		return img.getPlane(i).getCurrentStorageArray();
-	}
-
-	/** Plane (c, z, t) as a 2-D imglib2 image (a view, not a copy). */
-	public RandomAccessibleInterval<FloatType> planeView(final int c, final int z, final int t) {
-		return Views.hyperSlice(Views.hyperSlice(Views.hyperSlice(img, T, t), Z, z), C, c);
 	}
 
 	/** Every plane of channel c (all z and t), in order. */

@@ -342,8 +342,6 @@ public final class ModelDescriptor {
 	public int channels() { return channels; }
 	/** The network input's axes as letters, e.g. {@code bcyx}. */
 	public String axes() { return axes; }
-	/** Number of spatial axes (2 for y, x). */
-	public int spatialDims() { return axes.length() - 2; }
 	/** Whether the network takes spatial sizes other than its minimum (fully convolutional). */
 	public boolean isResizable() {
 		for (final int s : sizeStep)

@@ -31,20 +31,19 @@ public final class CameraFit {
 	/** Fewer smooth blocks than this and no fit is attempted. */
 	static final int MIN_BLOCKS = 200;
 
-	private final double a, b, meanLow, meanHigh, varLow, offset;
+	private final double a, b, meanLow, meanHigh, offset;
 	private final int blocks;
 	private final String clipped;
 	/** Standard error of the slope a (0 when a was given). */
 	private double slopeError;
 
-	private CameraFit(final double a, final double b, final double meanLow, final double meanHigh, final double varLow,
-		final double offset, final int blocks, final String clipped)
+	private CameraFit(final double a, final double b, final double meanLow, final double meanHigh, final double offset,
+		final int blocks, final String clipped)
 	{
 		this.a = a;
 		this.b = b;
 		this.meanLow = meanLow;
 		this.meanHigh = meanHigh;
-		this.varLow = varLow;
 		this.offset = offset;
 		this.blocks = blocks;
 		this.clipped = clipped;
@@ -72,11 +71,6 @@ public final class CameraFit {
 	/** Fitted variance at the darkest bin. */
 	public double varianceLow() {
 		return a * meanLow + b;
-	}
-
-	/** Variance measured in the darkest bin. */
-	double measuredVarianceLow() {
-		return varLow;
 	}
 
 	/** The camera offset from the third moment, or NaN when it cannot be seen. */
@@ -292,7 +286,7 @@ public final class CameraFit {
 		}
 		final String clipNote = (Double.isNaN(clip[0]) ? "" : " clipped at " + fmt(clip[0])) + (Double.isNaN(clip[1]) ? "" :
 			(Double.isNaN(clip[0]) ? " clipped at " : " and ") + fmt(clip[1]));
-		final CameraFit fit = new CameraFit(slope, intercept, x[first], x[last], y[first], offset, smooth.size(), clipNote
+		final CameraFit fit = new CameraFit(slope, intercept, x[first], x[last], offset, smooth.size(), clipNote
 			.trim());
 		fit.slopeError = Double.isNaN(fixedA) ? slopeError(x, y, wt, keep, slope, intercept) : 0;
 		return fit;
