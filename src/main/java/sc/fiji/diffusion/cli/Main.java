@@ -71,6 +71,9 @@ public final class Main {
 				case "train":
 					TrainCli.run(o);
 					break;
+				case "keys":
+					System.out.print(keyReference());
+					break;
 				case "check-setup":
 					SetupCheck.run(ModelLocator.fromEnvironment(), System.out::println);
 					break;
@@ -98,6 +101,7 @@ public final class Main {
 			"       spark --task denoise --in IMAGE.ome.zarr --out RESULT.ome.zarr [--block 1024] [--master local[*]] [--overwrite]\n" +
 			"             [--resume] [--compression none|gzip] [--KEY VALUE ... as batch]   (build with -Pspark)\n" +
 			"       spark-benchmark [--size 8192] [--blocks 1024,2048,4096] [--out results/spark-benchmark.md]   (build with -Pspark)\n" +
+			"       keys          (every command's keys, defaults and accepted values, as docs/keys.md)\n" +
 			"       check-setup   (platform, natives, devices, models, a timed test Denoise; as Plugins > Diffusion > Check Setup)\n" +
 			"       train --in DIR --name NAME [--base grayscale|none|MODEL] [--steps 2000] [--batch 16] [--patch 64] [--lr 0.0002]\n" +
 			"             [--seed 1] [--validation 0.1] [--resume false] [--overwrite false] [--normalize auto] [--device auto] [--out MODELS_DIR]\n" +
@@ -133,6 +137,18 @@ public final class Main {
 
 	private static final List<String> REPORTS = Arrays.asList("quality", "train-report", "real-quality",
 		"tasks-quality", "benchmark", "nll", "sampler-table", "volume-report");
+
+	/** docs/keys.md: every command's keys from its declarations. */
+	private static String keyReference() {
+		final org.scijava.Context context = new org.scijava.Context(org.scijava.command.CommandService.class);
+		try {
+			return sc.fiji.diffusion.fiji.DiffusionCommands.keyReference(context.service(
+				org.scijava.command.CommandService.class));
+		}
+		finally {
+			context.dispose();
+		}
+	}
 
 	/** The image commands batch can run, from the command index. */
 	private static List<String> imageCommands() {

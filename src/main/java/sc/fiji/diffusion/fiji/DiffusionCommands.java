@@ -144,4 +144,65 @@ public final class DiffusionCommands {
 			if (isImageCommand(e.getValue())) out.add(e.getKey());
 		return out;
 	}
+
+	/**
+	 * The key reference of every Plugins › Diffusion command, in Markdown, read from the commands'
+	 * {@code @Parameter} declarations alone (key, default, accepted values, what it does): what
+	 * {@code docs/keys.md} holds (tools/keys.py writes it with the command line's {@code keys} verb; a test
+	 * checks the committed file against it). Choices filled in at run time come from their
+	 * registries (samplers, noise models); models are whatever is installed.
+	 */
+	public static String keyReference(final CommandService commands) {
+		final StringBuilder b = new StringBuilder("# Keys of every command\n\nWritten by `mvn -q compile && /usr/bin/python3 " +
+			"tools/keys.py` (the command line's `keys` verb) from the commands' own declarations (the `@Parameter` fields: the " +
+			"dialog, macros, the recorder, batch, the command line and Spark all read the same ones). A macro gives " +
+			"`key=value`, the command line `--key value`.\n");
+		for (final Map.Entry<String, CommandInfo> e : all(commands).entrySet()) {
+			final CommandInfo info = e.getValue();
+			final List<String> keys = keys(info);
+			keys.remove("image");
+			if (keys.isEmpty()) continue;
+			b.append("\n## ").append(label(info)).append("\n\n| key | default | accepted | what it does |\n|---|---|---|---|\n");
+			final org.scijava.module.Module m = commands.getContext().service(ModuleService.class).createModule(info);
+			for (final String k : keys) {
+				final ModuleItem<?> item = info.getInput(k);
+				if (!org.scijava.ItemVisibility.NORMAL.equals(item.getVisibility()) && !org.scijava.ItemVisibility.INVISIBLE
+					.equals(item.getVisibility())) continue;
+				final Object v = m.getInput(k);
+				final List<?> choices = k.equals("sampler") ? sc.fiji.diffusion.engine.sampling.Samplers.names() : k.equals(
+					"noise") ? sc.fiji.diffusion.engine.noise.NoiseModels.choices() : item.getChoices();
+				final String accepted = choices != null && !choices.isEmpty() ? join(choices) : k.equals("model") ?
+					"an installed model's name, or a model folder" : typeName(item.getType()) + range(item);
+				b.append("| `").append(k).append("` | ").append(v == null || v.toString().isEmpty() ? "(none)" : "`" + v + "`")
+					.append(" | ").append(accepted).append(" | ").append(cell(item.getDescription() == null ? item.getLabel() : item
+						.getDescription())).append(org.scijava.ItemVisibility.INVISIBLE.equals(item.getVisibility()) ?
+							" (not in the dialog)" : "").append(" |\n");
+			}
+		}
+		return b.toString();
+	}
+
+	private static String join(final List<?> choices) {
+		final StringBuilder b = new StringBuilder();
+		for (final Object c : choices)
+			b.append(b.length() == 0 ? "" : ", ").append('`').append(c).append('`');
+		return b.toString();
+	}
+
+	private static String typeName(final Class<?> t) {
+		if (t == int.class || t == Integer.class || t == long.class || t == Long.class) return "a whole number";
+		if (t == double.class || t == Double.class || t == float.class || t == Float.class) return "a number";
+		if (t == boolean.class || t == Boolean.class) return "`true`, `false`";
+		return "text";
+	}
+
+	private static String range(final ModuleItem<?> item) {
+		final Object min = item.getMinimumValue(), max = item.getMaximumValue();
+		return min == null && max == null ? "" : " (" + (min == null ? "" : "≥ " + min) + (min != null && max != null ? ", " :
+			"") + (max == null ? "" : "≤ " + max) + ")";
+	}
+
+	private static String cell(final String s) {
+		return s == null ? "" : s.replace("|", "/").replace("\n", " ");
+	}
 }

@@ -26,21 +26,24 @@ public class EditCommand extends ImageCommand {
 			value = "0..1; 1 ignores the guide") })
 	private double strength = 0.5;
 
-	@Parameter(persist = false, label = "Steps", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
+	@Parameter(persist = false, label = "Steps", description = "Network evaluations from the noised guide back to an " +
+		"image (of the part strength leaves)", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
 	private int steps = 50;
 
 	@Parameter(persist = false, label = "Sampler", description = "A sampler of the registry (the dialog lists them)",
 		attrs = @Attr(name = "group", value = "Sampling"))
 	private String sampler = Samplers.defaultName();
 
-	@Parameter(persist = false, label = "Seed", attrs = @Attr(name = "group", value = "Sampling"))
+	@Parameter(persist = false, label = "Seed", description = "Same seed, same result", attrs = @Attr(name = "group",
+		value = "Sampling"))
 	private long seed = 1;
 
 	@Parameter(persist = false, label = "Class", required = false, description = "A class name of the model; empty for " +
 		"none", attrs = @Attr(name = "group", value = "Sampling"))
 	private String label = "";
 
-	@Parameter(persist = false, label = "Guidance", attrs = { @Attr(name = "group", value = "Sampling"), @Attr(
+	@Parameter(persist = false, label = "Guidance", description = "Classifier-free guidance scale when a class is " +
+		"given (1 = plain conditional, more = more of the class)", attrs = { @Attr(name = "group", value = "Sampling"), @Attr(
 		name = "hint", value = "1 = plain conditional") })
 	private double guidance = 1;
 

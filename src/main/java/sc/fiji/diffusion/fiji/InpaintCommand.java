@@ -46,10 +46,12 @@ public class InpaintCommand extends ImageCommand {
 		min = "1", attrs = @Attr(name = "group", value = "Sampling"))
 	private int jumps = 1;
 
-	@Parameter(persist = false, label = "Jump length", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
+	@Parameter(persist = false, label = "Jump length", description = "Steps walked back up before each resampling " +
+		"(with jumps > 1)", min = "1", attrs = @Attr(name = "group", value = "Sampling"))
 	private int jump_length = 5;
 
-	@Parameter(persist = false, label = "Seed", attrs = @Attr(name = "group", value = "Sampling"))
+	@Parameter(persist = false, label = "Seed", description = "Same seed, same fill", attrs = @Attr(name = "group",
+		value = "Sampling"))
 	private long seed = 1;
 
 	@Override

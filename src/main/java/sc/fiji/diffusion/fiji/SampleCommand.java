@@ -26,7 +26,7 @@ public class SampleCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Model", description = "Name of an installed model, or the path of a model folder")
 	private String model = "fashion-mnist";
 
-	@Parameter(persist = false, label = "Number of images", min = "1")
+	@Parameter(persist = false, label = "Number of images", description = "Images to draw (a stack)", min = "1")
 	private int count = 4;
 
 	@Parameter(persist = false, label = "Steps", description = "Network evaluations per image (1 to the model's T)", min = "1")

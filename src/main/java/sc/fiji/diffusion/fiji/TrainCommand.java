@@ -51,7 +51,7 @@ public class TrainCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "New model name", description = "Letters, digits, '.', '_', '-'")
 	private String name = "";
 
-	@Parameter(persist = false, label = "Steps", min = "1")
+	@Parameter(persist = false, label = "Steps", description = "Adam steps (each on one batch of patches)", min = "1")
 	private int steps = 2000;
 
 	@Parameter(persist = false, label = "Batch", description = "Patches per step", min = "1")
@@ -61,7 +61,8 @@ public class TrainCommand extends DiffusionCommand {
 		"model accepts, e.g. a multiple of 16)")
 	private int patch = 64;
 
-	@Parameter(persist = false, label = "Learning rate")
+	@Parameter(persist = false, label = "Learning rate", description = "Adam's step size (warm-up over the first " +
+		"min(200, steps/10) steps)")
 	private double lr = 2e-4;
 
 	@Parameter(persist = false, label = "Seed", description = "Same seed, same training (on the CPU)")
@@ -111,13 +112,14 @@ public class TrainCommand extends DiffusionCommand {
 	@Parameter(persist = false, label = "Overwrite", required = false, description = "Replace a model of the same name")
 	private boolean overwrite = false;
 
-	@Parameter(persist = false, label = "Normalize", required = false, choices = { "auto", "none", "percentile" })
+	@Parameter(persist = false, label = "Normalize", required = false, choices = { "auto", "none", "percentile" },
+		description = "How the images' values go onto the model's data range, as for the other commands")
 	private String normalize = "auto";
 
-	@Parameter(persist = false, label = "Low percentile", required = false)
+	@Parameter(persist = false, label = "Low percentile", required = false, description = "For normalize=percentile")
 	private double low = Normalization.DEFAULT_LOW;
 
-	@Parameter(persist = false, label = "High percentile", required = false)
+	@Parameter(persist = false, label = "High percentile", required = false, description = "For normalize=percentile")
 	private double high = Normalization.DEFAULT_HIGH;
 
 	/** The new model's name, for the next command. */
