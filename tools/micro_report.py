@@ -122,7 +122,8 @@ def main():
     ap.add_argument("--classical", default="gaussian,median,nlm,bm3d")
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--model", default="grayscale", help="the model of the 'grayscale' rows (name or folder)")
-    ap.add_argument("--std", default="sigma25,peak5", help="conditions where output=std is checked against the error")
+    ap.add_argument("--std", default="", help="conditions where output=std's block correlation with the error is also "
+                    "measured, e.g. sigma25,peak5 (off by default: tools/std_report.py measures output=std in full)")
     args = ap.parse_args()
     import tifffile
     work = os.path.join(args.data, "work")
