@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every report of the README in order, on the current models (about 1 h on a 2-core CPU).
+# Runs every report of the README in order, on the current models (about 2 h on a 2-core CPU).
 # Each writes its table under results/; logs go to results/logs/. Needs Debian's python3-torch,
 # python3-skimage, python3-pywt, python3-scipy, python3-matplotlib, ffmpeg and opencv-doc, and the
 # project's shared micrograph folder (../shared/data/micrographs, every file checked by its git blob).
@@ -29,8 +29,12 @@ py precision tools/precision_report.py --out results/precision.md
 py adapt tools/adapt_report.py --out results/adapt.md
 py error-estimate tools/error_report.py --out results/error-estimate.md
 py error-estimate-told tools/error_report.py --told --out results/error-estimate-told.md
+py error-estimate-clean-ref tools/error_report.py --clean-references --out results/error-estimate-clean-ref.md --work target/error-report-clean
 py std-calibration tools/std_report.py --out results/std-calibration.md
 py noisy-training tools/noisy_report.py --out results/noisy-training.md
+py judge-check tools/judge_check.py --out results/judge-check.md
+py n2v-budget tools/n2v_budget.py --out results/n2v-budget.md
+py keys tools/keys.py
 py volume tools/volume_report.py --out results/volume.md
 py inpaint-quality tools/inpaint_report.py --out results/inpaint-quality.md
 run real-quality "-Xmx4g" test-compile exec:java -Ddiffusion.args="real-quality --out results/real-quality.md"
