@@ -531,7 +531,7 @@ public final class DenoisePipeline {
 			ms += (double) std[i] * std[i] / n;
 		}
 		say.accept(String.format(Locale.ROOT, "output=std: the expected error of output=mean at each pixel (RMS %.4g over " +
-			"the plane), without the clean image: the noise the denoiser passes on (%d random probe%s, averaged over %.0f px)%s; " +
+			"the plane), without the clean image: the noise the denoiser passes on (%d random probe%s, smoothed by a Gaussian of %.0f px)%s; " +
 			"Stein's estimate of the mean's RMS error over the plane: %s", Math.sqrt(ms), probes, probes == 1 ? "" : "s",
 			ERROR_BAR_SMOOTHING, scaled ? String.format(Locale.ROOT, " scaled by %.3g to the posterior variance of Tweedie's " +
 				"formula, v·df/dy (mean %.4g)", k, div) : " NOT scaled (no posterior variance could be read from the probes: " +
