@@ -1,16 +1,14 @@
 package sc.fiji.diffusion.engine.noise;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 import org.scijava.InstantiableException;
-import org.scijava.plugin.DefaultPluginFinder;
-import org.scijava.plugin.PluginIndex;
 import org.scijava.plugin.PluginInfo;
+
+import sc.fiji.diffusion.engine.PluginRegistry;
 
 /**
  * The noise-model registry: every {@link NoiseModelFactory} plugin on the class path, by name, in
@@ -28,16 +26,7 @@ public final class NoiseModels {
 	private NoiseModels() {}
 
 	private static synchronized Map<String, PluginInfo<NoiseModelFactory>> registry() {
-		if (registry == null) {
-			final PluginIndex index = new PluginIndex(new DefaultPluginFinder(NoiseModels.class.getClassLoader()));
-			index.discover();
-			final List<PluginInfo<NoiseModelFactory>> infos = new ArrayList<>(index.getPlugins(NoiseModelFactory.class));
-			infos.sort((a, b) -> Double.compare(b.getPriority(), a.getPriority()));
-			final Map<String, PluginInfo<NoiseModelFactory>> m = new LinkedHashMap<>();
-			for (final PluginInfo<NoiseModelFactory> info : infos)
-				m.put(info.getName(), info);
-			registry = Collections.unmodifiableMap(m);
-		}
+		if (registry == null) registry = PluginRegistry.of(NoiseModelFactory.class, NoiseModels.class.getClassLoader());
 		return registry;
 	}
 

@@ -82,9 +82,7 @@ public final class TrainPipeline {
 			final Device device = Devices.resolve(s.device());
 			for (int k = 0; k < 2; k++) {
 				final List<Sure.Estimate> all = new ArrayList<>();
-				try (DiffusionModel m = DiffusionModel.load(dirs[k],
-					device))
-				{
+				try (DiffusionModel m = DiffusionModel.load(dirs[k], device)) {
 					for (final Train.Image im : heldOut) {
 						monitor.checkCanceled();
 						final DenoisePipeline.Result r = DenoisePipeline.run(ModelSource.of(m), Hyperstack

@@ -1,18 +1,15 @@
 package sc.fiji.diffusion.engine.sampling;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 import org.scijava.InstantiableException;
-import org.scijava.plugin.DefaultPluginFinder;
-import org.scijava.plugin.PluginIndex;
 import org.scijava.plugin.PluginInfo;
 
 import sc.fiji.diffusion.engine.NoiseSchedule;
+import sc.fiji.diffusion.engine.PluginRegistry;
 
 /**
  * The sampler registry: every {@link SamplerFactory} plugin on the class path, by name, in
@@ -27,16 +24,7 @@ public final class Samplers {
 	private Samplers() {}
 
 	private static synchronized Map<String, PluginInfo<SamplerFactory>> registry() {
-		if (registry == null) {
-			final PluginIndex index = new PluginIndex(new DefaultPluginFinder(Samplers.class.getClassLoader()));
-			index.discover();
-			final List<PluginInfo<SamplerFactory>> infos = new ArrayList<>(index.getPlugins(SamplerFactory.class));
-			infos.sort((a, b) -> Double.compare(b.getPriority(), a.getPriority()));
-			final Map<String, PluginInfo<SamplerFactory>> m = new LinkedHashMap<>();
-			for (final PluginInfo<SamplerFactory> info : infos)
-				m.put(info.getName(), info);
-			registry = Collections.unmodifiableMap(m);
-		}
+		if (registry == null) registry = PluginRegistry.of(SamplerFactory.class, Samplers.class.getClassLoader());
 		return registry;
 	}
 

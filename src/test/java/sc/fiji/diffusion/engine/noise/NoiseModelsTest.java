@@ -11,6 +11,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.scijava.plugin.Plugin;
 
+import sc.fiji.diffusion.testing.TestData;
+
 /** Noise models are found like samplers: a new one is its factory (one file) and its test. */
 class NoiseModelsTest {
 
@@ -68,7 +70,7 @@ class NoiseModelsTest {
 			final double x = 50 + 40 * Math.sin(i % 128 / 9.0) * Math.cos(i / 128 / 11.0);
 			g[i] = (float) (x + 5 * r.nextGaussian());
 			// a camera: gain 2, offset 100, read noise 2, λ between 1 and 45 photons
-			p[i] = (float) (2 * poisson(r, (x - 5) / 2) + 100 + 2 * r.nextGaussian());
+			p[i] = (float) (2 * TestData.poisson(r, (x - 5) / 2) + 100 + 2 * r.nextGaussian());
 		}
 		final NoiseModel gm = NoiseSettings.parse("gaussian", 0, 0, Double.NaN).model(new float[][] { g }, 128, s -> {}).get(0);
 		assertEquals(5, gm.workingSigma(), 0.5);
@@ -78,17 +80,5 @@ class NoiseModelsTest {
 		assertEquals(2, (pm.variance(300) - pm.variance(200)) / 100, 0.4);
 		final NoiseModel given = NoiseSettings.parse("poisson", 2, 2, 100).model(new float[][] { p }, 128, s -> {}).get(0);
 		assertEquals(2 * (200 - 100) + 4, given.variance(200), 1e-6);
-	}
-
-	private static int poisson(final java.util.Random r, final double lambda) {
-		final double l = Math.exp(-lambda);
-		int k = 0;
-		double q = 1;
-		do {
-			k++;
-			q *= r.nextDouble();
-		}
-		while (q > l);
-		return k - 1;
 	}
 }
