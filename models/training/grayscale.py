@@ -98,6 +98,48 @@ class GrayscaleUNet(nn.Module):
         return F.pixel_shuffle(self.conv_out(F.silu(u)), 2).float().contiguous()
 
 
+class FastUNet(nn.Module):
+    """A small ε(x_t, t) for the one network call of Denoise output=mean, distilled from
+    GrayscaleUNet at the levels Denoise enters at (train_fast.py).
+
+    The image is folded f×f into f² channels (pixel unshuffle; f = 4 puts the first level at 1/4
+    of the resolution, where GrayscaleUNet's is at 1/2), then a UNet of three levels with c1, c2,
+    c3 channels and the same residual FiLM blocks; about a fifth of GrayscaleUNet's FLOPs per pixel
+    at f = 4 and 32, 64, 128 channels. Fully convolutional, no normalisation layers: input sides
+    must be multiples of 4f.
+    """
+
+    def __init__(self, fold: int = 4, c1: int = 32, c2: int = 64, c3: int = 128, emb: int = 128):
+        super().__init__()
+        self.fold = fold
+        self.tdim = 64
+        self.channels_last = False
+        self.time_mlp = nn.Sequential(nn.Linear(self.tdim, emb), nn.SiLU(), nn.Linear(emb, emb))
+        self.conv_in = nn.Conv2d(fold * fold, c1, 3, padding=1)
+        self.b1 = Block(c1, c1, emb)
+        self.d1 = nn.Conv2d(c1, c1, 3, stride=2, padding=1)
+        self.b2 = Block(c1, c2, emb)
+        self.d2 = nn.Conv2d(c2, c2, 3, stride=2, padding=1)
+        self.m1 = Block(c2, c3, emb)
+        self.u2 = Block(c3 + c2, c2, emb)
+        self.u1 = Block(c2 + c1, c1, emb)
+        self.conv_out = nn.Conv2d(c1, fold * fold, 3, padding=1)
+        nn.init.zeros_(self.conv_out.weight)
+        nn.init.zeros_(self.conv_out.bias)
+
+    def forward(self, x, t, y):
+        e = self.time_mlp(timestep_embedding(t, self.tdim))
+        h = F.pixel_unshuffle(x, self.fold).to(self.conv_in.weight.dtype)
+        if self.channels_last:
+            h = h.contiguous(memory_format=torch.channels_last)
+        s1 = self.b1(self.conv_in(h), e)
+        s2 = self.b2(self.d1(s1), e)
+        m = self.m1(self.d2(s2), e)
+        u = self.u2(torch.cat([F.interpolate(m, scale_factor=2.0, mode="nearest"), s2], 1), e)
+        u = self.u1(torch.cat([F.interpolate(u, scale_factor=2.0, mode="nearest"), s1], 1), e)
+        return F.pixel_shuffle(self.conv_out(F.silu(u)), self.fold).float().contiguous()
+
+
 class Patches:
     """Random training patches in the model range [-1, 1] from a list of uint8 images.
 

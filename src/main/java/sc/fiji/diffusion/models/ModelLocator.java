@@ -42,7 +42,8 @@ public final class ModelLocator implements ModelFolders {
 	/** Models shipped inside the jar, under {@code /models/<name>/}. */
 	public static final List<String> BUNDLED = Collections.unmodifiableList(Arrays.asList(Models.DEFAULT,
 		Models.DEFAULT_IMAGE));
-	private static final String[] BUNDLED_FILES = { "rdf.yaml", "weights.pt", "weights-bf16.pt", "README.md" };
+	private static final String[] BUNDLED_FILES = { "rdf.yaml", "weights.pt", "weights-bf16.pt", "weights-one-step.pt",
+		"weights-one-step-bf16.pt", "README.md" };
 	private static final Map<String, Path> unpacked = new LinkedHashMap<>();
 
 	private final List<Path> folders;

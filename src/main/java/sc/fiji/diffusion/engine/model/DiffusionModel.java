@@ -30,15 +30,21 @@ public final class DiffusionModel implements AutoCloseable {
 	private final String precision;
 	/** The TorchScript file the network was loaded from. */
 	private final Path weightsFile;
+	/** For a one-step network: the model it stands in for; null for the model's own network. */
+	private final DiffusionModel standsFor;
+	/** Whether the descriptor's one-step network may stand in for this one (not for other weights). */
+	private final boolean distilled;
 
 	private DiffusionModel(final ModelDescriptor descriptor, final Device device, final Path weightsFile,
-		final String precision)
+		final String precision, final DiffusionModel standsFor, final boolean distilled)
 	{
 		this.descriptor = descriptor;
 		this.device = device;
 		this.weightsFile = weightsFile;
 		this.net = TorchScriptNet.load(weightsFile, device);
 		this.precision = precision;
+		this.standsFor = standsFor;
+		this.distilled = distilled;
 	}
 
 	/**
@@ -51,8 +57,8 @@ public final class DiffusionModel implements AutoCloseable {
 		final ModelDescriptor d = ModelDescriptor.read(dir);
 		final Path inference = d.verifiedInferenceWeights();
 		if (inference != null && !device.isGpu() && Devices.cpuHasBfloat16()) return new DiffusionModel(d, device, inference,
-			d.inferencePrecision());
-		return new DiffusionModel(d, device, d.verifiedWeights(), "float32");
+			d.inferencePrecision(), null, true);
+		return new DiffusionModel(d, device, d.verifiedWeights(), "float32", null, true);
 	}
 
 	/**
@@ -60,7 +66,7 @@ public final class DiffusionModel implements AutoCloseable {
 	 * from {@code weights} onto this model's device; a new model, to be closed by the caller.
 	 */
 	public DiffusionModel withWeights(final Path weights) {
-		return new DiffusionModel(descriptor, device, weights, "float32");
+		return new DiffusionModel(descriptor, device, weights, "float32", null, false);
 	}
 
 	/** The TorchScript file the network runs from (the inference copy, or the weights themselves). */
@@ -82,8 +88,44 @@ public final class DiffusionModel implements AutoCloseable {
 	 */
 	public synchronized DiffusionModel float32() {
 		if (precision.equals("float32")) return this;
-		if (float32 == null) float32 = new DiffusionModel(descriptor, device, descriptor.verifiedWeights(), "float32");
+		// a one-step network's float32 copy is the one its model's float32 copy uses (loaded once)
+		if (standsFor != null) return standsFor.float32().oneStep(Double.NaN);
+		if (float32 == null) float32 = new DiffusionModel(descriptor, device, descriptor.verifiedWeights(), "float32", null,
+			distilled);
 		return float32;
+	}
+
+	private DiffusionModel oneStep;
+
+	/**
+	 * The network for one call at noise level σ_t (model units): the descriptor's one-step network
+	 * ({@code weights.torchscript_one_step}, distilled from this one, a fraction of its cost) when
+	 * the model has one that covers σ_t, in this model's precision where a copy in it exists;
+	 * otherwise this model. Loaded on first use and closed with this model. Weights other than the
+	 * descriptor's own ({@link #withWeights}) never get it: it was distilled from those. σ_t = NaN
+	 * asks for it whatever the level (null when there is none).
+	 */
+	public synchronized DiffusionModel oneStep(final double sigmaT) {
+		if (standsFor != null) return this;
+		final boolean any = Double.isNaN(sigmaT);
+		if (!distilled || !(any || descriptor.oneStepCovers(sigmaT))) return any ? null : this;
+		if (oneStep == null) {
+			final boolean bf16 = precision.equals("bfloat16");
+			Path p = descriptor.verifiedOneStepWeights(bf16);
+			String prec = precision;
+			if (p == null) {
+				p = descriptor.verifiedOneStepWeights(false);
+				prec = "float32";
+			}
+			if (p == null) return any ? null : this;
+			oneStep = new DiffusionModel(descriptor, device, p, prec, this, false);
+		}
+		return oneStep;
+	}
+
+	/** Whether this is a one-step network standing in for the model's own ({@link #oneStep}). */
+	public boolean isOneStep() {
+		return standsFor != null;
 	}
 
 	public ModelDescriptor descriptor() {
@@ -140,6 +182,7 @@ public final class DiffusionModel implements AutoCloseable {
 
 	@Override
 	public synchronized void close() {
+		if (oneStep != null) oneStep.close();
 		if (float32 != null) float32.close();
 		net.close();
 	}

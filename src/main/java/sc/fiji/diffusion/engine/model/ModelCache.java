@@ -80,10 +80,11 @@ public final class ModelCache implements AutoCloseable {
 		final DiffusionModel m = DiffusionModel.load(real, device);
 		if (e != null) retired.add(e.model);
 		models.put(key, new Entry(m, fp));
-		log.accept(String.format(Locale.ROOT, "Diffusion: model '%s' from %s %sloaded on %s%s (weights sha256 %s) in %.2f s",
+		log.accept(String.format(Locale.ROOT, "Diffusion: model '%s' from %s %sloaded on %s%s (weights sha256 %s)%s in %.2f s",
 			m.descriptor().name(), real, e != null ? "changed on disk, re" : "", Devices.describe(m.device()), m.precision()
 				.equals("float32") ? "" : ", " + m.precision() + " inference copy", m.descriptor().weightsSha256() != null
-					? "verified" : "not given", (System.nanoTime() - t0) / 1e9));
+					? "verified" : "not given", m.descriptor().hasOneStep() ? "; Denoise output=mean runs its one-step network " +
+						"(distilled from it, " + m.descriptor().oneStepRange() + ")" : "", (System.nanoTime() - t0) / 1e9));
 		return m;
 	}
 

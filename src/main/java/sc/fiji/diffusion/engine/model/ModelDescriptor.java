@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -74,6 +75,13 @@ public final class ModelDescriptor {
 	private final Map<String, Object> root;
 	/** The optional inference copy of the network: file, sha256, precision (null when absent). */
 	private final String inferenceSource, inferenceSha256, inferencePrecision;
+	/**
+	 * The optional one-step network (weights.torchscript_one_step): a smaller network distilled from
+	 * this one for the posterior mean at the levels σ_t in [oneStepSigma[0], oneStepSigma[1]] (model
+	 * units); float32 file and its optional bfloat16 copy; null when absent.
+	 */
+	private final String oneStepSource, oneStepSha256, oneStepBf16Source, oneStepBf16Sha256;
+	private final double[] oneStepSigma;
 
 	private ModelDescriptor(final Path dir, final Map<String, Object> root) {
 		this.dir = dir;
@@ -97,6 +105,23 @@ public final class ModelDescriptor {
 		}
 		else {
 			inferenceSource = inferenceSha256 = inferencePrecision = null;
+		}
+		// optional distilled network for Denoise's one network call (output=mean), never trained further
+		final Object os = f.map(root, "weights").get("torchscript_one_step");
+		if (os != null) {
+			if (!(os instanceof Map)) throw f.error("weights.torchscript_one_step", "must be a mapping, was '" + os + "'");
+			final Map<String, Object> om = f.cast(os);
+			oneStepSource = f.string(om, "source");
+			oneStepSha256 = f.optString(om, "sha256");
+			oneStepBf16Source = om.get("source_bfloat16") == null ? null : f.string(om, "source_bfloat16");
+			oneStepBf16Sha256 = f.optString(om, "sha256_bfloat16");
+			oneStepSigma = f.pair(om, "sigma_model");
+			if (!(oneStepSigma[0] > 0 && oneStepSigma[1] > oneStepSigma[0])) throw f.error(
+				"weights.torchscript_one_step.sigma_model", "needs 0 < min < max, was " + Arrays.toString(oneStepSigma));
+		}
+		else {
+			oneStepSource = oneStepSha256 = oneStepBf16Source = oneStepBf16Sha256 = null;
+			oneStepSigma = null;
 		}
 
 		final Map<String, Object> d = f.map(f.map(root, "config"), "diffusion");
@@ -266,6 +291,37 @@ public final class ModelDescriptor {
 	 */
 	public Path verifiedInferenceWeights() {
 		return inferenceSource == null ? null : verified(inferenceSource, inferenceSha256, "weights.torchscript_inference");
+	}
+
+	/**
+	 * The one-step network ({@code weights.torchscript_one_step}), float32 or its bfloat16 copy,
+	 * checked like the main weights; null when the model has none (or no bfloat16 copy is asked for
+	 * and there is none).
+	 */
+	public Path verifiedOneStepWeights(final boolean bfloat16) {
+		if (oneStepSource == null) return null;
+		if (!bfloat16) return verified(oneStepSource, oneStepSha256, "weights.torchscript_one_step");
+		return oneStepBf16Source == null ? null : verified(oneStepBf16Source, oneStepBf16Sha256,
+			"weights.torchscript_one_step (bfloat16)");
+	}
+
+	/**
+	 * Whether the one-step network may stand in for the network at noise level σ_t (model units):
+	 * the model has one and σ_t lies in the range it was distilled on.
+	 */
+	public boolean oneStepCovers(final double sigmaT) {
+		return oneStepSigma != null && sigmaT >= oneStepSigma[0] && sigmaT <= oneStepSigma[1];
+	}
+
+	/** Whether the model has a one-step network ({@code weights.torchscript_one_step}). */
+	public boolean hasOneStep() {
+		return oneStepSource != null;
+	}
+
+	/** The levels the one-step network covers, for the Log ("sigma_t 0.0078..1.25 model units"); null without one. */
+	public String oneStepRange() {
+		return oneStepSigma == null ? null : String.format(Locale.ROOT, "sigma_t %.3g..%.3g model units", oneStepSigma[0],
+			oneStepSigma[1]);
 	}
 
 	/** The inference copy's precision ({@code bfloat16}), or null when the model has no such copy. */

@@ -169,7 +169,10 @@ public final class BlockDenoise {
 		try (NDManager m = model.manager().newSubManager()) {
 			final Shape rs = new Shape(1, 1, regionSize[0], regionSize[1]), cs = new Shape(1, 1, coreSize[0], coreSize[1]);
 			final NDArray x = m.create(stateRegion, rs);
-			final Denoiser tiles = new TiledDenoiser(GuidedDenoiser.uniform(model, -1, 0), grid, regionMin, regionSize, coreMin,
+			// as Denoise: one call (output=mean) runs the model's one-step network where it has one for this level
+			final DiffusionModel net = walk.length == 2 && !model.descriptor().isAdapted() ? model.oneStep(model.schedule()
+				.sigma(from)) : model;
+			final Denoiser tiles = new TiledDenoiser(GuidedDenoiser.uniform(net, -1, 0), grid, regionMin, regionSize, coreMin,
 				coreSize, tileBatch, monitor, m);
 			final NDArray eps = tiles.eps(x, from);
 			final String idx = String.format(":, :, %d:%d, %d:%d", coreMin[0] - regionMin[0], coreMin[0] - regionMin[0] +

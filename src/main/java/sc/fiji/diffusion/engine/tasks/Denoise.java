@@ -186,9 +186,11 @@ public final class Denoise extends ImageTask<Denoise> {
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, plane);
 			final DdrmSampler s = sampler(y, sigmaModel);
+			final boolean oneCall = walk(s, tStar).length == 2 && !model.descriptor().isAdapted();
+			// one call: the model's distilled one-step network where it has one for this level (else the network itself)
+			final DiffusionModel net = oneCall ? model.oneStep(schedule.sigma(tStar)) : model;
 			// one network call (the posterior mean): its tiles are the progress; a walk of many steps reports its steps
-			final Denoiser d = tiled(GuidedDenoiser.uniform(model, -1, 0), c, walk(s, tStar).length > 2 || model.descriptor()
-				.isAdapted() ? monitor.withoutProgress() : monitor, m);
+			final Denoiser d = tiled(GuidedDenoiser.uniform(net, -1, 0), c, oneCall ? monitor : monitor.withoutProgress(), m);
 			final GaussianNoise noise = new GaussianNoise(seed);
 			if (model.descriptor().isAdapted()) return adapted(y, sigmaModel, sigmaImage, c, d, s, noise, monitor);
 			// y = x_0 + σ n, so √ᾱ_t* y is distributed as x_t* of the forward process

@@ -403,8 +403,9 @@ public final class Train {
 			ts.put("sha256", ModelDescriptor.sha256(weights));
 			// the weights were written by the PyTorch inside DJL, not by the base model's exporter
 			ts.put("pytorch_version", Engine.getEngine("PyTorch").getVersion());
-			// the base's inference copy holds the base's weights, not these
+			// the base's inference copy holds the base's weights, and its one-step network was distilled from them: not these
 			((Map<?, ?>) yaml.get("weights")).remove("torchscript_inference");
+			((Map<?, ?>) yaml.get("weights")).remove("torchscript_one_step");
 			yaml.put("documentation", "README.md");
 			Files.write(tmp.resolve("README.md"), card(training, values, split).getBytes(StandardCharsets.UTF_8));
 			final DumperOptions opt = new DumperOptions();

@@ -134,4 +134,58 @@ class InpaintTest {
 		final int[] jumping = Inpaint.with(model).steps(10).jumps(2).jumpLength(5).walk(500, -1);
 		assertEquals(11 + 2 * 5, jumping.length, java.util.Arrays.toString(jumping));
 	}
+
+	/** A textured image whose hole holds a smoothed copy of the texture: its detail is raised to its surroundings'. */
+	@Test
+	void aFillSmootherThanItsSurroundingsGetsTheirDetail() {
+		final int w = 80, h = 80;
+		final Random r = new Random(5);
+		final float[] y = new float[w * h], x = new float[w * h];
+		final boolean[] hole = new boolean[w * h];
+		for (int j = 0; j < h; j++)
+			for (int i = 0; i < w; i++) {
+				final int k = j * w + i;
+				// a slow ramp (structure) plus pixel texture of std 0.2
+				y[k] = (float) (0.01 * i + 0.2 * r.nextGaussian());
+				hole[k] = i >= 30 && i < 50 && j >= 30 && j < 50;
+				x[k] = hole[k] ? (float) (0.01 * i + 0.05 * r.nextGaussian()) : y[k];
+			}
+		final float[] before = x.clone();
+		final double gain = Inpaint.matchDetail(x, y, hole, w, h, new double[] { -10, 10 });
+		// the fill's detail std 0.05 (less what a 2 px blur keeps of it) against 0.2 around it: about 4, at most 3
+		assertEquals(Inpaint.MAX_DETAIL_GAIN, gain, 1e-9);
+		double s0 = 0, s1 = 0, m0 = 0, m1 = 0;
+		int n = 0;
+		for (int k = 0; k < x.length; k++)
+			if (hole[k]) {
+				s0 += before[k] * before[k];
+				s1 += x[k] * x[k];
+				m0 += before[k];
+				m1 += x[k];
+				n++;
+			}
+			else assertEquals(before[k], x[k], 0, "a known pixel changed");
+		final double std0 = Math.sqrt(s0 / n - m0 * m0 / n / n), std1 = Math.sqrt(s1 / n - m1 * m1 / n / n);
+		assertTrue(std1 > 1.8 * std0, "the fill's std " + std0 + " -> " + std1);
+		assertEquals(m0 / n, m1 / n, 0.02, "the fill's level is kept");
+		// a fill more detailed than its surroundings is left alone
+		final float[] rich = y.clone();
+		for (int k = 0; k < rich.length; k++)
+			if (hole[k]) rich[k] = (float) (0.01 * (k % w) + 0.3 * r.nextGaussian());
+		final float[] richBefore = rich.clone();
+		assertEquals(1, Inpaint.matchDetail(rich, y, hole, w, h, null), 1e-12);
+		assertArrayEquals(richBefore, rich);
+		// a flat fill has no detail of its own to raise: it stays as it is (no noise is invented)
+		final float[] zeros = y.clone();
+		for (int k = 0; k < zeros.length; k++)
+			if (hole[k]) zeros[k] = 0;
+		final float[] z = zeros.clone();
+		assertEquals(1, Inpaint.matchDetail(z, y, hole, w, h, null), 1e-12);
+		assertArrayEquals(zeros, z);
+		final int[] d = Inpaint.cityBlockDistance(hole, w, h);
+		assertEquals(0, d[35 * w + 35]);
+		assertEquals(1, d[35 * w + 29]);
+		assertEquals(3, d[28 * w + 29]);
+		assertEquals(30 + 30, d[0]);
+	}
 }
