@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Denoise with the bfloat16 inference copy of `grayscale` against its float32 weights, on held-out images.
+"""Denoise with the bfloat16 inference copy of `grayscale` against its float32 weights, or (--compare
+one-step) with its distilled one-step network against the full network, on held-out images.
 
     mvn -q compile && /usr/bin/python3 tools/micro_testset.py && /usr/bin/python3 tools/precision_report.py
+    /usr/bin/python3 tools/precision_report.py --compare one-step --out results/one-step.md
 
 Test images: the held-out sets of tools/micro_testset.py (fluorescence, EM, photographs; sources
 never trained on), each first extended by mirror images of itself to at least 1024 x 1024 pixels
@@ -12,7 +14,11 @@ exactly as tools/micro_report.py does (fixed seeds): photon-limited
 at peaks 5 and 30 (camera not told), Gaussian σ 25 on EM and photographs. Both runs go through
 `batch --task denoise --output mean` with the command's defaults (noise=auto); the float32 run
 uses a copy of the model folder whose rdf.yaml has no `torchscript_inference` entry, which is
-what a CPU without native bfloat16 runs. Reported: PSNR of each against the clean image, the
+what a CPU without native bfloat16 runs. With --compare one-step the "before" run uses a copy
+whose rdf.yaml has no `torchscript_one_step` entry (the full network, in its bfloat16 copy where
+the CPU has bfloat16: the Denoise of the previous release) and the "after" run the bundled model
+(its one-step network: models/training/train_fast.py, distilled on the prior's training images
+only, its checkpoints watched on the tuning images of tools/micro_testset.py). Reported: PSNR of each against the clean image, the
 largest per-image difference, the error estimate (Stein's unbiased risk estimate the command
 logs) against the true RMS error, and the wall time of each batch.
 """
@@ -31,16 +37,32 @@ ROOT = M.ROOT
 CONDITIONS = [("fluo", ("peak", 5)), ("fluo", ("peak", 30)), ("em", ("sigma", 25)), ("photo", ("sigma", 25))]
 
 
-def float32_copy(work):
+def copy_without(work, entry, name):
+    """A copy of the bundled grayscale folder whose rdf.yaml lacks weights.<entry> (and its files)."""
+    import re
     src = os.path.join(ROOT, "models", "grayscale")
-    dst = os.path.join(work, "grayscale-float32")
-    os.makedirs(dst, exist_ok=True)
-    shutil.copy(os.path.join(src, "weights.pt"), dst)
+    dst = os.path.join(work, name)
+    shutil.rmtree(dst, ignore_errors=True)
+    os.makedirs(dst)
     text = open(os.path.join(src, "rdf.yaml")).read()
-    start = text.index("  torchscript_inference:")
-    end = text.index("\nconfig:", start)
-    open(os.path.join(dst, "rdf.yaml"), "w").write(text[:start] + text[end + 1:])
+    start = text.index(f"  {entry}:")
+    m = re.compile(r"\n(?=  [a-z_]+:\n|[a-z]+:)").search(text, start + 1)
+    block, text = text[start:m.start() + 1], text[:start] + text[m.start() + 1:]
+    dropped = set(re.findall(r"source[a-z0-9_]*: *(\S+)", block))
+    for f in os.listdir(src):
+        if f.startswith("weights") and f.endswith(".pt") and f not in dropped:
+            shutil.copy(os.path.join(src, f), dst)
+    open(os.path.join(dst, "rdf.yaml"), "w").write(text)
     return dst
+
+
+COMPARE = {  # what is compared: (entry removed for the "before" run, before name, after name, title)
+    "precision": ("torchscript_inference", "float32", "bfloat16",
+                  "bfloat16 inference copy against float32 (held-out images, Denoise output=mean, command defaults)"),
+    "one-step": ("torchscript_one_step", "full network", "one-step",
+                 "Distilled one-step network against the full network (held-out images, Denoise output=mean, command "
+                 "defaults)"),
+}
 
 
 def mirror(x, size):
@@ -59,12 +81,14 @@ def main():
     ap.add_argument("--data", default="data/micro-report")
     ap.add_argument("--out", default="results/precision.md")
     ap.add_argument("--min-size", type=int, default=1024)
+    ap.add_argument("--compare", default="precision", choices=sorted(COMPARE))
     args = ap.parse_args()
     import tifffile
-    work = os.path.join(ROOT, "target", "precision")
+    entry, A, B, title = COMPARE[args.compare]
+    work = os.path.join(ROOT, "target", "precision" if args.compare == "precision" else "one-step")
     os.makedirs(work, exist_ok=True)
     cp = M.classpath()
-    fp32 = float32_copy(work)
+    before = copy_without(work, entry, "grayscale-before")
     log = open(os.path.join(work, "log.txt"), "w+")
     rows, per_image = [], []
     pattern = r"estimated RMS error of the result against the unknown clean image: ([0-9.eE+-]+)"
@@ -80,20 +104,20 @@ def main():
             tifffile.imwrite(os.path.join(folder, name + ".tif"), z.astype(np.uint8 if bits == 8 else np.uint16))
             clean[name] = (c, peak)
         res = {}
-        for variant, keys in (("float32", {"model": fp32}), ("bfloat16", {})):
+        for variant, keys in ((A, {"model": before}), (B, {})):
             out = os.path.join(work, f"out-{kind}-{cond[0]}{cond[1]}-{variant}")
             seconds, est = M.denoise_logged(cp, folder, out, dict(keys, output="mean"), log, pattern)
             res[variant] = (seconds, est, out)
         label = f"{kind} {cond[0]} {cond[1]}"
         d, p32, p16, e32, e16, t32, t16 = [], [], [], [], [], [], []
         for name, (c, peak) in clean.items():
-            r32 = tifffile.imread(os.path.join(res["float32"][2], name + "-denoised.tif")).astype(np.float64)
-            r16 = tifffile.imread(os.path.join(res["bfloat16"][2], name + "-denoised.tif")).astype(np.float64)
+            r32 = tifffile.imread(os.path.join(res[A][2], name + "-denoised.tif")).astype(np.float64)
+            r16 = tifffile.imread(os.path.join(res[B][2], name + "-denoised.tif")).astype(np.float64)
             a, b = psnr(r32, c, peak), psnr(r16, c, peak)
             p32.append(a)
             p16.append(b)
             d.append(b - a)
-            for r, est, e, t in ((r32, res["float32"][1], e32, t32), (r16, res["bfloat16"][1], e16, t16)):
+            for r, est, e, t in ((r32, res[A][1], e32, t32), (r16, res[B][1], e16, t16)):
                 true = np.sqrt(np.mean((r - c) ** 2))
                 t.append(true)
                 e.append(float(est[name][0]) / true if name in est else float("nan"))
@@ -101,22 +125,22 @@ def main():
         within = lambda e: sum(abs(v - 1) <= 0.1 for v in e)
         rows.append(f"| {label} | {len(d)} | {np.mean(p32):.2f} | {np.mean(p16):.2f} | {np.mean(d):+.3f} | "
                     f"{min(d):+.3f} / {max(d):+.3f} | {np.nanmedian(e32):.2f} ({within(e32)}/{len(e32)}) | "
-                    f"{np.nanmedian(e16):.2f} ({within(e16)}/{len(e16)}) | {res['float32'][0]:.1f} | {res['bfloat16'][0]:.1f} |")
+                    f"{np.nanmedian(e16):.2f} ({within(e16)}/{len(e16)}) | {res[A][0]:.1f} | {res[B][0]:.1f} |")
         print(rows[-1], flush=True)
     lines = [
-        "# bfloat16 inference copy against float32 (held-out images, Denoise output=mean, command defaults)",
+        f"# {title}",
         "",
-        "Written by `/usr/bin/python3 tools/precision_report.py` (its docstring says how the images were chosen and "
-        "degraded).",
+        f"Written by `/usr/bin/python3 tools/precision_report.py --compare {args.compare} --out {args.out}` (its "
+        "docstring says how the images were chosen and degraded).",
         "",
-        "| images | n | PSNR float32 (dB) | PSNR bfloat16 (dB) | mean Δ (dB) | min / max Δ per image | estimated / true "
-        "RMS error, float32: median (within 10 %) | same, bfloat16 | batch wall time float32 (s) | bfloat16 (s) |",
+        f"| images | n | PSNR {A} (dB) | PSNR {B} (dB) | mean Δ (dB) | min / max Δ per image | estimated / true "
+        f"RMS error, {A}: median (within 10 %) | same, {B} | batch wall time {A} (s) | {B} (s) |",
         "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
         "Per image:",
         "",
-        "| images | image | float32 (dB) | bfloat16 (dB) | Δ (dB) | estimate / truth float32 | bfloat16 |",
+        f"| images | image | {A} (dB) | {B} (dB) | Δ (dB) | estimate / truth {A} | {B} |",
         "|---|---|---|---|---|---|---|",
         *per_image,
     ]

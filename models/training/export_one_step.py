@@ -18,7 +18,7 @@ import os
 import torch
 
 from export import sha256
-from grayscale import FastUNet
+from grayscale import FastUNet, GrayscaleUNet
 
 
 def main():
@@ -33,7 +33,7 @@ def main():
     a = ck["args"]
 
     def build(bf16):
-        m = FastUNet(fold, *ch)
+        m = GrayscaleUNet(*ch) if fold in ("g", "p") else FastUNet(fold, *ch)
         m.load_state_dict(st["ema"])
         m.eval()
         if bf16:
@@ -69,7 +69,7 @@ def main():
     source_bfloat16: weights-one-step-bf16.pt
     sha256_bfloat16: {files['weights-one-step-bf16.pt']}
     sigma_model: [{lo:.6g}, {hi:.6g}]
-    network: "FastUNet fold {fold}, channels {','.join(map(str, ch))}, {sum(v.numel() for v in st['ema'].values())} parameters"
+    network: "{'FastUNet fold ' + str(fold) if isinstance(fold, int) else 'GrayscaleUNet' + (' (started from the largest channels of weights.pt)' if fold == 'p' else '')}, channels {','.join(map(str, ch))}, {sum(v.numel() for v in st['ema'].values())} parameters"
     distilled: "{ck['step']} steps ({ck['seconds'] / 60:.0f} min, {a['threads']} CPU threads) of train_fast.py from weights.pt at sigma_t log-uniform on [{a['sigma_lo']}, {a['sigma_hi']}] grey levels, batch {a['batch']} of {a['patch']}x{a['patch']}, seed {a['seed']}"
     pytorch_version: "{torch.__version__}"
 """)

@@ -5,13 +5,18 @@ Denoise output=mean (the posterior mean E[x0 | y] at the image's own noise level
     /usr/bin/python3 models/training/train_fast.py --out models/training/ckpt-fast \
         --micrographs ../shared/data/micrographs --minutes 90
 
-The teacher is models/grayscale/weights.pt (float32). Each student (grayscale.FastUNet, one per
---students entry) predicts ε(x_t, t) like the teacher, with the same signature, so the engine can
+The teacher is models/grayscale/weights.pt (float32). Each student (grayscale.FastUNet, or GrayscaleUNet with
+fewer channels; one per --students entry) predicts ε(x_t, t) like the teacher, with the same signature, so the engine can
 call it in the teacher's place at the levels it was trained on: σ_t log-uniform on
 [--sigma-lo, --sigma-hi] grey levels (0-255 scale), the levels Denoise enters at. Loss: ‖ε_student
 − ε_teacher‖² on the teacher's own training patches (grayscale.MixedPatches: the same photographs
 and micrograph sources; the held-out test images and sources are never seen). All students share
 each batch and its teacher call.
+
+The loss weights each patch by σ_t² / MSE_teacher, so it is ‖x0_student − x0_teacher‖² / ‖x0_teacher − x0‖²
+(x0 = (x_t − √(1−ᾱ) ε)/√ᾱ, x0 the clean patch): the student's deviation relative to the teacher's own error,
+which is what sets the PSNR it loses (10 log10(1 + that ratio) at most). Plain ε-MSE spends the students'
+capacity on the lowest levels, where ε is the input's noise copied, and lost 5-10 dB at σ 25-100.
 
 Validation (every --val-every steps, EMA weights): the one-call posterior mean of teacher and
 students at σ = 5, 15, 25, 50, 100 grey levels on the TUNING images of tools/micro_testset.py
@@ -29,7 +34,7 @@ import time
 import numpy as np
 import torch
 
-from grayscale import FastUNet, MicrographPatches, MixedPatches, Patches, cosine_alpha_bar
+from grayscale import FastUNet, GrayscaleUNet, MicrographPatches, MixedPatches, Patches, cosine_alpha_bar
 import grayscale_data
 
 SIGMAS = (5, 15, 25, 50, 100)
@@ -77,11 +82,66 @@ def validate(teacher, students, images, abar, seed=0):
     return res
 
 
+def prune(sd, c1, c2, c3):
+    """GrayscaleUNet weights with c1, c2, c3 channels cut from the teacher's state dict `sd`: per level the
+    channels whose weights (in every convolution that reads or writes them, each normalised by its own mean
+    square) are largest, and per residual block the largest hidden channels; time MLP and FiLM kept for those."""
+    import torch as T
+    full = (sd["conv_in.weight"].shape[0], sd["b2.conv2.weight"].shape[0], sd["b3.conv2.weight"].shape[0])
+    io = {  # name: (output level, input spec [(level, offset), ...] of the concatenated input)
+        "b1": (0, [(0, 0)]), "b2": (1, [(0, 0)]), "b3": (2, [(1, 0)]), "m1": (2, [(2, 0)]), "m2": (2, [(2, 0)]),
+        "u3": (2, [(2, 0), (2, full[2])]), "u2": (1, [(2, 0), (1, full[2])]), "u1": (0, [(1, 0), (0, full[1])])}
+    down = {"d1": 0, "d2": 1, "d3": 2}
+    score = [T.zeros(n) for n in full]
+
+    def add(level, w, dim, offset=0):
+        n = full[level]
+        v = w.pow(2).sum(dim=[d for d in range(w.dim()) if d != dim]) / w.pow(2).mean().clamp_min(1e-12)
+        score[level] += v[offset:offset + n]
+    add(0, sd["conv_in.weight"], 0)
+    add(0, sd["conv_out.weight"], 1)
+    for name, lv in down.items():
+        add(lv, sd[name + ".weight"], 0)
+        add(lv, sd[name + ".weight"], 1)
+    for name, (out, ins) in io.items():
+        add(out, sd[name + ".conv2.weight"], 0)
+        for lv, off in ins:
+            add(lv, sd[name + ".conv1.weight"], 1, off)
+            if name + ".skip.weight" in sd:
+                add(lv, sd[name + ".skip.weight"], 1, off)
+        if name + ".skip.weight" in sd:
+            add(out, sd[name + ".skip.weight"], 0)
+    keep = [T.sort(T.topk(sc, k).indices).values for sc, k in zip(score, (c1, c2, c3))]
+    new = {k: v.clone() for k, v in sd.items() if k.startswith("time_mlp")}
+    new["conv_in.weight"], new["conv_in.bias"] = sd["conv_in.weight"][keep[0]], sd["conv_in.bias"][keep[0]]
+    new["conv_out.weight"], new["conv_out.bias"] = sd["conv_out.weight"][:, keep[0]], sd["conv_out.bias"].clone()
+    for name, lv in down.items():
+        new[name + ".weight"] = sd[name + ".weight"][keep[lv]][:, keep[lv]]
+        new[name + ".bias"] = sd[name + ".bias"][keep[lv]]
+    for name, (out, ins) in io.items():
+        idx = T.cat([keep[lv] + off for lv, off in ins])
+        hs = sd[name + ".conv1.weight"].pow(2).sum(dim=(1, 2, 3)) + sd[name + ".conv2.weight"].pow(2).sum(dim=(0, 2, 3))
+        hidden = T.sort(T.topk(hs, len(keep[out])).indices).values
+        cfull = sd[name + ".conv1.weight"].shape[0]
+        new[name + ".conv1.weight"] = sd[name + ".conv1.weight"][hidden][:, idx]
+        new[name + ".conv1.bias"] = sd[name + ".conv1.bias"][hidden]
+        rows = T.cat([hidden, hidden + cfull])
+        new[name + ".film.weight"], new[name + ".film.bias"] = sd[name + ".film.weight"][rows], sd[name + ".film.bias"][rows]
+        new[name + ".conv2.weight"] = sd[name + ".conv2.weight"][keep[out]][:, hidden]
+        new[name + ".conv2.bias"] = sd[name + ".conv2.bias"][keep[out]]
+        if name + ".skip.weight" in sd:
+            new[name + ".skip.weight"] = sd[name + ".skip.weight"][keep[out]][:, idx]
+            new[name + ".skip.bias"] = sd[name + ".skip.bias"][keep[out]]
+    return new
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="models/training/ckpt-fast")
     ap.add_argument("--teacher", default="models/grayscale/weights.pt")
-    ap.add_argument("--students", default="4:32,64,128;4:48,96,128", help="fold:c1,c2,c3 per student, ';'-separated")
+    ap.add_argument("--students", default="p:24,48,96;p:16,32,64",
+                    help="fold:c1,c2,c3 (FastUNet), g:c1,c2,c3 (GrayscaleUNet) or p:c1,c2,c3 (GrayscaleUNet started "
+                         "from the teacher's largest channels, see prune) per student, ';'-separated")
     ap.add_argument("--steps", type=int, default=10 ** 9)
     ap.add_argument("--minutes", type=float, default=1e9)
     ap.add_argument("--batch", type=int, default=16)
@@ -108,7 +168,7 @@ def main():
     specs = []
     for sp in args.students.split(";"):
         fold, ch = sp.split(":")
-        specs.append((int(fold), tuple(int(c) for c in ch.split(","))))
+        specs.append((fold if fold in ("g", "p") else int(fold), tuple(int(c) for c in ch.split(","))))
 
     import micrograph_data
     train = grayscale_data.images("train", opencv=True)
@@ -122,7 +182,10 @@ def main():
 
     teacher = torch.jit.load(args.teacher, map_location="cpu").eval()
     torch.manual_seed(args.seed)
-    students = [FastUNet(f, *c) for f, c in specs]
+    students = [GrayscaleUNet(*c) if f in ("g", "p") else FastUNet(f, *c) for f, c in specs]
+    for (f, c), st in zip(specs, students):
+        if f == "p":  # the teacher's largest channels to start from
+            st.load_state_dict(prune(teacher.state_dict(), *c))
     emas = [copy.deepcopy(s).eval() for s in students]
     opts = [torch.optim.Adam(s.parameters(), lr=args.lr) for s in students]
     gen = torch.Generator().manual_seed(args.seed)
@@ -138,7 +201,7 @@ def main():
         step, seconds, history, validation = ck["step"], ck["seconds"], ck["history"], ck["validation"]
         print(f"resumed at step {step} ({seconds / 60:.1f} min trained so far)", flush=True)
     for (f, c), s in zip(specs, students):
-        print(f"student fold {f} channels {c}: {sum(p.numel() for p in s.parameters())} parameters", flush=True)
+        print(f"student {'FastUNet fold ' + str(f) if isinstance(f, int) else 'GrayscaleUNet'} channels {c}: {sum(p.numel() for p in s.parameters())} parameters", flush=True)
 
     def save():
         tmp = ckpt_path + ".tmp"
@@ -164,11 +227,16 @@ def main():
         tf, y = t.float(), torch.zeros_like(t)
         with torch.no_grad():
             want = teacher(xt, tf, y)
+            # x0 = (x_t − √(1−ᾱ) ε)/√ᾱ: the student's x0 error against the teacher's, relative to the teacher's own
+            # error against the truth (what decides the PSNR lost); in ε units that weight is σ_t² / MSE_teacher
+            s_t = ((1 - a) / a).sqrt()
+            mse_t = ((s_t * (eps - want)) ** 2).mean(dim=(1, 2, 3), keepdim=True)
+            weight = (s_t ** 2 / (mse_t + 1e-8)).clamp(max=100.0)
         frac = min(1.0, step / args.decay_steps)
         lr = args.lr_end + 0.5 * (args.lr - args.lr_end) * (1 + math.cos(math.pi * frac))
         lr *= min(1.0, (step + 1) / args.warmup)
         for k, (s, e, o) in enumerate(zip(students, emas, opts)):
-            loss = torch.mean((s(xt, tf, y) - want) ** 2)
+            loss = torch.mean(weight * (s(xt, tf, y) - want) ** 2)
             for g in o.param_groups:
                 g["lr"] = lr
             o.zero_grad(set_to_none=True)

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
+import sc.fiji.diffusion.engine.values.OrderStatistics;
+
 /**
  * The noise of a camera read off one image: var(z) = a·E[z] + b, fitted with a free intercept
  * (b = σ² − a·μ is negative for any camera whose offset μ is large against its read noise σ),
@@ -139,6 +141,18 @@ public final class CameraFit {
 	/** Candidate 2×2 blocks at most (a larger image is sampled on a regular stride). */
 	static final long MAX_CANDIDATES = 1 << 18;
 
+	/** The records stably sorted by their field {@code f}. */
+	private static double[][] sortedBy(final double[][] records, final int f) {
+		final double[] keys = new double[records.length];
+		for (int i = 0; i < keys.length; i++)
+			keys[i] = records[i][f];
+		final int[] order = OrderStatistics.stableOrder(keys);
+		final double[][] out = new double[records.length][];
+		for (int i = 0; i < out.length; i++)
+			out[i] = records[order[i]];
+		return out;
+	}
+
 	static CameraFit fit(final float[][] planes, final int width, final double fixedA) {
 		final double[] clip = clipValues(planes);
 		final List<double[]> blocks = new ArrayList<>(); // {neighbours' mean, detail, roughness, third moment, own mean}
@@ -200,17 +214,15 @@ public final class CameraFit {
 		// keep the smooth blocks: those whose neighbourhood varies at most 1.5 times as much as its noise
 		// explains (ratio ≈ 1 for pure noise), and at least the smoother half — not just that half, which
 		// in a sparse image (dim nuclei on a wide dark background) would keep background only
-		// parallelSort: stable like List.sort (same order, same fit), on all cores
-		final double[][] byRoughness = blocks.toArray(new double[0][]);
-		Arrays.parallelSort(byRoughness, (u, v) -> Double.compare(u[2], v[2]));
+		// stable like List.sort (same order, same fit), on primitive keys
+		final double[][] byRoughness = sortedBy(blocks.toArray(new double[0][]), 2);
 		blocks.clear();
 		blocks.addAll(Arrays.asList(byRoughness));
 		int nSmooth = 0;
 		while (nSmooth < blocks.size() && blocks.get(nSmooth)[2] <= 1.5)
 			nSmooth++;
 		nSmooth = Math.max(nSmooth, blocks.size() / 2);
-		final double[][] byLevel = Arrays.copyOf(byRoughness, nSmooth);
-		Arrays.parallelSort(byLevel, (u, v) -> Double.compare(u[0], v[0]));
+		final double[][] byLevel = sortedBy(Arrays.copyOf(byRoughness, nSmooth), 0);
 		final List<double[]> smooth = Arrays.asList(byLevel);
 		final int bins = Math.max(4, Math.min(32, smooth.size() / 400));
 		final int per = smooth.size() / bins;

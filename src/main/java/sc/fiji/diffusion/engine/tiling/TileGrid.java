@@ -156,27 +156,44 @@ public final class TileGrid {
 		for (final long e : extent)
 			n *= e;
 		final float[] sum = new float[Math.toIntExact(n)];
-		final float[] w = weights();
-		final int dims = size.length;
+		final int dims = size.length, last = dims - 1;
+		final float[][] ramps = new float[dims][];
+		for (int d = 0; d < dims; d++) {
+			ramps[d] = new float[tile[d]];
+			for (int i = 0; i < tile[d]; i++)
+				ramps[d][i] = ramp(d, i);
+		}
 		for (final int k : tiles) {
+			// the tile's part inside the box, per axis: tile offsets [lo, hi)
 			final long[] o = origin(k);
-			final int[] idx = new int[dims];
-			for (int i = 0; i < w.length; i++) {
-				long flat = 0;
-				boolean inside = true;
-				for (int d = 0; d < dims; d++) {
-					final long p = o[d] + idx[d] - min[d];
-					if (p < 0 || p >= extent[d]) {
-						inside = false;
-						break;
-					}
-					flat = flat * extent[d] + p;
+			final int[] lo = new int[dims], hi = new int[dims];
+			boolean empty = false;
+			for (int d = 0; d < dims; d++) {
+				lo[d] = (int) Math.max(0, min[d] - o[d]);
+				hi[d] = (int) Math.min(tile[d], min[d] + extent[d] - o[d]);
+				empty |= lo[d] >= hi[d];
+			}
+			if (empty) continue;
+			// the weight is a product of per-axis ramps (as weights() multiplies them, in the same order): the outer
+			// axes' product once per row, the last axis in the inner loop
+			final int[] idx = lo.clone();
+			while (true) {
+				float v = 1;
+				long row = 0;
+				for (int d = 0; d < last; d++) {
+					v *= ramps[d][idx[d]];
+					row = row * extent[d] + (o[d] + idx[d] - min[d]);
 				}
-				if (inside) sum[(int) flat] += w[i];
-				for (int d = dims - 1; d >= 0; d--) {
-					if (++idx[d] < tile[d]) break;
-					idx[d] = 0;
+				final int base = (int) (row * extent[last] + o[last] - min[last]);
+				final float[] r = ramps[last];
+				for (int i = lo[last]; i < hi[last]; i++)
+					sum[base + i] += v * r[i];
+				int d = last - 1;
+				for (; d >= 0; d--) {
+					if (++idx[d] < hi[d]) break;
+					idx[d] = lo[d];
 				}
+				if (d < 0) break;
 			}
 		}
 		return sum;

@@ -83,4 +83,33 @@ public final class OrderStatistics {
 		a[i] = a[j];
 		a[j] = t;
 	}
+
+	/**
+	 * The permutation that sorts {@code keys} stably (ties keep their order; {@link Double#compare}
+	 * order): {@code keys[p[0]] ≤ keys[p[1]] ≤ …}. A bottom-up merge sort of indices on primitive
+	 * keys, for sorting records by one field without a comparator over boxed objects (several times
+	 * faster for the camera fit's quarter of a million blocks).
+	 */
+	public static int[] stableOrder(final double[] keys) {
+		final int n = keys.length;
+		int[] a = new int[n], b = new int[n];
+		for (int i = 0; i < n; i++)
+			a[i] = i;
+		for (int width = 1; width < n; width *= 2) {
+			for (int lo = 0; lo < n; lo += 2 * width) {
+				final int mid = Math.min(lo + width, n), hi = Math.min(lo + 2 * width, n);
+				int i = lo, j = mid, k = lo;
+				while (i < mid && j < hi)
+					b[k++] = Double.compare(keys[a[j]], keys[a[i]]) < 0 ? a[j++] : a[i++];
+				while (i < mid)
+					b[k++] = a[i++];
+				while (j < hi)
+					b[k++] = a[j++];
+			}
+			final int[] t = a;
+			a = b;
+			b = t;
+		}
+		return a;
+	}
 }

@@ -134,4 +134,45 @@ class TileGridTest extends sc.fiji.diffusion.testing.EngineTest {
 		assertEquals(1, Canvas.fold(-2, 5));
 		assertEquals(4, Canvas.fold(5, 5));
 	}
+
+	/** The blend's normaliser over any box and any subset of tiles, in 2-D and 3-D, against the sum written out. */
+	@Test
+	void weightSumIsTheSumOfTheTilesWeightsOverTheBox() {
+		final TileGrid[] grids = { new TileGrid(new long[] { 40, 100 }, new int[] { 32, 32 }, new int[] { 8, 8 }),
+			new TileGrid(new long[] { 20, 30, 50 }, new int[] { 16, 16, 24 }, new int[] { 4, 6, 8 }) };
+		for (final TileGrid g : grids) {
+			final int dims = g.size().length;
+			final long[] min = new long[dims], extent = new long[dims];
+			for (int d = 0; d < dims; d++) {
+				min[d] = 3 + d;
+				extent[d] = g.size()[d] - 3 - 2 * d;
+			}
+			final int[] some = java.util.stream.IntStream.range(0, g.count()).filter(k -> k % 3 != 1).toArray();
+			final float[] fast = g.weightSum(some, min, extent);
+			final float[] slow = new float[fast.length];
+			final float[] w = g.weights();
+			final int[] tile = g.tile();
+			for (final int k : some) {
+				final long[] o = g.origin(k);
+				final int[] idx = new int[dims];
+				for (int i = 0; i < w.length; i++) {
+					long flat = 0;
+					boolean inside = true;
+					for (int d = 0; d < dims; d++) {
+						final long p = o[d] + idx[d] - min[d];
+						inside &= p >= 0 && p < extent[d];
+						flat = flat * extent[d] + p;
+					}
+					if (inside) slow[(int) flat] += w[i];
+					for (int d = dims - 1; d >= 0; d--) {
+						if (++idx[d] < tile[d]) break;
+						idx[d] = 0;
+					}
+				}
+			}
+			assertArrayEquals(slow, fast, 1e-6f);
+			// every pixel of the box lies in some listed tile here except where the left-out tiles alone cover it
+			assertTrue(java.util.stream.IntStream.range(0, fast.length).anyMatch(i -> fast[i] > 0.99f));
+		}
+	}
 }

@@ -29,4 +29,24 @@ class OrderStatisticsTest {
 			assertEquals(median, OrderStatistics.median(d), 1e-12);
 		}
 	}
+
+	/** The stable order of keys with many ties, NaN and signed zeros: the one a stable sort of boxed records gives. */
+	@Test
+	void stableOrderIsTheOrderOfAStableSort() {
+		final java.util.Random r = new java.util.Random(11);
+		for (final int n : new int[] { 0, 1, 2, 7, 1000, 4097 }) {
+			final double[] keys = new double[n];
+			for (int i = 0; i < n; i++)
+				keys[i] = r.nextInt(10) == 0 ? (r.nextBoolean() ? -0.0 : 0.0) : r.nextInt(20) == 0 ? Double.NaN : r.nextInt(
+					50) - 20;
+			final Integer[] boxed = new Integer[n];
+			for (int i = 0; i < n; i++)
+				boxed[i] = i;
+			java.util.Arrays.sort(boxed, (a, b) -> Double.compare(keys[a], keys[b]));
+			final int[] want = new int[n];
+			for (int i = 0; i < n; i++)
+				want[i] = boxed[i];
+			org.junit.jupiter.api.Assertions.assertArrayEquals(want, OrderStatistics.stableOrder(keys), "n = " + n);
+		}
+	}
 }
