@@ -110,15 +110,14 @@ public final class DiffusionModel implements AutoCloseable {
 		final boolean any = Double.isNaN(sigmaT);
 		if (!distilled || !(any || descriptor.oneStepCovers(sigmaT))) return any ? null : this;
 		if (oneStep == null) {
-			final boolean bf16 = precision.equals("bfloat16");
-			Path p = descriptor.verifiedOneStepWeights(bf16);
-			String prec = precision;
-			if (p == null) {
-				p = descriptor.verifiedOneStepWeights(false);
-				prec = "float32";
+			final Path p = descriptor.verifiedOneStepWeights(!precision.equals("float32"));
+			if (p == null && !precision.equals("float32")) {
+				// only a float32 file: the one of this model's float32 copy (loaded once, closed with it)
+				final DiffusionModel f = float32(), o = f.oneStep(sigmaT);
+				return o != null && o != f ? o : any ? null : this;
 			}
 			if (p == null) return any ? null : this;
-			oneStep = new DiffusionModel(descriptor, device, p, prec, this, false);
+			oneStep = new DiffusionModel(descriptor, device, p, precision, this, false);
 		}
 		return oneStep;
 	}

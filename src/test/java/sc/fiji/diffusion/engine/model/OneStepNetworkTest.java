@@ -1,0 +1,138 @@
+package sc.fiji.diffusion.engine.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import sc.fiji.diffusion.engine.Devices;
+import sc.fiji.diffusion.engine.ModelException;
+import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.image.Images;
+import sc.fiji.diffusion.engine.tasks.Denoise;
+import sc.fiji.diffusion.models.Models;
+import sc.fiji.diffusion.testing.TestData;
+
+/**
+ * A model's one-step network ({@code weights.torchscript_one_step}): declared and checked like
+ * the weights, and used for exactly one thing, the one network call of output=mean at the levels
+ * it covers. The network standing in here is the float32 {@code weights.pt} of {@code grayscale}
+ * itself, declared as the one-step network of a copy of the model: where the CPU runs the model's
+ * bfloat16 copy, every result then says which network computed it (it equals the float32
+ * network's bit for bit, or the bfloat16 copy's).
+ */
+class OneStepNetworkTest {
+
+	/** A copy of grayscale whose one-step network is its own float32 weights, for σ_t in [0.01, 1] (model units). */
+	private static Path withOneStep(final Path dir, final String range) throws IOException {
+		final Path src = Models.resolve("grayscale");
+		for (final String f : new String[] { "weights.pt", "weights-bf16.pt" })
+			Files.copy(src.resolve(f), dir.resolve(f));
+		final String rdf = new String(Files.readAllBytes(src.resolve("rdf.yaml")), StandardCharsets.UTF_8);
+		assertFalse(rdf.contains("torchscript_one_step"), "the test adds its own one-step network");
+		final String block = "  torchscript_one_step:\n    source: weights.pt\n    sha256: " + ModelDescriptor.sha256(
+			dir.resolve("weights.pt")) + "\n    sigma_model: " + range + "\n";
+		final String with = rdf.replaceFirst("\nconfig:\n", "\n" + block + "config:\n");
+		assertTrue(with.contains(block));
+		Files.write(dir.resolve("rdf.yaml"), with.getBytes(StandardCharsets.UTF_8));
+		return dir;
+	}
+
+	@Test
+	void itIsDeclaredWithItsRangeAndChecksum(@TempDir final Path dir) throws IOException {
+		final ModelDescriptor d = ModelDescriptor.read(withOneStep(dir, "[0.01, 1.0]"));
+		assertTrue(d.hasOneStep());
+		assertEquals("weights.pt", d.verifiedOneStepWeights(false).getFileName().toString());
+		assertNull(d.verifiedOneStepWeights(true), "no bfloat16 copy declared");
+		assertTrue(d.oneStepCovers(25 / 127.5));
+		assertFalse(d.oneStepCovers(1.5));
+		assertFalse(d.oneStepCovers(0.005));
+		assertTrue(d.oneStepRange().contains("0.01") && d.oneStepRange().contains("model units"), d.oneStepRange());
+		assertFalse(ModelDescriptor.read(Models.resolve("fashion-mnist")).hasOneStep());
+	}
+
+	@Test
+	void aCorruptFileOrABadRangeIsRefusedWithTheField(@TempDir final Path dir) throws IOException {
+		withOneStep(dir, "[0.01, 1.0]");
+		final String rdf = new String(Files.readAllBytes(dir.resolve("rdf.yaml")), StandardCharsets.UTF_8);
+		Files.write(dir.resolve("rdf.yaml"), rdf.replaceFirst("(torchscript_one_step:\n    source: weights.pt\n    sha256: )" +
+			"[0-9a-f]+", "$1" + "00").getBytes(StandardCharsets.UTF_8));
+		final ModelException e = assertThrows(ModelException.class, () -> ModelDescriptor.read(dir).verifiedOneStepWeights(
+			false));
+		assertTrue(e.getMessage().contains("weights.torchscript_one_step.sha256"), e.getMessage());
+		Files.write(dir.resolve("rdf.yaml"), rdf.replace("sigma_model: [0.01, 1.0]", "sigma_model: [2, 1]").getBytes(
+			StandardCharsets.UTF_8));
+		final ModelException r = assertThrows(ModelException.class, () -> ModelDescriptor.read(dir));
+		assertTrue(r.getMessage().contains("sigma_model") && r.getMessage().contains("0 < min < max"), r.getMessage());
+	}
+
+	@Test
+	void itStandsInOnlyWithinItsRangeAndOnlyForTheWeightsItWasMadeFrom(@TempDir final Path dir) throws IOException {
+		try (DiffusionModel model = DiffusionModel.load(withOneStep(dir, "[0.01, 1.0]"), Device.cpu())) {
+			final DiffusionModel one = model.oneStep(25 / 127.5);
+			assertNotSame(model, one);
+			assertTrue(one.isOneStep());
+			assertEquals("float32", one.precision(), "only a float32 file is declared");
+			assertSame(one, model.oneStep(10 / 127.5), "loaded once");
+			assertSame(one, one.oneStep(1.5), "a one-step network is its own");
+			assertSame(model, model.oneStep(1.5), "outside its range the network itself");
+			// the float32 side (the error estimate's finite differences) uses the same one-step network
+			assertSame(one, model.float32().oneStep(25 / 127.5));
+			assertSame(one, one.float32());
+			// other weights (adapted to an image) never get a network made from the model's own
+			final Path copy = dir.resolve("other.pt");
+			Files.copy(model.descriptor().verifiedWeights(), copy);
+			try (DiffusionModel other = model.withWeights(copy)) {
+				assertSame(other, other.oneStep(25 / 127.5));
+				assertNull(other.oneStep(Double.NaN));
+			}
+		}
+	}
+
+	@Test
+	void denoiseRunsItForTheOneCallOfOutputMeanOnly(@TempDir final Path dir) throws IOException {
+		final int w = 64, h = 64;
+		final float[] clean = new float[w * h];
+		for (int i = 0; i < clean.length; i++)
+			clean[i] = (float) (128 + 60 * Math.sin(i % w / 5.0) * Math.cos(i / w / 7.0));
+		try (DiffusionModel with = DiffusionModel.load(withOneStep(dir, "[0.01, 1.0]"), Device.cpu());
+			DiffusionModel plain = DiffusionModel.load(Models.resolve("grayscale"), Device.cpu()))
+		{
+			final boolean reduced = !plain.precision().equals("float32");
+			// σ 25 grey levels: inside the range, so output=mean is the one-step network's (here the float32 weights)
+			final float[] y = TestData.gaussian(clean, 25, 3);
+			final float[] one = mean(with, y, 25, w, h);
+			assertArrayEquals(mean(plain.float32(), y, 25, w, h), one, "output=mean in range: the one-step network");
+			if (reduced) assertFalse(Arrays.equals(mean(plain, y, 25, w, h), one), "the one-step network did not run");
+			// σ 200 grey levels (1.57 model units): outside it, the model's own network as before
+			final float[] loud = TestData.gaussian(clean, 200, 4);
+			assertArrayEquals(mean(plain, loud, 200, w, h), mean(with, loud, 200, w, h), "out of range: the network itself");
+			// a sample walks many levels: the model's own network at every one of them
+			final float[] sw = Denoise.with(with).sigma(25).output("sample").steps(4).seed(5).run(Images.plane(y, w, h),
+				Monitor.NONE).pixels();
+			final float[] sp = Denoise.with(plain).sigma(25).output("sample").steps(4).seed(5).run(Images.plane(y, w, h),
+				Monitor.NONE).pixels();
+			assertArrayEquals(sp, sw, "output=sample never runs the one-step network");
+			if (reduced) assertTrue(Devices.cpuHasBfloat16());
+		}
+	}
+
+	private static float[] mean(final DiffusionModel m, final float[] y, final double sigma, final int w, final int h) {
+		return Denoise.with(m).sigma(sigma).output("mean").run(Images.plane(y, w, h), Monitor.NONE).pixels();
+	}
+}
