@@ -26,6 +26,9 @@ def main():
     ap.add_argument("--ckpt", default="models/training/ckpt-fast/fast.ckpt")
     ap.add_argument("--student", type=int, default=0)
     ap.add_argument("--out", default="models/grayscale")
+    ap.add_argument("--sigma-max", type=float, default=None,
+                    help="upper end of the declared range in grey levels (default: the trained one); choose it on the "
+                         "tuning images (train_fast.py's validation), never on test images")
     args = ap.parse_args()
     ck = torch.load(args.ckpt, map_location="cpu")
     st = ck["students"][args.student]
@@ -61,16 +64,16 @@ def main():
         net.save(p)
         files[name] = sha256(p)
         print(f"{p}: {os.path.getsize(p)} bytes")
-    lo, hi = a["sigma_lo"] / 127.5, a["sigma_hi"] / 127.5
-    print(f"""
-  torchscript_one_step:
+    print()
+    lo, hi = a["sigma_lo"] / 127.5, (args.sigma_max or a["sigma_hi"]) / 127.5
+    print(f"""  torchscript_one_step:
     source: weights-one-step.pt
     sha256: {files['weights-one-step.pt']}
     source_bfloat16: weights-one-step-bf16.pt
     sha256_bfloat16: {files['weights-one-step-bf16.pt']}
     sigma_model: [{lo:.6g}, {hi:.6g}]
     network: "{'FastUNet fold ' + str(fold) if isinstance(fold, int) else 'GrayscaleUNet' + (' (started from the largest channels of weights.pt)' if fold == 'p' else '')}, channels {','.join(map(str, ch))}, {sum(v.numel() for v in st['ema'].values())} parameters"
-    distilled: "{ck['step']} steps ({ck['seconds'] / 60:.0f} min, {a['threads']} CPU threads) of train_fast.py from weights.pt at sigma_t log-uniform on [{a['sigma_lo']}, {a['sigma_hi']}] grey levels, batch {a['batch']} of {a['patch']}x{a['patch']}, seed {a['seed']}"
+    distilled: "{ck['step']} steps ({ck['seconds'] / 60:.0f} min, {a['threads']} CPU threads) of train_fast.py from weights.pt at sigma_t log-uniform on [{a['sigma_lo']}, {a['sigma_hi']}] grey levels; declared up to {args.sigma_max or a['sigma_hi']} grey levels, batch {a['batch']} of {a['patch']}x{a['patch']}, seed {a['seed']}"
     pytorch_version: "{torch.__version__}"
 """)
 

@@ -43,14 +43,64 @@ class OneStepNetworkTest {
 		final Path src = Models.resolve("grayscale");
 		for (final String f : new String[] { "weights.pt", "weights-bf16.pt" })
 			Files.copy(src.resolve(f), dir.resolve(f));
-		final String rdf = new String(Files.readAllBytes(src.resolve("rdf.yaml")), StandardCharsets.UTF_8);
-		assertFalse(rdf.contains("torchscript_one_step"), "the test adds its own one-step network");
+		final String rdf = withoutOneStep(new String(Files.readAllBytes(src.resolve("rdf.yaml")), StandardCharsets.UTF_8));
 		final String block = "  torchscript_one_step:\n    source: weights.pt\n    sha256: " + ModelDescriptor.sha256(
 			dir.resolve("weights.pt")) + "\n    sigma_model: " + range + "\n";
 		final String with = rdf.replaceFirst("\nconfig:\n", "\n" + block + "config:\n");
 		assertTrue(with.contains(block));
 		Files.write(dir.resolve("rdf.yaml"), with.getBytes(StandardCharsets.UTF_8));
 		return dir;
+	}
+
+	/** The descriptor text without its one-step network. */
+	static String withoutOneStep(final String rdf) {
+		final String out = rdf.replaceFirst("(?s)\n  torchscript_one_step:\n.*?\n(?=  [a-z_]+:\n|[a-z]+:)", "\n");
+		assertFalse(out.contains("torchscript_one_step"), "the one-step block was not removed");
+		return out;
+	}
+
+	@Test
+	void grayscaleShipsOneDistilledForTheLevelsDenoiseMeetsMost() {
+		final ModelDescriptor d = ModelDescriptor.read(Models.resolve("grayscale"));
+		assertTrue(d.hasOneStep());
+		assertEquals("weights-one-step.pt", d.verifiedOneStepWeights(false).getFileName().toString());
+		assertEquals("weights-one-step-bf16.pt", d.verifiedOneStepWeights(true).getFileName().toString());
+		assertTrue(d.oneStepCovers(25 / 127.5) && d.oneStepCovers(2 / 127.5));
+		assertFalse(d.oneStepCovers(120 / 127.5), "above 80 grey levels the full network");
+	}
+
+	/** The bundled one-step network against the full network on real images (Fashion-MNIST test garments, σ 15 and 40). */
+	@Test
+	void theBundledOneIsAsGoodAsTheFullNetwork(@TempDir final Path dir) throws IOException {
+		final sc.fiji.diffusion.eval.FashionMnist test = TestData.fashionMnist("t10k", 64);
+		final Path src = Models.resolve("grayscale");
+		for (final String f : new String[] { "weights.pt", "weights-bf16.pt" })
+			Files.copy(src.resolve(f), dir.resolve(f));
+		Files.write(dir.resolve("rdf.yaml"), withoutOneStep(new String(Files.readAllBytes(src.resolve("rdf.yaml")),
+			StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+		final int w = 128, h = 128;
+		final float[] clean = new float[w * h];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				clean[y * w + x] = test.images[(y / 32) * 4 + x / 32][(y % 32) * 32 + x % 32];
+		try (DiffusionModel fast = DiffusionModel.load(src, Device.cpu()); DiffusionModel full = DiffusionModel.load(dir,
+			Device.cpu()))
+		{
+			for (final double sigma : new double[] { 15, 40 }) {
+				final float[] y = TestData.gaussian(clean, sigma, 7);
+				final double pa = psnr(clean, mean(fast, y, sigma, w, h)), pb = psnr(clean, mean(full, y, sigma, w, h));
+				assertTrue(pb > psnr(clean, y) + 3, "the full network denoises: " + pb + " dB");
+				assertTrue(Math.abs(pa - pb) > 1e-4, "the one-step network did not run");
+				assertTrue(pa > pb - 0.25, "sigma " + sigma + ": one-step network " + pa + " dB, full network " + pb + " dB");
+			}
+		}
+	}
+
+	static double psnr(final float[] a, final float[] b) {
+		double mse = 0;
+		for (int i = 0; i < a.length; i++)
+			mse += (a[i] - b[i]) * (double) (a[i] - b[i]) / a.length;
+		return 10 * Math.log10(255.0 * 255.0 / mse);
 	}
 
 	@Test
@@ -111,7 +161,7 @@ class OneStepNetworkTest {
 		for (int i = 0; i < clean.length; i++)
 			clean[i] = (float) (128 + 60 * Math.sin(i % w / 5.0) * Math.cos(i / w / 7.0));
 		try (DiffusionModel with = DiffusionModel.load(withOneStep(dir, "[0.01, 1.0]"), Device.cpu());
-			DiffusionModel plain = DiffusionModel.load(Models.resolve("grayscale"), Device.cpu()))
+			DiffusionModel plain = DiffusionModel.load(plainCopy(dir.resolve("plain")), Device.cpu()))
 		{
 			final boolean reduced = !plain.precision().equals("float32");
 			// σ 25 grey levels: inside the range, so output=mean is the one-step network's (here the float32 weights)
@@ -130,6 +180,17 @@ class OneStepNetworkTest {
 			assertArrayEquals(sp, sw, "output=sample never runs the one-step network");
 			if (reduced) assertTrue(Devices.cpuHasBfloat16());
 		}
+	}
+
+	/** grayscale without its one-step network. */
+	private static Path plainCopy(final Path dir) throws IOException {
+		Files.createDirectories(dir);
+		final Path src = Models.resolve("grayscale");
+		for (final String f : new String[] { "weights.pt", "weights-bf16.pt" })
+			Files.copy(src.resolve(f), dir.resolve(f));
+		Files.write(dir.resolve("rdf.yaml"), withoutOneStep(new String(Files.readAllBytes(src.resolve("rdf.yaml")),
+			StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+		return dir;
 	}
 
 	private static float[] mean(final DiffusionModel m, final float[] y, final double sigma, final int w, final int h) {
