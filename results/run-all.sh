@@ -26,6 +26,7 @@ py flops tools/flops.py
 py micro-testset tools/micro_testset.py --out data/micro-report
 py micro-quality tools/micro_report.py --out results/micro-quality.md
 py precision tools/precision_report.py --out results/precision.md
+py one-step tools/precision_report.py --compare one-step --out results/one-step.md
 py adapt tools/adapt_report.py --out results/adapt.md
 py error-estimate tools/error_report.py --out results/error-estimate.md
 py error-estimate-told tools/error_report.py --told --out results/error-estimate-told.md
