@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Counts the bundled `grayscale` network's arithmetic per pixel and this CPU's peak.
 
-    /usr/bin/python3 tools/flops.py [--tile 704]
+    /usr/bin/python3 tools/flops.py [--tile 704] [--one-step]
+
+With --one-step, the network of `weights-one-step.pt` (the smaller one Denoise output=mean runs at
+most noise levels; its channels read from the file).
 
 FLOPs are counted from the shapes every convolution and linear layer sees in one forward of a
 tile (2 FLOPs per multiply-add; activations, FiLM products, pixel (un)shuffle and upsampling are
@@ -21,10 +24,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "models", "training"))
 from grayscale import GrayscaleUNet  # noqa: E402
 
 
-def count(tile):
-    fp = torch.jit.load(os.path.join(HERE, "..", "models", "grayscale", "weights.pt"), map_location="cpu")
-    m = GrayscaleUNet(32, 64, 128)
-    m.load_state_dict(fp.state_dict())
+def count(tile, file="weights.pt"):
+    fp = torch.jit.load(os.path.join(HERE, "..", "models", "grayscale", file), map_location="cpu")
+    sd = fp.state_dict()
+    m = GrayscaleUNet(sd["conv_in.weight"].shape[0], sd["b2.conv2.weight"].shape[0], sd["b3.conv2.weight"].shape[0])
+    m.load_state_dict(sd)
     m.eval()
     macs = []
 
@@ -61,13 +65,14 @@ def cpu():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tile", type=int, default=704)
+    ap.add_argument("--one-step", action="store_true")
     args = ap.parse_args()
-    flops, params = count(args.tile)
+    flops, params = count(args.tile, "weights-one-step.pt" if args.one_step else "weights.pt")
     px = args.tile * args.tile
     name, cores, mhz, avx512, bf16 = cpu()
     per_cycle = 32 if avx512 else 16
     peak32 = cores * mhz * 1e6 * per_cycle
-    print(f"grayscale: {params} parameters; one {args.tile}² tile: {flops / 1e9:.1f} GFLOP, {flops / px / 1e3:.1f} kFLOP per pixel; "
+    print(f"grayscale{' one-step network' if args.one_step else ''}: {params} parameters; one {args.tile}² tile: {flops / 1e9:.1f} GFLOP, {flops / px / 1e3:.1f} kFLOP per pixel; "
           f"2048² through 9 tiles of 704²: {9 * flops / 1e9 if args.tile == 704 else float('nan'):.0f} GFLOP")
     print(f"CPU: {name}, {cores} cores at {mhz:.0f} MHz: float32 peak {peak32 / 1e9:.0f} GFLOP/s"
           + (f", bfloat16 peak {2 * peak32 / 1e9:.0f} GFLOP/s" if bf16 else ""))

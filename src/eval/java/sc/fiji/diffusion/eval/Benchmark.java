@@ -254,8 +254,9 @@ final class Benchmark {
 	{
 		final int size = Integer.parseInt(o.getOrDefault("breakdown-size", "2048"));
 		final int rounds = Integer.parseInt(o.getOrDefault("breakdown-rounds", "3"));
-		// tools/flops.py: 43.4 GFLOP per 704² tile of grayscale, 87.6 kFLOP per pixel
-		final double kflop = Double.parseDouble(o.getOrDefault("kflop-per-pixel", "87.6"));
+		// tools/flops.py: 43.4 GFLOP per 704² tile of grayscale, 87.6 kFLOP per pixel; --one-step: 49.5
+		final double kflopFull = Double.parseDouble(o.getOrDefault("kflop-per-pixel", "87.6"));
+		final double kflopOneStep = Double.parseDouble(o.getOrDefault("kflop-per-pixel-one-step", "49.5"));
 		final DiffusionModel m = sc.fiji.diffusion.engine.model.ModelCache.shared().get(Models.resolve(Models.DEFAULT_IMAGE),
 			Devices.resolve(device));
 		final ModelDescriptor d = m.descriptor();
@@ -282,11 +283,14 @@ final class Benchmark {
 		final boolean reduced = work.reduced;
 		final double c = median(cmd), a = median(tiles), b = median(probe);
 		final String[] copies = networkCopies(d, m.device(), rounds);
+		final double kflop = work.oneStep ? kflopOneStep : kflopFull;
 		final double gflop = kflop * 1e3 * grid.tile()[0] * grid.tile()[1] * grid.count() / 1e9;
 		report.add("");
 		report.add(String.format(Locale.ROOT, "Where a %d² Denoise (output=mean, the command as above) spends its time, " +
-			"median of %d rounds; network %s", size, rounds, work.tilesInFloat32 ? "float32 (weights.pt)" : m.precision() +
-				" (" + m.weightsFile().getFileName() + ")"));
+			"median of %d rounds; network %s%s", size, rounds, work.tilesInFloat32 ? "float32" : m.precision(), work.oneStep
+				? " (the one-step network, " + d.verifiedOneStepWeights(!work.tilesInFloat32 && !m.precision().equals(
+					"float32")).getFileName() + ")" : work.tilesInFloat32 ? " (weights.pt)" : " (" + m.weightsFile()
+						.getFileName() + ")"));
 		report.add("");
 		report.add("| part | time (s) | share |");
 		report.add("|---|---|---|");
@@ -322,7 +326,7 @@ final class Benchmark {
 
 		final sc.fiji.diffusion.engine.tiling.TileGrid grid;
 		final List<int[]> blocks;
-		final boolean tilesInFloat32, reduced;
+		final boolean tilesInFloat32, reduced, oneStep;
 		final Runnable tiles, probe;
 		private final TorchScriptNet net, exact;
 		private final NDManager nd;
@@ -335,8 +339,12 @@ final class Benchmark {
 				sc.fiji.diffusion.engine.pipeline.DenoisePipeline.ESTIMATE_BUDGET);
 			tilesInFloat32 = sc.fiji.diffusion.engine.pipeline.DenoisePipeline.resultInFloat32(size, size);
 			reduced = !m.precision().equals("float32") && !tilesInFloat32;
-			net = TorchScriptNet.load(m.weightsFile(), m.device());
-			exact = TorchScriptNet.load(d.verifiedWeights(), m.device());
+			// the network Denoise's one call runs at the level timed here (t = 100): the one-step network where the
+			// model has one for it, in the same precision; the probe's float32 copy of that same network
+			final DiffusionModel run = m.oneStep(m.schedule().sigma(100));
+			oneStep = run.isOneStep();
+			net = TorchScriptNet.load(run.weightsFile(), m.device());
+			exact = TorchScriptNet.load(run.float32().weightsFile(), m.device());
 			nd = m.manager().newSubManager();
 			final int[] t = grid.tile();
 			final NDArray tile = nd.randomNormal(new Shape(1, 1, t[0], t[1]));

@@ -318,10 +318,20 @@ public final class ModelDescriptor {
 		return oneStepSource != null;
 	}
 
-	/** The levels the one-step network covers, for the Log ("sigma_t 0.0078..1.25 model units"); null without one. */
+	/**
+	 * The noise levels the one-step network covers, for the Log, in the model's data units ("noise
+	 * sigma 1..80 on the model's 0..255 data scale"); null without one.
+	 */
 	public String oneStepRange() {
-		return oneStepSigma == null ? null : String.format(Locale.ROOT, "sigma_t %.3g..%.3g model units", oneStepSigma[0],
-			oneStepSigma[1]);
+		if (oneStepSigma == null) return null;
+		final double scale = (dataMax - dataMin) / (modelMax - modelMin);
+		return String.format(Locale.ROOT, "noise sigma %.3g..%.3g on the model's %s..%s data scale", oneStepSigma[0] *
+			scale, oneStepSigma[1] * scale, compact(dataMin), compact(dataMax));
+	}
+
+	/** A value as written in a descriptor: whole numbers without decimals. */
+	private static String compact(final double v) {
+		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.4g", v);
 	}
 
 	/** The inference copy's precision ({@code bfloat16}), or null when the model has no such copy. */

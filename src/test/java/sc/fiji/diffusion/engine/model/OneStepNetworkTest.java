@@ -112,7 +112,9 @@ class OneStepNetworkTest {
 		assertTrue(d.oneStepCovers(25 / 127.5));
 		assertFalse(d.oneStepCovers(1.5));
 		assertFalse(d.oneStepCovers(0.005));
-		assertTrue(d.oneStepRange().contains("0.01") && d.oneStepRange().contains("model units"), d.oneStepRange());
+		// [0.01, 1] model units on grayscale's 0..255 data over −1..1 model range: 1.275..127.5 grey levels
+		assertTrue(d.oneStepRange().matches("noise sigma 1\\.2[78]\\.\\.128 on the model.s 0\\.\\.255 data scale"), d
+			.oneStepRange());
 		assertFalse(ModelDescriptor.read(Models.resolve("fashion-mnist")).hasOneStep());
 	}
 
