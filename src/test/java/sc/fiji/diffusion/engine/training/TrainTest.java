@@ -63,6 +63,31 @@ class TrainTest {
 		return Files.readAllBytes(model.resolve("weights.pt"));
 	}
 
+	/** A base's one-step network was made from the base's weights: the trained model does not inherit it. */
+	@Test
+	void aTrainedModelDropsItsBasesOneStepNetwork() throws Exception {
+		final Path base = Files.createDirectories(tmp.resolve("base-with-one-step"));
+		final Path src = tiny().dir();
+		try (Stream<Path> files = Files.list(src)) {
+			for (final Path f : files.collect(Collectors.toList()))
+				Files.copy(f, base.resolve(f.getFileName()));
+		}
+		final String rdf = new String(Files.readAllBytes(base.resolve("rdf.yaml")), java.nio.charset.StandardCharsets.UTF_8);
+		final String block = "  torchscript_one_step:\n    source: " + tiny().verifiedWeights().getFileName() +
+			"\n    sigma_model: [0.01, 1.0]\n";
+		assertTrue(rdf.contains("\nconfig:\n"));
+		Files.write(base.resolve("rdf.yaml"), rdf.replaceFirst("\nconfig:\n", "\n" + block + "config:\n").getBytes(
+			java.nio.charset.StandardCharsets.UTF_8));
+		assertTrue(ModelDescriptor.read(base).hasOneStep());
+		final Path out = Files.createDirectories(tmp.resolve("out"));
+		final Path m = Train.from(ModelDescriptor.read(base), false).name("from-base").steps(2).batch(2).patch(32).lr(1e-3)
+			.seed(1).validation(0).device("cpu").run(images(3, 48, 48, 2), out, Monitor.NONE, new Trainer.Listener() {},
+				s -> {});
+		assertFalse(ModelDescriptor.read(m).hasOneStep());
+		assertFalse(new String(Files.readAllBytes(m.resolve("rdf.yaml")), java.nio.charset.StandardCharsets.UTF_8).contains(
+			"torchscript_one_step"));
+	}
+
 	@Test
 	void sameSeedSameModelAndTheModelWorksByName() throws Exception {
 		final Path a = Files.createDirectories(tmp.resolve("a")), b = Files.createDirectories(tmp.resolve("b"));
