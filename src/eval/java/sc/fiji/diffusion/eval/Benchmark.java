@@ -287,10 +287,8 @@ final class Benchmark {
 		final double gflop = kflop * 1e3 * grid.tile()[0] * grid.tile()[1] * grid.count() / 1e9;
 		report.add("");
 		report.add(String.format(Locale.ROOT, "Where a %d² Denoise (output=mean, the command as above) spends its time, " +
-			"median of %d rounds; network %s%s", size, rounds, work.tilesInFloat32 ? "float32" : m.precision(), work.oneStep
-				? " (the one-step network, " + d.verifiedOneStepWeights(!work.tilesInFloat32 && !m.precision().equals(
-					"float32")).getFileName() + ")" : work.tilesInFloat32 ? " (weights.pt)" : " (" + m.weightsFile()
-						.getFileName() + ")"));
+			"median of %d rounds; network %s (%s%s)", size, rounds, work.tilesInFloat32 ? "float32" : m.precision(),
+			work.oneStep ? "the one-step network, " : "", work.tileFile.getFileName()));
 		report.add("");
 		report.add("| part | time (s) | share |");
 		report.add("|---|---|---|");
@@ -327,6 +325,8 @@ final class Benchmark {
 		final sc.fiji.diffusion.engine.tiling.TileGrid grid;
 		final List<int[]> blocks;
 		final boolean tilesInFloat32, reduced, oneStep;
+		/** The file the tiles' network was loaded from. */
+		final java.nio.file.Path tileFile;
 		final Runnable tiles, probe;
 		private final TorchScriptNet net, exact;
 		private final NDManager nd;
@@ -353,6 +353,7 @@ final class Benchmark {
 			for (int k = 0; k < crops.length; k++)
 				crops[k] = nd.randomNormal(new Shape(1, 1, blocks.get(k)[3], blocks.get(k)[2]));
 			final TorchScriptNet tileNet = tilesInFloat32 ? exact : net;
+			tileFile = tilesInFloat32 ? run.float32().weightsFile() : run.weightsFile();
 			tiles = () -> {
 				for (int k = 0; k < grid.count(); k++)
 					try (NDManager step = nd.newSubManager()) {

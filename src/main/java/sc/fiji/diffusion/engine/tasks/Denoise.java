@@ -186,7 +186,8 @@ public final class Denoise extends ImageTask<Denoise> {
 		try (NDManager m = model.manager().newSubManager()) {
 			final NDArray y = toModel(m, c, plane);
 			final DdrmSampler s = sampler(y, sigmaModel);
-			final boolean oneCall = walk(s, tStar).length == 2 && !model.descriptor().isAdapted();
+			final int[] walk = walk(s, tStar);
+			final boolean oneCall = walk.length == 2 && !model.descriptor().isAdapted();
 			// one call: the model's distilled one-step network where it has one for this level (else the network itself)
 			final DiffusionModel net = oneCall ? model.oneStep(schedule.sigma(tStar)) : model;
 			// one network call (the posterior mean): its tiles are the progress; a walk of many steps reports its steps
@@ -195,7 +196,7 @@ public final class Denoise extends ImageTask<Denoise> {
 			if (model.descriptor().isAdapted()) return adapted(y, sigmaModel, sigmaImage, c, d, s, noise, monitor);
 			// y = x_0 + σ n, so √ᾱ_t* y is distributed as x_t* of the forward process
 			final NDArray xStart = y.mul((float) Math.sqrt(schedule.alphaBar(tStar)));
-			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk(s, tStar), xStart, noise, 0, null, monitor);
+			final NDArray x0 = ReverseProcess.run(s, schedule, d, walk, xStart, noise, 0, null, monitor);
 			return new Result(fromModel(c, x0), sigmaImage, sigma == 0, tStar);
 		}
 	}

@@ -74,10 +74,7 @@ class OneStepNetworkTest {
 	void theBundledOneIsAsGoodAsTheFullNetwork(@TempDir final Path dir) throws IOException {
 		final sc.fiji.diffusion.eval.FashionMnist test = TestData.fashionMnist("t10k", 64);
 		final Path src = Models.resolve("grayscale");
-		for (final String f : new String[] { "weights.pt", "weights-bf16.pt" })
-			Files.copy(src.resolve(f), dir.resolve(f));
-		Files.write(dir.resolve("rdf.yaml"), withoutOneStep(new String(Files.readAllBytes(src.resolve("rdf.yaml")),
-			StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+		plainCopy(dir);
 		final int w = 128, h = 128;
 		final float[] clean = new float[w * h];
 		for (int y = 0; y < h; y++)
