@@ -24,7 +24,10 @@ import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelCache;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.tasks.Denoise;
-import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.pipeline.ModelFolders;
+import sc.fiji.diffusion.engine.pipeline.TrainPipeline;
+import sc.fiji.diffusion.engine.pipeline.TrainSettings;
 import sc.fiji.diffusion.engine.training.Patches;
 import sc.fiji.diffusion.engine.training.Trainer;
 import sc.fiji.diffusion.models.Models;
@@ -95,9 +98,9 @@ public final class TrainingReport {
 	{
 		final FashionMnist train = FashionMnist.load("train", nTrain * GRID * GRID);
 		final FashionMnist test = FashionMnist.load("t10k", nTest * GRID * GRID);
-		final List<Train.Image> images = new ArrayList<>();
+		final List<Hyperstack> images = new ArrayList<>();
 		for (int k = 0; k < nTrain; k++)
-			images.add(new Train.Image(mosaic(train, k * GRID * GRID), SIDE, SIDE));
+			images.add(Hyperstack.of(SIDE, SIDE, 32, mosaic(train, k * GRID * GRID)));
 		final float[][] clean = new float[nTest][], noisy = new float[nTest][];
 		final Random r = new Random(seed);
 		for (int k = 0; k < nTest; k++) {
@@ -130,10 +133,11 @@ public final class TrainingReport {
 			final ModelDescriptor d = ModelDescriptor.read(Models.resolve("grayscale"));
 			long t0 = System.nanoTime();
 			for (final int steps : milestones) {
-				final Path model = Train.from(d, false).name(name).steps(steps).batch(batch).patch(patch).lr(lr).seed(seed)
-					.validation(0.1).checkpointEvery(250).keepCheckpoint(true).resume(curve.size() > 1).overwrite(true).device(o.getOrDefault("device",
-						"cpu")).data("Fashion-MNIST training images in 224x224 mosaics").run(images, folder, Monitor.NONE,
-							new Trainer.Listener() {}, s -> {});
+				final Path model = TrainPipeline.run(images, "Fashion-MNIST training images in 224x224 mosaics", TrainSettings
+					.builder().base(d.dir().toString()).name(name).steps(steps).batch(batch).patch(patch).lr(lr).seed(seed)
+					.validation(0.1).checkpointEvery(250).keepCheckpoint(true).resume(curve.size() > 1).overwrite(true).device(o
+						.getOrDefault("device", "cpu")).build(), ModelFolders.of(folder, d.dir()), Monitor.NONE,
+					new Trainer.Listener() {});
 				final double minutes = (System.nanoTime() - t0) / 6e10;
 				final double p = psnr(cache.get(model, Device.cpu()), clean, noisy, sigma);
 				curve.add(new double[] { steps, p, minutes });

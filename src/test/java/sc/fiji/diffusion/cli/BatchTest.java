@@ -161,8 +161,8 @@ class BatchTest {
 	void trainFromAFolder() throws Exception {
 		final Path in = Files.createDirectories(tmp.resolve("train-in")), models = tmp.resolve("models");
 		int k = 0;
-		for (final sc.fiji.diffusion.engine.tasks.Train.Image im : sc.fiji.diffusion.testing.TestData.blobs(2, 64, 64, 1))
-			new FileSaver(new ImagePlus("t" + k, new FloatProcessor(64, 64, im.px))).saveAsTiff(in.resolve("t" + k++ + ".tif")
+		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(2, 64, 64, 1))
+			new FileSaver(new ImagePlus("t" + k, new FloatProcessor(64, 64, px))).saveAsTiff(in.resolve("t" + k++ + ".tif")
 				.toString());
 		final java.net.URI base = BatchTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI();
 		TrainCli.run(Main.options(new String[] { "train", "--in", in.toString(), "--base", java.nio.file.Paths.get(base)
@@ -173,10 +173,10 @@ class BatchTest {
 		final Path noisy = Files.createDirectories(tmp.resolve("train-noisy"));
 		final java.util.Random r = new java.util.Random(5);
 		k = 0;
-		for (final sc.fiji.diffusion.engine.tasks.Train.Image im : sc.fiji.diffusion.testing.TestData.blobs(2, 64, 64, 2)) {
-			final short[] z = new short[im.px.length];
+		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(2, 64, 64, 2)) {
+			final short[] z = new short[px.length];
 			for (int i = 0; i < z.length; i++) {
-				final double lambda = im.px[i] / 10;
+				final double lambda = px[i] / 10;
 				z[i] = (short) Math.round(100 + 2 * lambda + Math.sqrt(4 * lambda + 4) * r.nextGaussian());
 			}
 			new FileSaver(new ImagePlus("n" + k, new ij.process.ShortProcessor(64, 64, z, null))).saveAsTiff(noisy.resolve("n" +

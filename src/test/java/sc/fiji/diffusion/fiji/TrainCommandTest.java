@@ -26,7 +26,7 @@ import org.scijava.Context;
 import org.scijava.command.CommandService;
 import org.scijava.module.Module;
 
-import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.engine.pipeline.TrainPipeline;
 import sc.fiji.diffusion.models.ModelLocator;
 import sc.fiji.diffusion.models.Models;
 
@@ -58,10 +58,10 @@ class TrainCommandTest {
 	}
 
 	private static ImagePlus stack() {
-		final List<Train.Image> imgs = sc.fiji.diffusion.testing.TestData.blobs(3, 64, 64, 5);
+		final List<float[]> imgs = sc.fiji.diffusion.testing.TestData.blobs(3, 64, 64, 5);
 		final ImageStack st = new ImageStack(64, 64);
-		for (final Train.Image im : imgs)
-			st.addSlice(new FloatProcessor(64, 64, im.px.clone()));
+		for (final float[] px : imgs)
+			st.addSlice(new FloatProcessor(64, 64, px.clone()));
 		return new ImagePlus("cells", st);
 	}
 
@@ -86,7 +86,7 @@ class TrainCommandTest {
 		assertTrue(java.util.Arrays.equals(px, (float[]) imp.getStack().getPixels(2)), "the training image is only read");
 		// the model is used by name right after, in the same context, and offered in the dialogs
 		final Map<String, Object> dn = new HashMap<>();
-		dn.put("image", new ImagePlus("noisy", new FloatProcessor(48, 40, sc.fiji.diffusion.testing.TestData.blobs(1, 48, 40, 6).get(0).px)));
+		dn.put("image", new ImagePlus("noisy", new FloatProcessor(48, 40, sc.fiji.diffusion.testing.TestData.blobs(1, 48, 40, 6).get(0))));
 		dn.put("model", "my-cells");
 		dn.put("sigma", 15.0);
 		final Module d = run(DenoiseCommand.class, dn);
@@ -181,12 +181,12 @@ class TrainCommandTest {
 	 */
 	@Test
 	void anAdaptationThatDoesNotHelpIsNotSaved() throws Exception {
-		final List<Train.Image> imgs = sc.fiji.diffusion.testing.TestData.blobs(5, 64, 64, 8);
+		final List<float[]> imgs = sc.fiji.diffusion.testing.TestData.blobs(5, 64, 64, 8);
 		final ImageStack st = new ImageStack(64, 64);
 		final java.util.Random r = new java.util.Random(4);
 		final List<float[]> noisy = new java.util.ArrayList<>();
-		for (final Train.Image im : imgs) {
-			final float[] p = im.px.clone();
+		for (final float[] px : imgs) {
+			final float[] p = px.clone();
 			for (int i = 0; i < p.length; i++)
 				p[i] += (float) (20 * r.nextGaussian());
 			st.addSlice(new FloatProcessor(64, 64, p.clone()));
@@ -210,7 +210,7 @@ class TrainCommandTest {
 		final String why = ((Cancelable) m).getCancelReason();
 		assertTrue(why.contains("did not make it better") && why.contains("estimated RMS error"), why);
 		assertFalse(Files.exists(tmp.resolve("ruined")), "no model in place");
-		final Path aside = Train.checkpoint(tmp, "ruined").resolve("not-better-ruined");
+		final Path aside = TrainPipeline.checkpoint(tmp, "ruined").resolve("not-better-ruined");
 		assertTrue(Files.isRegularFile(aside.resolve("weights.pt")), "the adapted model is kept aside");
 		// the verdict (made without clean images) agrees with the truth: against the clean images, Denoise with the
 		// adapted model is worse than with its base
@@ -225,7 +225,7 @@ class TrainCommandTest {
 	}
 
 	/** Denoise output=mean (noise=gaussian, σ estimated, as the training's keys) with a model: MSE against the clean images. */
-	private static double trueMse(final Path model, final List<Train.Image> clean, final List<float[]> noisy) {
+	private static double trueMse(final Path model, final List<float[]> clean, final List<float[]> noisy) {
 		double se = 0;
 		long n = 0;
 		try (sc.fiji.diffusion.engine.model.DiffusionModel m = sc.fiji.diffusion.engine.model.DiffusionModel.load(model,
@@ -237,7 +237,7 @@ class TrainCommandTest {
 						.DenoiseSettings.builder().noise(sc.fiji.diffusion.engine.noise.NoiseSettings.gaussian(0)).build(),
 					sc.fiji.diffusion.engine.Monitor.NONE).image.plane(0);
 				for (int i = 0; i < out.length; i++, n++)
-					se += Math.pow(out[i] - clean.get(k).px[i], 2);
+					se += Math.pow(out[i] - clean.get(k)[i], 2);
 			}
 		}
 		return se / n;

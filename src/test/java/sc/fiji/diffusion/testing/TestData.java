@@ -36,10 +36,10 @@ public final class TestData {
 		return FashionMnist.load(split, n);
 	}
 
-	/** Smooth random blobs, 0–255: something with structure to learn. */
-	public static java.util.List<sc.fiji.diffusion.engine.tasks.Train.Image> blobs(final int n, final int w, final int h, final long seed) {
+	/** Smooth random blobs, 0–255, {@code n} planes of w × h: something with structure to learn. */
+	public static java.util.List<float[]> blobs(final int n, final int w, final int h, final long seed) {
 		final java.util.Random r = new java.util.Random(seed);
-		final java.util.List<sc.fiji.diffusion.engine.tasks.Train.Image> out = new java.util.ArrayList<>();
+		final java.util.List<float[]> out = new java.util.ArrayList<>();
 		for (int k = 0; k < n; k++) {
 			final float[] px = new float[w * h];
 			for (int b = 0; b < 6; b++) {
@@ -51,7 +51,7 @@ public final class TestData {
 			}
 			for (int i = 0; i < px.length; i++)
 				px[i] = Math.min(255, px[i] + 20);
-			out.add(new sc.fiji.diffusion.engine.tasks.Train.Image(px, w, h));
+			out.add(px);
 		}
 		return out;
 	}

@@ -3,6 +3,7 @@ package sc.fiji.diffusion.engine.pipeline;
 import ai.djl.Device;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,56 +15,136 @@ import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.noise.Sure;
-import sc.fiji.diffusion.engine.tasks.Train;
 import sc.fiji.diffusion.engine.training.Trainer;
 
 /**
  * Train, from images and settings to a new model folder, for every front end (the Train
  * command, the {@code train} verb, batch): finds the base model, protects the names of the
- * bundled models, takes every plane of every image (each channel on its own) as a training
- * image, runs the {@link Train} task and says where the model went.
+ * bundled models, checks what the base accepts, takes every plane of every image (each channel
+ * on its own) as a training image, prepares them ({@link TrainingData}: noise models,
+ * normalisation, the validation split), runs the {@link Trainer} with checkpoints, and writes
+ * the model folder atomically ({@link TrainedModelFolder}), found by name at once.
+ * <p>
+ * Starts from a base model's weights (fine-tuning) or from fresh weights of the base's
+ * architecture ({@code base=none}). The training state is checkpointed in a hidden folder beside
+ * the model ({@link #checkpoint}), from which {@code resume} continues (also after a cancel).
  */
 public final class TrainPipeline {
 
 	private TrainPipeline() {}
 
+	/** data=noisy: the adapted model was not better than its base, so none was written. */
+	public static final class NotBetter extends IllegalArgumentException {
+
+		private static final long serialVersionUID = 1L;
+
+		NotBetter(final String message) {
+			super(message);
+		}
+	}
+
+	/** The hidden checkpoint folder of a model being trained into {@code folder}. */
+	public static Path checkpoint(final Path folder, final String name) {
+		return folder.resolve("." + name + ".training");
+	}
+
 	/**
 	 * @param images the training images; every plane is one
 	 * @param data a line about the data for the model card (e.g. the image's title)
+	 * @param monitor progress, cancel, and the Log: settings, splits, where things go
 	 * @return the new model's folder
 	 */
-	public static Path run(final List<Hyperstack> images, final String data,
-		final TrainSettings s, final ModelFolders locator, final Monitor monitor, final Trainer.Listener listener)
-		throws IOException
+	public static Path run(final List<Hyperstack> images, final String data, final TrainSettings s,
+		final ModelFolders locator, final Monitor monitor, final Trainer.Listener listener) throws IOException
 	{
-		if (locator.isBundledName(s.name())) {
-			if (!s.overwrite()) throw new IllegalArgumentException("'" + s.name() + "' is the name of a model bundled with " +
+		final String name = s.name();
+		if (locator.isBundledName(name)) {
+			if (!s.overwrite()) throw new IllegalArgumentException("'" + name + "' is the name of a model bundled with " +
 				"the plugin; a trained model of that name would replace it for every command that uses it (by default, too). " +
 				"Choose another name, or set overwrite=true to shadow the bundled model on purpose");
-			monitor.warn("Train: the new model '" + s.name() + "' will shadow the bundled model of that name wherever " +
+			monitor.warn("Train: the new model '" + name + "' will shadow the bundled model of that name wherever " +
 				"models are looked up by name (overwrite=true); delete its folder to get the bundled one back");
 		}
-		final ModelDescriptor base = ModelDescriptor.read(s.fresh() ? locator.defaultImageModel() : locator
-			.resolve(s.base()));
-		final Train task = Train.from(base, s.fresh()).name(s.name()).steps(s.steps()).batch(s.batch()).patch(s.patch()).lr(s
-			.lr()).seed(s.seed()).device(s.device()).validation(s.validation()).resume(s.resume()).overwrite(s.overwrite())
-			.keepCheckpoint(s.keepCheckpoint()).checkpointEvery(s.checkpointEvery()).validationEvery(s.validationEvery())
-			.data(data);
-		if (images.isEmpty()) throw new IllegalArgumentException("no training images");
+		final ModelDescriptor base = ModelDescriptor.read(s.fresh() ? locator.defaultImageModel() : locator.resolve(s
+			.base()));
+		checkBaseAccepts(base, s.patch());
+		final List<Hyperstack> planes = planes(images, s.patch());
 		int bits = 8;
-		final List<Train.Image> planes = new ArrayList<>();
-		for (final Hyperstack im : images) {
+		for (final Hyperstack im : images)
 			bits = Math.max(bits, im.bitDepth());
-			if (im.width() < s.patch() || im.height() < s.patch()) throw new IllegalArgumentException(String.format(
-				Locale.ROOT, "image '%s' (%dx%d) is smaller than the patch size %d: choose a smaller patch or larger images", im
-					.title(), im.width(), im.height(), s.patch()));
-			for (int i = 0; i < im.planeCount(); i++)
-				planes.add(new Train.Image(im.plane(i), im.width(), im.height()));
+
+		final Path folder = locator.trainingFolder();
+		final Path target = folder.resolve(name), ckpt = checkpoint(folder, name);
+		if (Files.exists(target) && !s.overwrite() && !s.resume()) throw new IllegalArgumentException("a model called '" +
+			name + "' already exists in " + folder + ": choose another name, or set overwrite=true to replace it");
+		if (s.resume() && !Files.isRegularFile(ckpt.resolve("checkpoint.properties"))) throw new IllegalArgumentException(
+			"nothing to resume: no checkpoint of '" + name + "' in " + folder + " (train without resume first)");
+		if (!Files.isWritable(folder)) throw new IllegalArgumentException("cannot write to the models folder " + folder);
+
+		final TrainingData d = TrainingData.prepare(base, planes, s, bits, monitor);
+		final Trainer.Settings ts = new Trainer.Settings();
+		ts.steps = s.steps();
+		ts.batch = s.batch();
+		ts.patch = s.patch();
+		ts.lr = s.lr();
+		ts.seed = s.seed();
+		ts.checkpointEvery = s.checkpointEvery();
+		ts.validationEvery = s.validationEvery();
+		ts.label = base.isConditional() ? base.nullClass() : 0; // a conditional base learns the unconditional model
+		final Path network = s.resume() ? ckpt.resolve("network.pt") : base.verifiedWeights();
+		final Device dev = Devices.resolve(s.device());
+		try (Trainer trainer = new Trainer(network, dev, base.schedule(), ts, d.train, d.val.size() > 0 ? d.val : null, s
+			.fresh() && !s.resume() ? base.zeroInit() : null, d.objective))
+		{
+			if (s.resume()) {
+				trainer.restore(ckpt);
+				monitor.log("Train: resuming '" + name + "' at step " + trainer.step() + " of " + ts.steps);
+			}
+			monitor.log(String.format(Locale.ROOT, "Train: %s '%s' (%d parameters) on %s: %s", s.fresh() ?
+				"fresh weights of" : "fine-tuning", base.name(), trainer.parameterCount(), Devices.describe(dev), ts.asMap()));
+			monitor.log("Train: checkpoints in " + ckpt + "; the model will be " + target);
+			trainer.run(monitor, listener, ckpt);
+			final Path written = TrainedModelFolder.write(trainer, base, s, data == null ? "" : data.trim(), d, s.noisy() ?
+				judge(base, s, monitor) : null, folder, target, ckpt, monitor);
+			monitor.log(String.format(Locale.ROOT, "Train: wrote model '%s' to %s (%d steps, %.1f min)", name, written,
+				trainer.step(), trainer.seconds() / 60));
+			if (s.keepCheckpoint()) monitor.log("Train: the checkpoint stays in " + ckpt + " (keep_checkpoint=true): " +
+				"resume=true with more steps continues from it");
+			else {
+				TrainedModelFolder.deleteTree(ckpt);
+				monitor.log("Train: removed the checkpoint " + ckpt + " (keep_checkpoint=true keeps it for a later resume)");
+			}
+			return written;
 		}
-		task.normalization(s.normalization(), bits);
-		if (s.noisy()) task.noisy(s.noise()).judge(judge(base, s, bits, monitor));
-		task.validate();
-		return task.run(planes, locator.trainingFolder(), monitor, listener, monitor::log);
+	}
+
+	/** The patch is a size the base's network accepts, and the base has one channel. */
+	static void checkBaseAccepts(final ModelDescriptor base, final int p) {
+		final int[] min = base.minSize(), step = base.sizeStep();
+		for (int d = 0; d < min.length; d++) {
+			final boolean ok = step[d] == 0 ? p == min[d] : p >= min[d] && (p - min[d]) % step[d] == 0;
+			if (!ok) throw new IllegalArgumentException("patch " + p + " is not a size model '" + base.name() + "' accepts: " +
+				(step[d] == 0 ? "it takes exactly " + min[d] : "at least " + min[d] + " in steps of " + step[d] + " (e.g. " +
+					(min[d] + step[d] * Math.max(0, (64 - min[d]) / step[d])) + ")"));
+		}
+		if (base.channels() != 1) throw new IllegalArgumentException("Train handles one-channel models; '" + base.name() +
+			"' has " + base.channels());
+	}
+
+	/** Every plane of every image as a one-plane image (sharing its pixels), each checked. */
+	static List<Hyperstack> planes(final List<Hyperstack> images, final int patch) {
+		if (images.isEmpty()) throw new IllegalArgumentException("no training images: the stack is empty");
+		final List<Hyperstack> planes = new ArrayList<>();
+		for (final Hyperstack im : images) {
+			if (im.width() < patch || im.height() < patch) throw new IllegalArgumentException(String.format(Locale.ROOT,
+				"image '%s' (%dx%d) is smaller than the patch size %d: choose a smaller patch or larger images", im.title(), im
+					.width(), im.height(), patch));
+			im.checkFinite("Train", null);
+			for (int i = 0; i < im.planeCount(); i++)
+				planes.add(Hyperstack.of(im.width(), im.height(), im.bitDepth(), im.plane(i)));
+		}
+		if (planes.isEmpty()) throw new IllegalArgumentException("no training images: the stack is empty");
+		return planes;
 	}
 
 	/**
@@ -73,7 +154,7 @@ public final class TrainPipeline {
 	 * DenoisePipeline.Result#errorEstimate}); both on the same pixels with the same noise model,
 	 * so the noise model's own error, which moves each estimate, largely cancels in the comparison.
 	 */
-	static Train.Judge judge(final ModelDescriptor base, final TrainSettings s, final int bits, final Monitor monitor) {
+	static TrainedModelFolder.Judge judge(final ModelDescriptor base, final TrainSettings s, final Monitor monitor) {
 		return (candidate, heldOut) -> {
 			final DenoiseSettings mean = DenoiseSettings.builder().noise(s.noise()).normalization(s.normalization()).output(
 				"mean").seed(s.seed()).build();
@@ -83,20 +164,17 @@ public final class TrainPipeline {
 			for (int k = 0; k < 2; k++) {
 				final List<Sure.Estimate> all = new ArrayList<>();
 				try (DiffusionModel m = DiffusionModel.load(dirs[k], device)) {
-					for (final Train.Image im : heldOut) {
+					for (final Hyperstack im : heldOut) {
 						monitor.checkCanceled();
-						final DenoisePipeline.Result r = DenoisePipeline.run(ModelSource.of(m), Hyperstack
-							.of(im.w, im.h, bits, im.px), mean, Monitor.NONE);
-						all.addAll(r.errors);
+						all.addAll(DenoisePipeline.run(ModelSource.of(m), im, mean, Monitor.NONE).errors);
 					}
 				}
-				final Sure.Estimate e = Sure.Estimate.mean(all);
-				mse[k] = e.mse;
+				mse[k] = Sure.Estimate.mean(all).mse;
 			}
 			final boolean better = mse[1] < mse[0];
-			return new Train.Verdict(better, String.format(Locale.ROOT, "on the %d held-out noisy plane(s), Denoise " +
-				"output=mean's estimated RMS error (Stein's unbiased risk estimate, no clean image) is %s with the adapted " +
-				"model against %s with '%s': %s", heldOut.size(), rmse(mse[1]), rmse(mse[0]), base.name(), better ?
+			return new TrainedModelFolder.Verdict(better, String.format(Locale.ROOT, "on the %d held-out noisy plane(s), " +
+				"Denoise output=mean's estimated RMS error (Stein's unbiased risk estimate, no clean image) is %s with the " +
+				"adapted model against %s with '%s': %s", heldOut.size(), rmse(mse[1]), rmse(mse[0]), base.name(), better ?
 					"better, kept" : "NOT better"));
 		};
 	}

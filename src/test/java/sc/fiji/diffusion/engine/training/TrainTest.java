@@ -27,9 +27,12 @@ import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.tasks.Denoise;
-import sc.fiji.diffusion.engine.tasks.Train;
+import sc.fiji.diffusion.engine.image.Hyperstack;
+import sc.fiji.diffusion.engine.pipeline.ModelFolders;
+import sc.fiji.diffusion.engine.pipeline.TrainPipeline;
+import sc.fiji.diffusion.engine.pipeline.TrainSettings;
 
-/** Training in Java: the loop, checkpoints, export, and what a user can get wrong. */
+/** Training in Java through the pipeline every front end calls: the loop, checkpoints, export, and what a user can get wrong. */
 class TrainTest {
 
 	@TempDir
@@ -39,13 +42,49 @@ class TrainTest {
 		return ModelDescriptor.read(Paths.get(TrainTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent());
 	}
 
-	static List<Train.Image> images(final int n, final int w, final int h, final long seed) {
-		return sc.fiji.diffusion.testing.TestData.blobs(n, w, h, seed);
+	/** n one-plane 32-bit images of smooth blobs. */
+	static List<Hyperstack> images(final int n, final int w, final int h, final long seed) {
+		final List<Hyperstack> out = new ArrayList<>();
+		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(n, w, h, seed))
+			out.add(Hyperstack.of(w, h, 32, px));
+		return out;
 	}
 
-	private Train task(final String name, final int steps, final long seed) throws Exception {
-		return Train.from(tiny(), false).name(name).steps(steps).batch(4).patch(32).lr(1e-3).seed(seed).validation(0.2)
-			.validationEvery(5).checkpointEvery(5).device("cpu");
+	private static TrainSettings.Builder task(final String name, final int steps, final long seed) throws Exception {
+		return TrainSettings.builder().base(tiny().dir().toString()).name(name).steps(steps).batch(4).patch(32).lr(1e-3)
+			.seed(seed).validation(0.2).validationEvery(5).checkpointEvery(5).device("cpu");
+	}
+
+	/** Trains into {@code folder} as every front end does. */
+	private static Path train(final TrainSettings.Builder settings, final List<Hyperstack> images, final Path folder,
+		final Monitor monitor, final Trainer.Listener listener) throws Exception
+	{
+		return TrainPipeline.run(images, "", settings.build(), ModelFolders.of(folder, tiny().dir()), monitor, listener);
+	}
+
+	private static Path train(final TrainSettings.Builder settings, final List<Hyperstack> images, final Path folder)
+		throws Exception
+	{
+		return train(settings, images, folder, Monitor.NONE, new Trainer.Listener() {});
+	}
+
+	/** A monitor that keeps the Log's lines. */
+	private static Monitor logTo(final List<String> lines) {
+		return new Monitor() {
+
+			@Override
+			public void progress(final String what, final int done, final int total) {}
+
+			@Override
+			public boolean isCanceled() {
+				return false;
+			}
+
+			@Override
+			public void log(final String message) {
+				lines.add(message);
+			}
+		};
 	}
 
 	/** The network's output on a fixed input: equal outputs, equal weights (the files also hold archive names). */
@@ -80,9 +119,8 @@ class TrainTest {
 			java.nio.charset.StandardCharsets.UTF_8));
 		assertTrue(ModelDescriptor.read(base).hasOneStep());
 		final Path out = Files.createDirectories(tmp.resolve("out"));
-		final Path m = Train.from(ModelDescriptor.read(base), false).name("from-base").steps(2).batch(2).patch(32).lr(1e-3)
-			.seed(1).validation(0).device("cpu").run(images(3, 48, 48, 2), out, Monitor.NONE, new Trainer.Listener() {},
-				s -> {});
+		final Path m = train(TrainSettings.builder().base(base.toString()).name("from-base").steps(2).batch(2).patch(32).lr(
+			1e-3).seed(1).validation(0).device("cpu"), images(3, 48, 48, 2), out);
 		assertFalse(ModelDescriptor.read(m).hasOneStep());
 		assertFalse(new String(Files.readAllBytes(m.resolve("rdf.yaml")), java.nio.charset.StandardCharsets.UTF_8).contains(
 			"torchscript_one_step"));
@@ -92,9 +130,9 @@ class TrainTest {
 	void sameSeedSameModelAndTheModelWorksByName() throws Exception {
 		final Path a = Files.createDirectories(tmp.resolve("a")), b = Files.createDirectories(tmp.resolve("b"));
 		final List<String> said = new ArrayList<>();
-		final Path ma = task("mine", 8, 3).run(images(6, 64, 48, 1), a, Monitor.NONE, new Trainer.Listener() {}, said::add);
-		final Path mb = task("mine", 8, 3).run(images(6, 64, 48, 1), b, Monitor.NONE, new Trainer.Listener() {}, s -> {});
-		final Path mc = task("other", 8, 4).run(images(6, 64, 48, 1), b, Monitor.NONE, new Trainer.Listener() {}, s -> {});
+		final Path ma = train(task("mine", 8, 3), images(6, 64, 48, 1), a, logTo(said), new Trainer.Listener() {});
+		final Path mb = train(task("mine", 8, 3), images(6, 64, 48, 1), b);
+		final Path mc = train(task("other", 8, 4), images(6, 64, 48, 1), b);
 		assertEquals(ModelDescriptor.read(ma).weightsSha256(), ModelDescriptor.read(mb).weightsSha256(), "same seed, same weights");
 		assertTrue(!ModelDescriptor.read(ma).weightsSha256().equals(ModelDescriptor.read(mc).weightsSha256()));
 		assertTrue(said.stream().anyMatch(s -> s.contains("1 of 6 images held out")), said.toString());
@@ -102,7 +140,7 @@ class TrainTest {
 		final ModelDescriptor d = ModelDescriptor.read(ma);
 		assertEquals("mine", d.name());
 		try (DiffusionModel m = DiffusionModel.load(ma, Device.cpu())) {
-			final float[] img = images(1, 40, 40, 9).get(0).px;
+			final float[] img = images(1, 40, 40, 9).get(0).plane(0);
 			final float[] out = Denoise.with(m).sigma(20).run(Images.plane(img, 40, 40), Monitor.NONE).pixels();
 			assertEquals(img.length, out.length);
 		}
@@ -123,9 +161,8 @@ class TrainTest {
 		}
 		// the PyTorch that wrote the weights, not the base model's exporter
 		assertTrue(!rdf.contains("1.13.0a0"), rdf);
-		final Path kept = task("kept", 4, 3).keepCheckpoint(true).run(images(6, 64, 48, 1), a, Monitor.NONE,
-			new Trainer.Listener() {}, s -> {});
-		assertTrue(Files.isRegularFile(Train.checkpoint(a, "kept").resolve("checkpoint.properties")), "kept on request");
+		final Path kept = train(task("kept", 4, 3).keepCheckpoint(true), images(6, 64, 48, 1), a);
+		assertTrue(Files.isRegularFile(TrainPipeline.checkpoint(a, "kept").resolve("checkpoint.properties")), "kept on request");
 		assertTrue(Files.isDirectory(kept));
 	}
 
@@ -133,7 +170,7 @@ class TrainTest {
 	@Test
 	void cancelThenResumeEqualsOneRun() throws Exception {
 		final Path one = Files.createDirectories(tmp.resolve("one")), two = Files.createDirectories(tmp.resolve("two"));
-		final Path straight = task("m", 12, 5).run(images(2, 64, 64, 2), one, Monitor.NONE, new Trainer.Listener() {}, s -> {});
+		final Path straight = train(task("m", 12, 5), images(2, 64, 64, 2), one);
 		final int[] steps = { 0 };
 		final Monitor cancelAt7 = new Monitor() {
 
@@ -147,26 +184,26 @@ class TrainTest {
 				return steps[0] >= 7;
 			}
 		};
-		assertThrows(CancellationException.class, () -> task("m", 12, 5).run(images(2, 64, 64, 2), two, cancelAt7,
-			new Trainer.Listener() {}, s -> {}));
+		assertThrows(CancellationException.class, () -> train(task("m", 12, 5), images(2, 64, 64, 2), two, cancelAt7,
+			new Trainer.Listener() {}));
 		assertFalse(Files.exists(two.resolve("m")), "a cancelled run leaves no model");
-		assertTrue(Files.exists(Train.checkpoint(two, "m").resolve("state.ndlist")));
-		final Path resumed = task("m", 12, 5).resume(true).run(images(2, 64, 64, 2), two, Monitor.NONE,
-			new Trainer.Listener() {}, s -> {});
+		assertTrue(Files.exists(TrainPipeline.checkpoint(two, "m").resolve("state.ndlist")));
+		final Path resumed = train(task("m", 12, 5).resume(true), images(2, 64, 64, 2), two);
 		assertArrayEquals(outputs(straight), outputs(resumed), "resumed run = uninterrupted run, bit for bit");
 	}
 
 	@Test
 	void freshWeightsStartAsTheIdentityResidualsSay() throws Exception {
 		final double[] first = { Double.NaN };
-		Train.from(tiny(), true).name("fresh").steps(1).batch(8).patch(32).seed(1).validation(0).device("cpu").run(images(1,
-			64, 64, 3), Files.createDirectories(tmp.resolve("f")), Monitor.NONE, new Trainer.Listener() {
+		// base=none: fresh weights of the default model's architecture (here the tiny one's)
+		train(TrainSettings.builder().base("none").name("fresh").steps(1).batch(8).patch(32).seed(1).validation(0).device(
+			"cpu"), images(1, 64, 64, 3), Files.createDirectories(tmp.resolve("f")), Monitor.NONE, new Trainer.Listener() {
 
 				@Override
 				public void step(final int step, final int steps, final double loss, final double rate) {
 					first[0] = loss;
 				}
-			}, s -> {});
+			});
 		// conv_out starts at zero, so the first prediction is 0 and the loss is E[ε²] ≈ 1
 		assertEquals(1, first[0], 0.15);
 	}
@@ -174,36 +211,30 @@ class TrainTest {
 	@Test
 	void badInputGetsClearMessagesAndLeavesNoModel() throws Exception {
 		final Path dir = Files.createDirectories(tmp.resolve("bad"));
-		final Monitor none = Monitor.NONE;
-		final Trainer.Listener quiet = new Trainer.Listener() {};
-		assertMessage(() -> task("small", 2, 1).run(images(1, 20, 20, 1), dir, none, quiet, s -> {}), "smaller than the patch");
-		assertMessage(() -> task("", 2, 1).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "name");
-		assertMessage(() -> task("a/b", 2, 1).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "letters, digits");
-		assertMessage(() -> task("odd", 2, 1).patch(40).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "steps of 16");
-		assertMessage(() -> task("empty", 2, 1).run(new ArrayList<>(), dir, none, quiet, s -> {}), "empty");
-		final List<Train.Image> nan = images(1, 64, 64, 1);
-		nan.get(0).px[5] = Float.NaN;
-		assertMessage(() -> task("nan", 2, 1).run(nan, dir, none, quiet, s -> {}), "NaN");
-		assertMessage(() -> task("nothing", 2, 1).resume(true).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}),
-			"nothing to resume");
-		task("taken", 1, 1).validation(0).run(images(1, 64, 64, 1), dir, none, quiet, s -> {});
-		assertMessage(() -> task("taken", 1, 1).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}), "overwrite=true");
+		assertMessage(() -> train(task("small", 2, 1), images(1, 20, 20, 1), dir), "smaller than the patch");
+		assertMessage(() -> train(task("", 2, 1), images(1, 64, 64, 1), dir), "name");
+		assertMessage(() -> train(task("a/b", 2, 1), images(1, 64, 64, 1), dir), "letters, digits");
+		assertMessage(() -> train(task("odd", 2, 1).patch(40), images(1, 64, 64, 1), dir), "steps of 16");
+		assertMessage(() -> train(task("empty", 2, 1), new ArrayList<>(), dir), "empty");
+		final List<Hyperstack> nan = images(1, 64, 64, 1);
+		nan.get(0).plane(0)[5] = Float.NaN;
+		assertMessage(() -> train(task("nan", 2, 1), nan, dir), "NaN");
+		assertMessage(() -> train(task("nothing", 2, 1).resume(true), images(1, 64, 64, 1), dir), "nothing to resume");
+		train(task("taken", 1, 1).validation(0), images(1, 64, 64, 1), dir);
+		assertMessage(() -> train(task("taken", 1, 1), images(1, 64, 64, 1), dir), "overwrite=true");
 		final byte[] before = weights(dir.resolve("taken"));
-		task("taken", 2, 9).validation(0).overwrite(true).keepCheckpoint(true).run(images(1, 64, 64, 1), dir, none, quiet,
-			s -> {});
+		train(task("taken", 2, 9).validation(0).overwrite(true).keepCheckpoint(true), images(1, 64, 64, 1), dir);
 		assertTrue(!java.util.Arrays.equals(before, weights(dir.resolve("taken"))), "overwrite replaces the model");
 		// a checkpoint of another network cannot be resumed
-		final Path other = Train.checkpoint(dir, "taken");
+		final Path other = TrainPipeline.checkpoint(dir, "taken");
 		final String props = new String(Files.readAllBytes(other.resolve("checkpoint.properties")), "ISO-8859-1");
 		Files.write(other.resolve("checkpoint.properties"), props.replace("parameters=", "parameters=extra,").getBytes(
 			"ISO-8859-1"));
-		assertMessage(() -> task("taken", 4, 9).resume(true).run(images(1, 64, 64, 1), dir, none, quiet, s -> {}),
-			"another network");
+		assertMessage(() -> train(task("taken", 4, 9).resume(true), images(1, 64, 64, 1), dir), "another network");
 		// an unwritable models folder
 		final Path ro = Files.createDirectories(tmp.resolve("ro"));
 		ro.toFile().setWritable(false);
-		if (!Files.isWritable(ro)) assertMessage(() -> task("x", 1, 1).run(images(1, 64, 64, 1), ro, none, quiet, s -> {}),
-			"cannot write");
+		if (!Files.isWritable(ro)) assertMessage(() -> train(task("x", 1, 1), images(1, 64, 64, 1), ro), "cannot write");
 		ro.toFile().setWritable(true);
 		try (Stream<Path> s = Files.list(dir)) {
 			assertTrue(s.noneMatch(p -> p.getFileName().toString().contains("partial")), "no half-written model folders");

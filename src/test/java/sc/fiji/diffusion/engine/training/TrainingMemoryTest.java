@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
-import sc.fiji.diffusion.engine.tasks.Train;
 
 /** Thousands of training steps: the Java heap and the process's resident memory stay flat. */
 class TrainingMemoryTest {
@@ -28,8 +27,8 @@ class TrainingMemoryTest {
 	void memoryIsFlatOverThousandsOfSteps() throws Exception {
 		final ModelDescriptor d = TrainTest.tiny();
 		final Patches train = new Patches(32);
-		for (final Train.Image im : TrainTest.images(2, 64, 64, 4))
-			train.add(im.px.clone(), im.w, im.h, 0, im.h);
+		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(2, 64, 64, 4))
+			train.add(px, 64, 64, 0, 64);
 		final Trainer.Settings s = new Trainer.Settings();
 		s.steps = 2000;
 		s.batch = 2;
