@@ -76,7 +76,7 @@ class BlockDenoiseTest {
 
 	private static void check(final String output, final int steps) {
 		final int w = 150, h = 131;
-		final float[] img = sc.fiji.diffusion.testing.TestData.blobs(1, w, h, 3).get(0).px;
+		final float[] img = sc.fiji.diffusion.testing.TestData.blobs(1, w, h, 3).get(0);
 		final java.util.Random r = new java.util.Random(2);
 		for (int i = 0; i < img.length; i++)
 			img[i] += 20 * r.nextGaussian();
