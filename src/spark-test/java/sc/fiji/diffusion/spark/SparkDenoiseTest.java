@@ -43,7 +43,7 @@ class SparkDenoiseTest {
 	@BeforeAll
 	static void image() throws Exception {
 		model = Paths.get(SparkDenoiseTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent();
-		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0).px;
+		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0);
 		final java.util.Random r = new java.util.Random(3);
 		final short[] s = new short[W * H];
 		pixels = new float[W * H];
@@ -166,7 +166,7 @@ class SparkDenoiseTest {
 	 */
 	@Test
 	void poissonNoiseGivesTheSingleMachineResult() throws Exception {
-		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0).px;
+		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0);
 		final java.util.Random r = new java.util.Random(4);
 		final short[] z = new short[W * H];
 		for (int i = 0; i < z.length; i++) {
