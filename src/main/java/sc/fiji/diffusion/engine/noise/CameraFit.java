@@ -119,18 +119,19 @@ public final class CameraFit {
 				hi = Math.max(hi, v);
 				n++;
 			}
+		// the next value below the highest and how many pixels have it, in the same pass as the extremes' counts
 		float below = Float.NEGATIVE_INFINITY;
-		long nLo = 0, nHi = 0;
+		long nLo = 0, nHi = 0, nBelow = 0;
 		for (final float[] p : planes)
 			for (final float v : p) {
 				if (v == lo) nLo++;
 				if (v == hi) nHi++;
-				if (v < hi && v > below) below = v;
+				else if (v == below) nBelow++;
+				else if (v > below) {
+					below = v;
+					nBelow = 1;
+				}
 			}
-		long nBelow = 0;
-		for (final float[] p : planes)
-			for (final float v : p)
-				if (v == below) nBelow++;
 		final long many = Math.max(2, n / 1000);
 		final double cLo = nLo >= many && lo <= 0 ? lo : Double.NaN;
 		final boolean saturation = hi == 255 || hi == 4095 || hi == 16383 || hi == 65535;

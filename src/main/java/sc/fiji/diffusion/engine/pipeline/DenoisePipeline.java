@@ -102,6 +102,8 @@ public final class DenoisePipeline {
 		public final NoiseModel[] noise;
 		public final double scale, offset;
 		private final String valuesText;
+		/** The planes the plan measured the noise on and their transform, when it made one (this run only). */
+		private transient float[][] source, transformed;
 
 		Plan(final NoiseModel[] noise, final ValueMap values) {
 			this.noise = noise;
@@ -112,6 +114,14 @@ public final class DenoisePipeline {
 
 		public ValueMap values() {
 			return ValueMap.of(scale, offset, valuesText);
+		}
+
+		/** Plane i of {@code planes} through its noise transform: the plan's own copy the first time, when it made one. */
+		float[] forward(final float[][] planes, final int i) {
+			if (planes != source || transformed == null || transformed[i] == null) return noise[i].forward(planes[i]);
+			final float[] f = transformed[i];
+			transformed[i] = null; // handed over: the caller owns it now
+			return f;
 		}
 	}
 
@@ -128,7 +138,8 @@ public final class DenoisePipeline {
 		final DenoiseSettings s, final Normalization.Percentiles rawPercentiles, final Monitor monitor, final String prefix)
 	{
 		List<NoiseModel> models = s.noise().model(planes, width, msg -> monitor.log("Denoise: " + prefix + msg));
-		if (models.get(0).isStabilised()) models = measured(models, planes, width, monitor, prefix);
+		final float[][] transformed = new float[planes.length][];
+		if (models.get(0).isStabilised()) models = measured(models, planes, width, transformed, monitor, prefix);
 		final NoiseModel first = models.get(0);
 		if (first.isStabilised()) monitor.log("Denoise: " + prefix + "noise " + first + "; denoising the stabilised image " +
 			"at sigma = 1");
@@ -141,7 +152,10 @@ public final class DenoisePipeline {
 		} : rawPercentiles;
 		final ValueMap values = s.normalization().map(d, first.isStabilised() ? 32 : bitDepth, working);
 		monitor.log("Denoise: " + prefix + "normalize=" + s.normalization() + ": " + values);
-		return new Plan(models.toArray(new NoiseModel[0]), values);
+		final Plan plan = new Plan(models.toArray(new NoiseModel[0]), values);
+		plan.source = planes;
+		plan.transformed = transformed;
+		return plan;
 	}
 
 	/**
@@ -151,7 +165,7 @@ public final class DenoisePipeline {
 	 * planes) is what the denoiser is told, within [0.7, 1.6] of the nominal 1.
 	 */
 	static List<NoiseModel> measured(final List<NoiseModel> models, final float[][] planes, final int width,
-		final Monitor monitor, final String prefix)
+		final float[][] transformed, final Monitor monitor, final String prefix)
 	{
 		final double[] s = new double[planes.length];
 		for (int i = 0; i < planes.length; i++) {
@@ -159,8 +173,10 @@ public final class DenoisePipeline {
 			// read noise dips below the offset): counting those out read σ too high at a few photons (−0.4 dB at peak 5)
 			final double[] rawClip = CameraFit.clipValues(planes[i]);
 			final float[] clip = models.get(i).forward(new float[] { (float) rawClip[0], (float) rawClip[1] });
-			s[i] = NoiseSettings.estimateSigma(models.get(i).forward(planes[i]), width, planes[i].length / width, null,
-				new double[] { clip[0], clip[1] });
+			// (the σ told to the denoiser changes below, not the transform: the transformed plane is kept for the run)
+			transformed[i] = models.get(i).forward(planes[i]);
+			s[i] = NoiseSettings.estimateSigma(transformed[i], width, planes[i].length / width, null, new double[] { clip[0],
+				clip[1] });
 		}
 		Arrays.sort(s);
 		final double m = s[s.length / 2];
@@ -263,7 +279,7 @@ public final class DenoisePipeline {
 			final ValueMap values = plan.values();
 			final float[][] work = new float[planes.length][];
 			for (int i = 0; i < planes.length; i++)
-				work[i] = plan.noise[i].forward(planes[i]);
+				work[i] = plan.forward(planes, i);
 			// one bar for the whole command: each channel its share, within it the adaptation first (adapt=N)
 			final Monitor perChannel = monitor.share(c, nc);
 			final double adaptShare = s.adapt() > 0 ? Adaptation.SHARE : 0;

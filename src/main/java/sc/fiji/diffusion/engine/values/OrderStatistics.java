@@ -93,22 +93,36 @@ public final class OrderStatistics {
 	public static int[] stableOrder(final double[] keys) {
 		final int n = keys.length;
 		int[] a = new int[n], b = new int[n];
+		// the keys travel with their indices: the merges read both in order, not keys[a[i]] all over memory
+		double[] ka = keys.clone(), kb = new double[n];
 		for (int i = 0; i < n; i++)
 			a[i] = i;
 		for (int width = 1; width < n; width *= 2) {
 			for (int lo = 0; lo < n; lo += 2 * width) {
 				final int mid = Math.min(lo + width, n), hi = Math.min(lo + 2 * width, n);
 				int i = lo, j = mid, k = lo;
-				while (i < mid && j < hi)
-					b[k++] = Double.compare(keys[a[j]], keys[a[i]]) < 0 ? a[j++] : a[i++];
-				while (i < mid)
-					b[k++] = a[i++];
-				while (j < hi)
-					b[k++] = a[j++];
+				while (i < mid && j < hi) {
+					if (Double.compare(ka[j], ka[i]) < 0) {
+						kb[k] = ka[j];
+						b[k++] = a[j++];
+					}
+					else {
+						kb[k] = ka[i];
+						b[k++] = a[i++];
+					}
+				}
+				System.arraycopy(ka, i, kb, k, mid - i);
+				System.arraycopy(a, i, b, k, mid - i);
+				k += mid - i;
+				System.arraycopy(ka, j, kb, k, hi - j);
+				System.arraycopy(a, j, b, k, hi - j);
 			}
 			final int[] t = a;
 			a = b;
 			b = t;
+			final double[] kt = ka;
+			ka = kb;
+			kb = kt;
 		}
 		return a;
 	}

@@ -1,5 +1,6 @@
 package sc.fiji.diffusion.engine.noise;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -54,6 +55,41 @@ class CameraFitTest {
 			z[i] = (float) Math.max(0, Math.min(max, Math.rint(gain * poisson(r, lambda[i]) + offset + sigma * r
 				.nextGaussian())));
 		return z;
+	}
+
+	/** Clipped values: a pile at 0 below, a saturation level or a pile-up above; a plain offset or maximum is none. */
+	@Test
+	void clipValuesAreThePilesAtTheEnds() {
+		final java.util.Random r = new java.util.Random(2);
+		final float[] z = new float[10000];
+		for (int i = 0; i < z.length; i++)
+			z[i] = (float) Math.rint(100 + 20 * r.nextGaussian());
+		final double[] none = CameraFit.clipValues(z);
+		assertTrue(Double.isNaN(none[0]) && Double.isNaN(none[1]), java.util.Arrays.toString(none));
+		// 2 % of the pixels at 0 and at 255 (a saturation level): both ends clipped
+		for (int i = 0; i < 200; i++) {
+			z[i] = 0;
+			z[z.length - 1 - i] = 255;
+		}
+		assertArrayEquals(new double[] { 0, 255 }, CameraFit.clipValues(z), 0);
+		// a pile at 200, not a saturation level: clipped when it holds at least 3x the pixels of the next value below
+		final float[] p = z.clone();
+		for (int i = 0; i < 200; i++)
+			p[z.length - 1 - i] = 200;
+		float below = Float.NEGATIVE_INFINITY;
+		for (final float v : p)
+			if (v < 200) below = Math.max(below, v);
+		int nBelow = 0;
+		for (final float v : p)
+			if (v == below) nBelow++;
+		assertTrue(nBelow * 3 <= 200, "the test needs a thin next value: " + nBelow);
+		assertEquals(200, CameraFit.clipValues(p)[1], 0);
+		// the same pile split over two planes gives the same answer; a thick next value below makes it no clip
+		assertEquals(200, CameraFit.clipValues(java.util.Arrays.copyOf(p, 5000), java.util.Arrays.copyOfRange(p, 5000,
+			10000))[1], 0);
+		for (int i = 0; i < 100; i++)
+			p[i] = below;
+		assertTrue(Double.isNaN(CameraFit.clipValues(p)[1]));
 	}
 
 	@Test

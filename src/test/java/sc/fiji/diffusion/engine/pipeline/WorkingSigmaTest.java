@@ -49,9 +49,13 @@ class WorkingSigmaTest {
 		assertEquals(0, own[0], 0, "the transformed plane's floor reads as a low clip");
 		// ... but the measured σ is that of all blocks, as for any unclipped plane
 		final double all = NoiseSettings.estimateSigma(t, w, h, null, new double[] { Double.NaN, Double.NaN });
+		final float[][] transformed = new float[1][];
 		final List<NoiseModel> measured = DenoisePipeline.measured(Collections.singletonList(camera), new float[][] { z }, w,
-			Monitor.NONE, "");
+			transformed, Monitor.NONE, "");
 		assertEquals(all, measured.get(0).workingSigma(), 1e-9);
+		// the plane it measured on is the one the run denoises (kept, not transformed twice)
+		org.junit.jupiter.api.Assertions.assertArrayEquals(t, transformed[0]);
+		org.junit.jupiter.api.Assertions.assertArrayEquals(t, measured.get(0).forward(z));
 		assertTrue(Math.abs(all - NoiseSettings.estimateSigma(t, w, h)) > 1e-3,
 			"excluding the floor's blocks gives another σ (what this test guards against)");
 	}
