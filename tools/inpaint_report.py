@@ -21,7 +21,9 @@ the truth is then the noisy image, and a fill should carry the same noise.
 
 Methods: Inpaint through the command line (the Fiji command and its pipeline) with the default
 keys and with `steps=50 jumps=5 jump_length=5`; OpenCV Telea and Navier-Stokes (radius 5, Debian
-python3-opencv) and scikit-image's biharmonic inpainting (python3-skimage).
+python3-opencv), scikit-image's biharmonic inpainting (python3-skimage), and exemplar-based
+inpainting (Criminisi et al. 2004; tools/criminisi.py, numpy) — the kind of fill Inpaint now starts
+its walk from, so the table shows what the walk adds.
 
 Measures, inside the hole:
   hole PSNR       against the truth (peak 255);
@@ -136,6 +138,8 @@ def classical(inp, mask):
            "Navier-Stokes": cv2.inpaint(src, m8, 5, cv2.INPAINT_NS).astype(np.float64)}
     bh = inpaint_biharmonic(inp / 255.0, mask) * 255.0
     out["biharmonic"] = np.where(mask, bh, inp)
+    import criminisi
+    out["exemplar (Criminisi)"] = criminisi.inpaint(inp, mask)
     return out
 
 
@@ -182,7 +186,7 @@ def main():
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME:key=value,key=value (replaces the default variants; for tuning on validation)")
     ap.add_argument("--no-noisy", action="store_true")
-    ap.add_argument("--classical", default="Telea,Navier-Stokes,biharmonic")
+    ap.add_argument("--classical", default="Telea,Navier-Stokes,biharmonic,exemplar (Criminisi)")
     ap.add_argument("--out", default=None, help="markdown (default results/inpaint-quality.md for the test set)")
     ap.add_argument("--picture", default=None)
     args = ap.parse_args()
@@ -212,6 +216,10 @@ def main():
             rows.setdefault(method, []).append((label, kind) + measures(per[label], truth, mask))
     truth_blob = [(label, kind, blob(truth, truth, mask)) for label, kind, truth, mask in items]
     text = table(args, items, rows, truth_blob, seconds)
+    if args.sets == "test":
+        t = crop_speed(cp, os.path.join(args.work, "speed"), log)
+        text += (f"\nA 48x48 hole in a 512x512 photograph (camera), default keys, 4 files after the model's first in one "
+                 f"batch: median {np.median(t):.2f} s, max {max(t):.2f} s per file (the crop around the hole only).\n")
     print(text)
     out = args.out or ("results/inpaint-quality.md" if args.sets == "test" else None)
     if out:
@@ -219,6 +227,24 @@ def main():
         print("wrote", out)
     if args.picture or args.sets == "test":
         picture(items, results, args.picture or "results/inpaint-quality.png")
+
+
+def crop_speed(cp, work, log):
+    """Seconds per 48x48 hole in a 512x512 image with the default keys: 5 files in one batch (each
+    hole elsewhere); median and max of the last 4 (the first loads the model)."""
+    import re
+    import grayscale_data
+    img = grayscale_data.load("camera").astype(np.float64)[:512, :512]
+    items = []
+    for k in range(5):
+        mask = np.zeros(img.shape, bool)
+        y, x = 100 + 60 * k, 380 - 60 * k
+        mask[y:y + 48, x:x + 48] = True
+        items.append((f"speed{k}", "photo", img, mask))
+    run_inpaint(cp, work, items, {}, log)
+    text = open(log.name).read().rsplit("batch --task inpaint", 1)[-1]
+    t = [float(v) for v in re.findall(r"Inpaint: speed\d-\S+ \([^)]*\) in ([0-9.]+) s", text)]
+    return t[1:]
 
 
 def table(args, items, rows, truth_blob, seconds):
@@ -253,7 +279,7 @@ def table(args, items, rows, truth_blob, seconds):
 def picture(items, results, path):
     """Per clean image: truth | each method, the 128x128 region around the hole, hole outlined."""
     from PIL import Image
-    methods = [m for m in results if m.startswith("Inpaint")] + [m for m in ("Telea", "biharmonic") if m in results]
+    methods = [m for m in results if m.startswith("Inpaint")] + [m for m in ("Telea", "biharmonic", "exemplar (Criminisi)") if m in results]
     rows = []
     for label, kind, truth, mask in items:
         if kind == "noisy":
