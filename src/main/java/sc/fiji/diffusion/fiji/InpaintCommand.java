@@ -18,7 +18,7 @@ import sc.fiji.diffusion.engine.values.Normalization;
 
 /**
  * Plugins › Diffusion › Inpaint: fills a region with content the model finds plausible next
- * to the rest (RePaint from a smooth fill, see {@link sc.fiji.diffusion.engine.tasks.Inpaint}):
+ * to the rest (RePaint from patches of the surroundings copied into the hole, see {@link sc.fiji.diffusion.engine.tasks.Inpaint}):
  * edges that enter the hole run on through it, with the surroundings' texture, and where the
  * image is noisy the fill carries the same noise. The region is a mask image (non-zero =
  * fill; one plane for all, or one per plane) or, when no mask is given (or the mask is the
