@@ -27,7 +27,7 @@ public final class Exemplar {
 	public static final int SEARCH = 48;
 	/**
 	 * Holes of more pixels are not filled (null): each step's search costs the same whatever the
-	 * hole's size, so the time grows with its area (about 1 s for 256² on one core).
+	 * hole's size, so the time grows with its area (about 2 s for 256² on this CPU).
 	 */
 	public static final int MAX_PIXELS = 1 << 16;
 
