@@ -11,8 +11,9 @@ public final class InpaintSettings extends ImageSettings {
 	private InpaintSettings(final Builder b) {
 		super(b);
 		if (b.jumps < 1) throw new IllegalArgumentException("jumps must be at least 1 (1 = no resampling), was " + b.jumps);
-		if (b.jumpLength < 1 || b.jumpLength > Math.max(1, b.steps)) throw new IllegalArgumentException(
-			"jump_length must be between 1 and steps (" + b.steps + "), was " + b.jumpLength);
+		// jump_length only matters when there are jumps: steps=1 with the default jump_length (5) is fine
+		if (b.jumpLength < 1 || b.jumps > 1 && b.jumpLength > Math.max(1, b.steps)) throw new IllegalArgumentException(
+			"jump_length must be between 1 and steps (" + b.steps + ") when jumps > 1, was " + b.jumpLength);
 		if (b.context < -1) throw new IllegalArgumentException("context must be >= 0 pixels (or -1 = automatic), was " +
 			b.context);
 		this.steps = b.steps;

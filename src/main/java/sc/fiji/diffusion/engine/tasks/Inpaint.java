@@ -122,8 +122,9 @@ public final class Inpaint extends ImageTask<Inpaint> {
 	public void validate() {
 		model.schedule().checkSteps(steps);
 		if (jumps < 1) throw new IllegalArgumentException("jumps must be at least 1 (1 = no resampling), was " + jumps);
-		if (jumpLength < 1 || jumpLength > steps) throw new IllegalArgumentException("jump_length must be between 1 and " +
-			"steps (" + steps + "), was " + jumpLength);
+		// jump_length only matters when there are jumps (the walk takes at most the steps it has)
+		if (jumpLength < 1 || jumps > 1 && jumpLength > steps) throw new IllegalArgumentException("jump_length must be " +
+			"between 1 and steps (" + steps + ") when jumps > 1, was " + jumpLength);
 		model.descriptor().classIndex(label);
 	}
 

@@ -133,6 +133,11 @@ class InpaintTest {
 		assertArrayEquals(new int[] { 3, 2, 1, 0 }, Inpaint.with(model).steps(10).jumpLength(1).walk(3, 0));
 		final int[] jumping = Inpaint.with(model).steps(10).jumps(2).jumpLength(5).walk(500, -1);
 		assertEquals(11 + 2 * 5, jumping.length, java.util.Arrays.toString(jumping));
+		// one step with the default jump_length (5): no jumps, so nothing to refuse; with jumps it is refused by name
+		Inpaint.with(model).steps(1).jumps(1).jumpLength(5).validate();
+		final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+			() -> Inpaint.with(model).steps(1).jumps(2).jumpLength(5).validate());
+		assertTrue(e.getMessage().contains("jump_length"), e.getMessage());
 	}
 
 	/** A textured image whose hole holds a smoothed copy of the texture: its detail is raised to its surroundings'. */
