@@ -2,6 +2,7 @@ package sc.fiji.diffusion.fiji;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -196,6 +197,9 @@ class ImageCommandsTest {
 			for (int x = 0; x < 64; x++)
 				if (!(x >= 20 && x < 30 && y >= 20 && y < 30)) assertEquals(Float.floatToIntBits(clean[y * 64 + x]), Float
 					.floatToIntBits(o[y * 64 + x]));
+		// the user's image keeps every pixel, the hole's too, and its selection
+		assertArrayEquals(clean, floats(pic.getProcessor()), "Inpaint does not touch its input");
+		assertNotNull(pic.getRoi(), "the selection stays");
 	}
 
 	@Test
