@@ -235,6 +235,12 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			final float[] exemplarPx = nothingKnown || !copiesPatches(model.descriptor()) ? null : Exemplar.fill(yPx, hole, cw,
 				ch);
 			final boolean copied = exemplarPx != null;
+			int holePx = 0;
+			for (final boolean b : hole)
+				if (b) holePx++;
+			final String smoothWhy = !copiesPatches(model.descriptor()) ? "this model completes whole objects" : holePx >
+				Exemplar.MAX_PIXELS ? "the hole is too large to copy into: " + holePx + " pixels, more than " + Exemplar.MAX_PIXELS :
+					"no " + Exemplar.PATCH + "x" + Exemplar.PATCH + " patch of known pixels to copy from";
 			final float[] startPx = nothingKnown ? new float[yPx.length] : copied ? exemplarPx : Biharmonic.fill(yPx, hole, cw,
 				ch);
 			// (on the filled canvas, so the hole's own values are not taken for a clipped tail)
@@ -249,7 +255,7 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			final double[] clip = nothingKnown ? model.clipRange() : knownRange(yPx, hole);
 			monitor.log(String.format(Locale.ROOT, "Inpaint: from %s noised to level %d, %d moves down to %s; x0 kept within " +
 				"%.3f..%.3f (model units)", nothingKnown ? "nothing (the mask covers the image)" : copied ?
-					"patches of the surroundings copied into the hole" : "a smooth fill (no patch to copy from)", walk[0],
+					"patches of the surroundings copied into the hole" : "a smooth fill (" + smoothWhy + ")", walk[0],
 				walk.length - 1, end < 0 ? "the clean image" : String.format(Locale.ROOT, "level %d (the image's noise, sigma " +
 					"%.3g model units: the fill carries it too)", end, sigmaY), clip == null ? Double.NEGATIVE_INFINITY : clip[0],
 				clip == null ? Double.POSITIVE_INFINITY : clip[1]));
