@@ -133,7 +133,6 @@ public final class TrainPipeline {
 
 	/** Every plane of every image as a one-plane image (sharing its pixels), each checked. */
 	static List<Hyperstack> planes(final List<Hyperstack> images, final int patch) {
-		if (images.isEmpty()) throw new IllegalArgumentException("no training images: the stack is empty");
 		final List<Hyperstack> planes = new ArrayList<>();
 		for (final Hyperstack im : images) {
 			if (im.width() < patch || im.height() < patch) throw new IllegalArgumentException(String.format(Locale.ROOT,
