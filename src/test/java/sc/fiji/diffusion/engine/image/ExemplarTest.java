@@ -91,5 +91,9 @@ class ExemplarTest {
 			for (int x = 8; x < 12; x++)
 				band[y * 20 + x] = true;
 		assertNull(Exemplar.fill(new float[20 * 20], band, 20, 20));
+		// a hole larger than MAX_PIXELS is not copied into (the caller falls back to a smooth fill)
+		final int side = (int) Math.ceil(Math.sqrt(Exemplar.MAX_PIXELS + 1.0));
+		assertNull(Exemplar.fill(new float[(side + 40) * (side + 40)], square(side + 40, side + 40, 20, 20, side), side + 40,
+			side + 40));
 	}
 }
