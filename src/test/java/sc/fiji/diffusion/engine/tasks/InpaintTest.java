@@ -74,21 +74,7 @@ class InpaintTest {
 					hole[y * W + x] = true;
 				}
 		final java.util.List<String> log = new java.util.ArrayList<>();
-		final Monitor logged = new Monitor() {
-
-			@Override
-			public void progress(final String what, final int done, final int total) {}
-
-			@Override
-			public boolean isCanceled() {
-				return false;
-			}
-
-			@Override
-			public void log(final String message) {
-				log.add(message);
-			}
-		};
+		final Monitor logged = Monitor.logging(log::add);
 		final float[] out = Images.array(Inpaint.with(model).values(ValueMap.data(model.descriptor())).steps(20).seed(3)
 			.run(Images.plane(holed, W, H), Images.plane(mask, W, H), logged));
 		assertTrue(log.stream().anyMatch(l -> l.contains("patches of the surroundings copied into the hole")), log

@@ -68,25 +68,6 @@ class TrainTest {
 		return train(settings, images, folder, Monitor.NONE, new Trainer.Listener() {});
 	}
 
-	/** A monitor that keeps the Log's lines. */
-	private static Monitor logTo(final List<String> lines) {
-		return new Monitor() {
-
-			@Override
-			public void progress(final String what, final int done, final int total) {}
-
-			@Override
-			public boolean isCanceled() {
-				return false;
-			}
-
-			@Override
-			public void log(final String message) {
-				lines.add(message);
-			}
-		};
-	}
-
 	/** The network's output on a fixed input: equal outputs, equal weights (the files also hold archive names). */
 	static float[] outputs(final Path model) {
 		try (DiffusionModel m = DiffusionModel.load(model, Device.cpu());
@@ -130,7 +111,8 @@ class TrainTest {
 	void sameSeedSameModelAndTheModelWorksByName() throws Exception {
 		final Path a = Files.createDirectories(tmp.resolve("a")), b = Files.createDirectories(tmp.resolve("b"));
 		final List<String> said = new ArrayList<>();
-		final Path ma = train(task("mine", 8, 3), images(6, 64, 48, 1), a, logTo(said), new Trainer.Listener() {});
+		final Path ma = train(task("mine", 8, 3), images(6, 64, 48, 1), a, Monitor.logging(said::add),
+			new Trainer.Listener() {});
 		final Path mb = train(task("mine", 8, 3), images(6, 64, 48, 1), b);
 		final Path mc = train(task("other", 8, 4), images(6, 64, 48, 1), b);
 		assertEquals(ModelDescriptor.read(ma).weightsSha256(), ModelDescriptor.read(mb).weightsSha256(), "same seed, same weights");
