@@ -163,6 +163,16 @@ public final class Inpaint extends ImageTask<Inpaint> {
 		return true;
 	}
 
+	/** Why the fill of {@code hole} starts smooth instead of copied, for the Log. */
+	private String whySmooth(final boolean[] hole) {
+		if (!copiesPatches(model.descriptor())) return "this model completes whole objects";
+		int n = 0;
+		for (final boolean b : hole)
+			if (b) n++;
+		return n > Exemplar.MAX_PIXELS ? "the hole is too large to copy into: " + n + " pixels, more than " +
+			Exemplar.MAX_PIXELS : "no " + Exemplar.PATCH + "x" + Exemplar.PATCH + " patch of known pixels to copy from";
+	}
+
 	/** The level the walk starts from, for this model's schedule, from a copied fill. */
 	public int startLevel() {
 		return startLevel(true);
@@ -235,12 +245,6 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			final float[] exemplarPx = nothingKnown || !copiesPatches(model.descriptor()) ? null : Exemplar.fill(yPx, hole, cw,
 				ch);
 			final boolean copied = exemplarPx != null;
-			int holePx = 0;
-			for (final boolean b : hole)
-				if (b) holePx++;
-			final String smoothWhy = !copiesPatches(model.descriptor()) ? "this model completes whole objects" : holePx >
-				Exemplar.MAX_PIXELS ? "the hole is too large to copy into: " + holePx + " pixels, more than " + Exemplar.MAX_PIXELS :
-					"no " + Exemplar.PATCH + "x" + Exemplar.PATCH + " patch of known pixels to copy from";
 			final float[] startPx = nothingKnown ? new float[yPx.length] : copied ? exemplarPx : Biharmonic.fill(yPx, hole, cw,
 				ch);
 			// (on the filled canvas, so the hole's own values are not taken for a clipped tail)
@@ -255,7 +259,7 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			final double[] clip = nothingKnown ? model.clipRange() : knownRange(yPx, hole);
 			monitor.log(String.format(Locale.ROOT, "Inpaint: from %s noised to level %d, %d moves down to %s; x0 kept within " +
 				"%.3f..%.3f (model units)", nothingKnown ? "nothing (the mask covers the image)" : copied ?
-					"patches of the surroundings copied into the hole" : "a smooth fill (" + smoothWhy + ")", walk[0],
+					"patches of the surroundings copied into the hole" : "a smooth fill (" + whySmooth(hole) + ")", walk[0],
 				walk.length - 1, end < 0 ? "the clean image" : String.format(Locale.ROOT, "level %d (the image's noise, sigma " +
 					"%.3g model units: the fill carries it too)", end, sigmaY), clip == null ? Double.NEGATIVE_INFINITY : clip[0],
 				clip == null ? Double.POSITIVE_INFINITY : clip[1]));
