@@ -73,6 +73,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "results", "std-calibration.md"))
     ap.add_argument("--sets", default="validation,test", help="validation,test or one of them (choices are made on "
                     "validation alone)")
+    ap.add_argument("--kinds", default=",".join(dict.fromkeys(m for m, _ in CASES)), help="which kinds of images "
+                    "(fluo, em, photo, and each with -clean); all by default")
     args = ap.parse_args()
     import tifffile
     cp = classpath()
@@ -83,6 +85,8 @@ def main():
         if label not in args.sets.split(","):
             continue
         for ci, (mod, cond) in enumerate(CASES):
+            if mod not in args.kinds.split(","):
+                continue
             d = os.path.join(args.data, role, mod.replace("-clean", ""))
             if not os.path.isdir(d):
                 continue

@@ -181,20 +181,11 @@ public final class VariationalBound {
 
 	/** Φ(z). */
 	static double lowerTail(final double z) {
-		return z == Double.NEGATIVE_INFINITY ? 0 : z == Double.POSITIVE_INFINITY ? 1 : 0.5 * erfc(-z / Math.sqrt(2));
+		return Normals.cdf(z);
 	}
 
 	/** 1 − Φ(z). */
 	static double upperTail(final double z) {
 		return lowerTail(-z);
-	}
-
-	/** Complementary error function, relative error below 1.2e-7 (Chebyshev fit, Numerical Recipes §6.2). */
-	static double erfc(final double x) {
-		final double z = Math.abs(x);
-		final double t = 1 / (1 + 0.5 * z);
-		final double r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 +
-			t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
-		return x >= 0 ? r : 2 - r;
 	}
 }

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
+import sc.fiji.diffusion.engine.Normals;
 import sc.fiji.diffusion.engine.values.Normalization;
 import sc.fiji.diffusion.engine.values.OrderStatistics;
 
@@ -180,8 +181,54 @@ public final class NoiseSettings {
 		int k = 0;
 		for (int j = 0; j < hh.length; j++)
 			if (!(mean[j] - clip[0] <= 2 * first) && !(clip[1] - mean[j] <= 2 * first)) free[k++] = hh[j];
-		// a plane clipped almost everywhere: all its blocks, as before
-		return k >= hh.length / 10 && k > 0 ? OrderStatistics.median(Arrays.copyOf(free, k)) / 0.6745 : first;
+		if (k >= hh.length / 10 && k > 0) return OrderStatistics.median(Arrays.copyOf(free, k)) / 0.6745;
+		// a plane clipped almost everywhere (a dark sky, a black background with a few objects): from how often and how far
+		// the noise crosses the clip; all its blocks, which read low, only when that cannot be measured either
+		final double censored = censoredSigma(plane, w, h, skip, clip);
+		return Double.isFinite(censored) ? censored : first;
+	}
+
+	/** Side of the blocks {@link #censoredSigma} reads; the fewest of them it needs. */
+	static final int CENSORED_BLOCK = 4, CENSORED_MIN_BLOCKS = 50;
+
+	/**
+	 * σ of Gaussian noise from the way it is clipped: in a flat block of clean value x next to
+	 * the clipped value a, a share p = Φ(A) of the pixels sits at a, A = (a − x)/σ, and the block's
+	 * mean m obeys m − a = σ·(φ(A) − A·(1 − p)) (the mean of clip(x + σξ) at a); so each block
+	 * with 0.1 ≤ p ≤ 0.9 gives σ = (m − a) / (φ(A) − A·(1 − p)) without knowing x, and the median
+	 * over blocks of {@link #CENSORED_BLOCK}² pixels is the estimate (the upper clip the same way,
+	 * mirrored). Texture inside a block reads as noise: only for planes where the Haar estimate
+	 * has too few unclipped blocks left. NaN when fewer than {@link #CENSORED_MIN_BLOCKS} blocks
+	 * qualify.
+	 */
+	static double censoredSigma(final float[] plane, final int w, final int h, final boolean[] skip, final double[] clip) {
+		final int b = CENSORED_BLOCK, bw = w / b, bh = h / b;
+		final double[] est = new double[2 * Math.max(bw * bh, 0)];
+		int n = 0;
+		for (int end = 0; end < 2; end++) {
+			final double a = clip[end];
+			if (Double.isNaN(a)) continue;
+			final double sign = end == 0 ? 1 : -1; // the upper clip mirrored onto a lower one
+			blocks:
+			for (int by = 0; by < bh; by++)
+				for (int bx = 0; bx < bw; bx++) {
+					int at = 0;
+					double sum = 0;
+					for (int y = 0; y < b; y++)
+						for (int x = 0; x < b; x++) {
+							final int i = (by * b + y) * w + bx * b + x;
+							if (skip != null && skip[i]) continue blocks;
+							if (plane[i] == a) at++;
+							sum += sign * (plane[i] - a);
+						}
+					final double p = at / (double) (b * b);
+					if (p < 0.1 || p > 0.9) continue;
+					final double z = Normals.quantile(p), g = Normals.pdf(z) - z * (1 - p);
+					final double s = sum / (b * b) / g;
+					if (s > 0 && Double.isFinite(s)) est[n++] = s;
+				}
+		}
+		return n >= CENSORED_MIN_BLOCKS ? OrderStatistics.median(Arrays.copyOf(est, n)) : Double.NaN;
 	}
 
 	/**

@@ -19,6 +19,7 @@ import sc.fiji.diffusion.engine.image.Images;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.noise.CameraFit;
+import sc.fiji.diffusion.engine.noise.Clipped;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
 import sc.fiji.diffusion.engine.noise.NoiseSettings;
 import sc.fiji.diffusion.engine.noise.Sure;
@@ -140,6 +141,7 @@ public final class DenoisePipeline {
 		List<NoiseModel> models = s.noise().model(planes, width, msg -> monitor.log("Denoise: " + prefix + msg));
 		final float[][] transformed = new float[planes.length][];
 		if (models.get(0).isStabilised()) models = measured(models, planes, width, transformed, monitor, prefix);
+		if (s.output().equals("mean") || s.output().equals("std")) models = clipped(models, planes, monitor, prefix);
 		final NoiseModel first = models.get(0);
 		if (first.isStabilised()) monitor.log("Denoise: " + prefix + "noise " + first + "; denoising the stabilised image " +
 			"at sigma = 1");
@@ -156,6 +158,45 @@ public final class DenoisePipeline {
 		plan.source = planes;
 		plan.transformed = transformed;
 		return plan;
+	}
+
+	/**
+	 * The noise models of planes whose file clipped its values (an 8-bit black background, a
+	 * saturated camera) wrapped in {@link Clipped}, so that the posterior mean comes back as the
+	 * clean value rather than the mean of the clipped noisy values the denoiser saw there; the Log
+	 * says how many pixels clipped.
+	 */
+	static List<NoiseModel> clipped(final List<NoiseModel> models, final float[][] planes, final Monitor monitor,
+		final String prefix)
+	{
+		final List<NoiseModel> out = new ArrayList<>();
+		long atLo = 0, atHi = 0, n = 0;
+		double lo = Double.NaN, hi = Double.NaN;
+		for (int i = 0; i < planes.length; i++) {
+			final double[] clip = CameraFit.clipValues(planes[i]);
+			final NoiseModel m = Clipped.of(models.get(i), clip);
+			out.add(m);
+			n += planes[i].length;
+			if (!(m instanceof Clipped)) continue;
+			final Clipped c = (Clipped) m;
+			for (final float v : planes[i]) {
+				if (v == c.low()) atLo++;
+				if (v == c.high()) atHi++;
+			}
+			if (!Double.isNaN(c.low())) lo = c.low();
+			if (!Double.isNaN(c.high())) hi = c.high();
+		}
+		if (atLo + atHi > 0) monitor.log(String.format(Locale.ROOT, "Denoise: %sthe image clipped its values (%s%s%s): " +
+			"near them the result is the clean value whose clipped noisy mean the denoiser saw (Foi 2009), kept within " +
+			"the image's range", prefix, atLo > 0 ? String.format(Locale.ROOT, "%.1f %% of the pixels at %s", 100.0 *
+				atLo / n, value(lo)) : "", atLo > 0 && atHi > 0 ? ", " : "", atHi > 0 ? String.format(Locale.ROOT,
+					"%.1f %% at %s", 100.0 * atHi / n, value(hi)) : ""));
+		return out;
+	}
+
+	/** A pixel value as a user reads it: 255, not 255.000. */
+	private static String value(final double v) {
+		return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.6g", v);
 	}
 
 	/**

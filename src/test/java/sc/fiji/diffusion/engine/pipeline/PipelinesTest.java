@@ -102,6 +102,40 @@ class PipelinesTest {
 	}
 
 	/**
+	 * An 8-bit image whose black background clipped the noise at 0: the denoiser sees the mean of
+	 * the clipped values there (σ·φ(0) ≈ 10 grey levels at σ 25), and the way back takes it to the
+	 * clean value, so the background comes back black; the Log says so.
+	 */
+	@Test
+	void aClippedBlackBackgroundComesBackBlack() {
+		final float[] clean = mosaic(64, 64, 0), z = noisy(clean, 25, 11);
+		for (int i = 0; i < z.length; i++)
+			z[i] = Math.max(0, Math.min(255, Math.round(z[i])));
+		final float[] copy = z.clone();
+		LOG.clear();
+		final float[] r = DenoisePipeline.run(source, Hyperstack.of(64, 64, 8, z), settings(25).build(), LOGGED).image
+			.plane(0);
+		assertArrayEquals(copy, z, "the input is only read");
+		double background = 0;
+		int n = 0;
+		for (int i = 0; i < clean.length; i++)
+			if (clean[i] == 0) {
+				background += r[i];
+				n++;
+			}
+		assertTrue(n > 500, "the mosaic has a black background");
+		background /= n;
+		final double clippedMean = ((sc.fiji.diffusion.engine.noise.Clipped) sc.fiji.diffusion.engine.noise.Clipped.of(
+			new sc.fiji.diffusion.engine.noise.AdditiveGaussian(25, false), new double[] { 0, 255 })).clippedMean(0);
+		assertTrue(background < 0.3 * clippedMean, String.format("background %.2f, the clipped noise's mean there %.2f",
+			background, clippedMean));
+		for (final float v : r)
+			assertTrue(v >= 0 && v <= 255, "within the image's range: " + v);
+		assertTrue(LOG.stream().anyMatch(l -> l.contains("clipped its values") && l.contains("at 0")), String.join("\n",
+			LOG));
+	}
+
+	/**
 	 * The progress of output=std on a 2-slice stack is one bar for the whole command: it only moves
 	 * forward, ends at 100 % and names slice and probe (it used to restart with every sample).
 	 */

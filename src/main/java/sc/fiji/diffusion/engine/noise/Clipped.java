@@ -1,0 +1,200 @@
+package sc.fiji.diffusion.engine.noise;
+
+import java.util.Arrays;
+
+import sc.fiji.diffusion.engine.Normals;
+
+/**
+ * The noise of a file that clipped its values — an 8-bit image's black background at 0, a
+ * saturated camera at 255 or 65535: the file holds z = clip(x + s(x)·ξ, a, b), ξ ~ N(0, 1),
+ * s(x)² the variance the wrapped model gives at x.
+ * <p>
+ * A denoiser told that the noise is the wrapped model's returns, where the values pile up at a
+ * clip, the local mean of the clipped values — above the clean value at a, below it at b:
+ * <pre>
+ *   μ(x) = E[z | x] = a·Φ(A) + b·(1 − Φ(B)) + x·(Φ(B) − Φ(A)) + s·(φ(A) − φ(B)),
+ *   A = (a − x)/s,  B = (b − x)/s
+ * </pre>
+ * (at x = a, μ = a + 0.40·s: an 8-bit black sky at σ 25 comes back 10 grey levels too bright).
+ * The way back therefore inverts μ after the wrapped model's own inverse (Foi, "Clipped noisy
+ * images: heteroskedastic modeling and practical denoising", Signal Processing 2009) and keeps
+ * the result within [a, b]. More than {@link #REACH} σ from a clip μ(x) = x to double precision
+ * and values pass unchanged; an image that clipped nothing is not wrapped at all ({@link #of}).
+ * <p>
+ * Only for a posterior mean: a sample is not a mean of clipped values.
+ */
+public final class Clipped implements NoiseModel {
+
+	private static final long serialVersionUID = 1L;
+
+	/** How many σ from a clip the correction reaches: beyond it μ(x) − x < φ(8)·σ ≈ 5e-15 σ. */
+	public static final double REACH = 8;
+
+	/** Points of the table of μ over each clip's reach (2·REACH σ: about 0.004 σ apart). */
+	private static final int GRID = 4096;
+
+	private final NoiseModel noise;
+	private final double lo, hi;
+	/** Per region of the table (one per clip, or one for both when they overlap): x and μ(x). */
+	private transient volatile double[][][] table;
+	/** Values strictly between these two lie beyond every clip's reach and pass unchanged. */
+	private transient volatile double[] free;
+
+	private Clipped(final NoiseModel noise, final double lo, final double hi) {
+		this.noise = noise;
+		this.lo = lo;
+		this.hi = hi;
+	}
+
+	/**
+	 * The model of a file that clipped at {@code clip} ({@link CameraFit#clipValues}: the lower and
+	 * upper clipped value, NaN at an end that did not clip), or {@code noise} itself when neither
+	 * end clipped or the model has no noise there.
+	 */
+	public static NoiseModel of(final NoiseModel noise, final double[] clip) {
+		final Clipped c = new Clipped(noise, clip[0], clip[1]);
+		return c.active(c.lo) || c.active(c.hi) ? c : noise;
+	}
+
+	/** The model without the clipping. */
+	public NoiseModel unclipped() {
+		return noise;
+	}
+
+	/** The lower clipped value, NaN if the file did not clip there. */
+	public double low() {
+		return lo;
+	}
+
+	/** The upper clipped value, NaN if the file did not clip there. */
+	public double high() {
+		return hi;
+	}
+
+	/** The noise's standard deviation at the clean value x, in image units. */
+	double sd(final double x) {
+		final double v = noise.variance(x) * (noise.isStabilised() ? noise.workingSigma() * noise.workingSigma() : 1);
+		return v > 0 ? Math.sqrt(v) : 0;
+	}
+
+	private boolean active(final double clip) {
+		return Double.isFinite(clip) && sd(clip) > 0;
+	}
+
+	/** μ(x): the mean of the clipped noisy value at the clean value x. */
+	public double clippedMean(final double x) {
+		final double s = sd(x);
+		final double a = Double.isFinite(lo) ? lo : Double.NEGATIVE_INFINITY;
+		final double b = Double.isFinite(hi) ? hi : Double.POSITIVE_INFINITY;
+		if (s == 0) return Math.max(a, Math.min(b, x));
+		final double za = (a - x) / s, zb = (b - x) / s;
+		final double pa = Normals.cdf(za), pb = Normals.cdf(zb);
+		return (pa > 0 ? a * pa : 0) + (pb < 1 ? b * (1 - pb) : 0) + x * (pb - pa) + s * (Normals.pdf(za) - Normals
+			.pdf(zb));
+	}
+
+	private double[][][] table() {
+		double[][][] t = table;
+		if (t != null) return t;
+		final boolean l = active(lo), h = active(hi);
+		final double lr = l ? REACH * sd(lo) : 0, hr = h ? REACH * sd(hi) : 0;
+		final double[][] ranges = l && h && lo + lr >= hi - hr ? new double[][] { { lo - lr, hi + hr } } : l && h
+			? new double[][] { { lo - lr, lo + lr }, { hi - hr, hi + hr } } : l ? new double[][] { { lo - lr, lo + lr } }
+				: new double[][] { { hi - hr, hi + hr } };
+		free = new double[] { l ? lo + lr : Double.NEGATIVE_INFINITY, h ? hi - hr : Double.POSITIVE_INFINITY };
+		t = new double[ranges.length][][];
+		for (int r = 0; r < ranges.length; r++) {
+			final double[] x = new double[GRID + 1], mu = new double[GRID + 1];
+			for (int k = 0; k <= GRID; k++) {
+				x[k] = ranges[r][0] + (ranges[r][1] - ranges[r][0]) * k / GRID;
+				// μ rises with x; the running maximum keeps the table monotone where rounding would not
+				mu[k] = Math.max(clippedMean(x[k]), k == 0 ? Double.NEGATIVE_INFINITY : mu[k - 1]);
+			}
+			t[r] = new double[][] { x, mu };
+		}
+		table = t;
+		return t;
+	}
+
+	/** The clean value x whose clipped mean μ(x) is m, within [a, b]. */
+	public double clean(final double m) {
+		if (Double.isNaN(m)) return m;
+		final double[][][] t = table();
+		if (m > free[0] && m < free[1]) return m;
+		double x = m;
+		for (final double[][] region : t) {
+			final double[] xs = region[0], mu = region[1];
+			// a region reaching below lo is a lower clip's; one reaching above hi an upper clip's (or both)
+			final boolean below = xs[0] < lo, above = xs[xs.length - 1] > hi;
+			if (m <= mu[0] && below) x = lo;
+			else if (m >= mu[mu.length - 1] && above) x = hi;
+			else if (m >= mu[0] && m <= mu[mu.length - 1]) x = invert(xs, mu, m);
+			else continue; // beyond this clip's reach: μ(x) = x
+			break;
+		}
+		if (Double.isFinite(lo)) x = Math.max(lo, x);
+		if (Double.isFinite(hi)) x = Math.min(hi, x);
+		return x;
+	}
+
+	private static double invert(final double[] xs, final double[] mu, final double m) {
+		int k = Arrays.binarySearch(mu, m);
+		if (k >= 0) return xs[k];
+		k = -k - 1; // mu[k − 1] < m < mu[k]
+		final double d = mu[k] - mu[k - 1];
+		return d > 0 ? xs[k - 1] + (xs[k] - xs[k - 1]) * (m - mu[k - 1]) / d : xs[k];
+	}
+
+	@Override
+	public float[] forward(final float[] z) {
+		return noise.forward(z);
+	}
+
+	@Override
+	public float[] inverse(final float[] d) {
+		final float[] f = noise.inverse(d);
+		for (int i = 0; i < f.length; i++)
+			f[i] = (float) clean(f[i]);
+		return f;
+	}
+
+	@Override
+	public double workingSigma() {
+		return noise.workingSigma();
+	}
+
+	@Override
+	public boolean isStabilised() {
+		return noise.isStabilised();
+	}
+
+	@Override
+	public double variance(final double z) {
+		return noise.variance(z);
+	}
+
+	@Override
+	public double varianceError() {
+		return noise.varianceError();
+	}
+
+	@Override
+	public double sigma() {
+		return noise.sigma();
+	}
+
+	@Override
+	public boolean estimated() {
+		return noise.estimated();
+	}
+
+	@Override
+	public NoiseModel withWorkingSigma(final double s) {
+		return new Clipped(noise.withWorkingSigma(s), lo, hi);
+	}
+
+	@Override
+	public String toString() {
+		return noise.toString();
+	}
+}

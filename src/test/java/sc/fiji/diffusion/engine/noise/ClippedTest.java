@@ -1,0 +1,111 @@
+package sc.fiji.diffusion.engine.noise;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The clipped-noise model against draws of clipped noise: its mean of the clipped values, the way
+ * back from that mean to the clean value, and what it leaves alone.
+ */
+class ClippedTest {
+
+	private static final double SIGMA = 25;
+	private static final NoiseModel GAUSS = new AdditiveGaussian(SIGMA, false);
+	private static final Clipped EIGHT_BIT = (Clipped) Clipped.of(GAUSS, new double[] { 0, 255 });
+
+	@Test
+	void theClippedMeanIsTheMeanOfClippedDraws() {
+		final Random r = new Random(3);
+		for (final double x : new double[] { -20, 0, 12, 40, 128, 230, 255, 270 }) {
+			final int n = 400_000;
+			double sum = 0;
+			for (int k = 0; k < n; k++)
+				sum += Math.max(0, Math.min(255, x + SIGMA * r.nextGaussian()));
+			// standard error of the draws' mean ≤ σ/√n = 0.04
+			assertEquals(sum / n, EIGHT_BIT.clippedMean(x), 0.15, "x = " + x);
+		}
+		assertEquals(SIGMA / Math.sqrt(2 * Math.PI), EIGHT_BIT.clippedMean(0), 1e-4, "at the clip: σ·φ(0)");
+	}
+
+	@Test
+	void theWayBackInvertsTheClippedMeanWithinTheRange() {
+		for (double x = 0; x <= 255; x += 0.7)
+			assertEquals(x, EIGHT_BIT.clean(EIGHT_BIT.clippedMean(x)), 0.01, "x = " + x);
+		// a mean no clean value in [0, 255] gives: the nearest end
+		assertEquals(0, EIGHT_BIT.clean(0.5), 0);
+		assertEquals(255, EIGHT_BIT.clean(254.9), 0);
+		assertEquals(0, EIGHT_BIT.clean(-3), 0);
+	}
+
+	@Test
+	void valuesFarFromTheClipsPassUnchanged() {
+		final float[] d = { 100, 128.25f, 200.5f, 60 };
+		// at σ 5, more than Clipped.REACH σ from 0 and 255
+		assertArrayEquals(d, Clipped.of(new AdditiveGaussian(5, false), new double[] { 0, 255 }).inverse(d));
+		// at σ 25, 4σ or more from both clips: the clipped noise's mean is off by σ·(φ(4) − 4·Φ(−4)) ≈ 2e-4 at most
+		final float[] mid = { 100, 128.25f, 155 };
+		final float[] back = EIGHT_BIT.inverse(mid);
+		for (int i = 0; i < mid.length; i++)
+			assertEquals(mid[i], back[i], 1e-3);
+		// within reach of the lower clip only, when the image clipped only there
+		final Clipped low = (Clipped) Clipped.of(GAUSS, new double[] { 0, Double.NaN });
+		assertEquals(240, low.clean(240), 0);
+		assertEquals(300, low.clean(300), 0, "no upper clip: no upper bound");
+		assertTrue(low.clean(10) < 10 - 5, "10 grey levels above a black clip at σ 25 is mostly clipped noise");
+	}
+
+	@Test
+	void aFileThatClippedNothingIsNotWrapped() {
+		assertSame(GAUSS, Clipped.of(GAUSS, new double[] { Double.NaN, Double.NaN }));
+	}
+
+	@Test
+	void theWrappedModelIsOtherwiseTheSame() {
+		final PoissonGaussian pg = PoissonGaussian.of(2, 100, 3);
+		final NoiseModel c = Clipped.of(pg, new double[] { Double.NaN, 65535 });
+		final float[] z = { 100, 400, 3000, 65535 };
+		assertArrayEquals(pg.forward(z), c.forward(z));
+		assertEquals(pg.variance(400), c.variance(400), 0);
+		assertEquals(pg.isStabilised(), c.isStabilised());
+		assertEquals(pg.toString(), c.toString());
+		final NoiseModel measured = c.withWorkingSigma(1.2);
+		assertTrue(measured instanceof Clipped, "a measured working sigma keeps the clip");
+		assertEquals(1.2, measured.workingSigma(), 1e-12);
+		// far below saturation the way back is the camera model's own
+		final float[] d = pg.forward(new float[] { 400, 3000 });
+		assertArrayEquals(pg.inverse(d), c.inverse(d));
+	}
+
+	/**
+	 * A dark sky: almost every pixel within 2σ of the black clip, a few bright stars. The Haar
+	 * estimate has too few unclipped blocks left and reads the clipped noise (too low); the
+	 * censored estimate reads σ from how often and how far the noise crosses the clip. The same
+	 * mirrored at a saturated white.
+	 */
+	@Test
+	void theNoiseOfAPlaneClippedAlmostEverywhereIsReadFromHowItClips() {
+		final int w = 256, h = 256;
+		final double sigma = 20;
+		final Random r = new Random(5);
+		final float[] dark = new float[w * h], bright = new float[w * h];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				final boolean star = (x % 64 < 6) && (y % 64 < 6);
+				final double clean = star ? 200 : 4 + 8.0 * x / w;
+				final double z = Math.rint(clean + sigma * r.nextGaussian());
+				dark[y * w + x] = (float) Math.max(0, Math.min(255, z));
+				bright[y * w + x] = (float) Math.max(0, Math.min(255, 255 - clean + sigma * r.nextGaussian()));
+			}
+		for (final float[] plane : new float[][] { dark, bright }) {
+			final double haarAll = NoiseSettings.estimateSigma(plane, w, h, null, new double[] { Double.NaN, Double.NaN });
+			assertTrue(haarAll < 0.85 * sigma, "the clipped noise reads low to the Haar estimate: " + haarAll);
+			assertEquals(sigma, NoiseSettings.estimateSigma(plane, w, h), 0.05 * sigma);
+		}
+	}
+}
