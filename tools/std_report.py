@@ -13,10 +13,10 @@ more on a second noise draw of the same image (seed + 500).
 Per image: coverage = share of pixels with |mean − truth| ≤ 1·std and ≤ 2·std; RMS error / RMS std;
 block correlation = Pearson r of 8×8 block means of |error| and std. Two columns say how far any
 map could follow the error: 'retest r' is the block correlation of |error| on the two noise draws
-(the part of the error that belongs to the image, not to the draw; no map that sees one draw can
-do much better than that), 'reference noise' the truth image's own noise by a PCA estimate (Chen,
-Zhu & Heng 2015) in the units of the degraded image — the EM slices carry their own, which this
-report has to count as error; the '-clean' rows take the same images with that noise first
+(the share of |error|'s block variance that belongs to the image, not to the draw: a map of the
+expected error can correlate with one draw's |error| at most √(retest r)), 'reference noise' the
+truth image's own noise by a PCA estimate (Chen, Zhu & Heng 2015) in the units of the degraded
+image — the EM slices carry their own, which this report has to count as error; the '-clean' rows take the same images with that noise first
 removed by BM3D. The truth of photon data is 2λ + 100. The smoothing of the map
 (3 px) was chosen on the validation images; nothing here was tuned on the test images.
 """
