@@ -1,0 +1,50 @@
+package sc.fiji.diffusion.engine.noise;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import sc.fiji.diffusion.engine.values.OrderStatistics;
+
+/**
+ * The Haar σ estimate on whole-number data (8- and 16-bit files): |HH| lies on a grid of ½, and
+ * the plain median of it jumps between grid points; the interpolated median does not.
+ */
+class HaarSigmaTest {
+
+	@Test
+	void wholeNumberNoiseIsReadWithoutTheGridsSteps() {
+		final int w = 512, h = 512;
+		for (final double sigma : new double[] { 1.5, 2, 2.6, 6.1, 25 }) {
+			final Random r = new Random(Double.doubleToLongBits(sigma));
+			final float[] plane = new float[w * h];
+			for (int i = 0; i < plane.length; i++)
+				plane[i] = (float) Math.rint(1000 + sigma * r.nextGaussian());
+			// rounding adds a uniform error of variance 1/12 to every pixel
+			final double truth = Math.sqrt(sigma * sigma + 1 / 12.0);
+			final double est = NoiseSettings.estimateSigma(plane, w, h);
+			assertEquals(truth, est, 0.015 * truth, "sigma " + sigma);
+			if (sigma == 2) {
+				// the plain median is a grid point: 1.5 / 0.6745 = 2.22, 11 % high
+				final double[] hh = new double[(w / 2) * (h / 2)];
+				int k = 0;
+				for (int y = 0; y < h; y += 2)
+					for (int x = 0; x < w; x += 2) {
+						final int i = y * w + x;
+						hh[k++] = Math.abs((plane[i] - plane[i + 1] - plane[i + w] + plane[i + w + 1]) / 2.0);
+					}
+				final double plain = OrderStatistics.median(hh) / 0.6745;
+				assertTrue(Math.abs(plain / truth - 1) > 0.05, "the plain median at sigma 2: " + plain);
+			}
+		}
+	}
+
+	@Test
+	void valuesOffTheGridKeepThePlainMedian() {
+		final double[] hh = { 0.3, 1.7, 0.9, 2.2, 1.1 };
+		assertEquals(1.1, NoiseSettings.haarMedian(hh.clone(), false), 0);
+	}
+}
