@@ -272,9 +272,10 @@ public final class CameraFit {
 					sd));
 				if (keep[k]) kept++;
 			}
-			if (kept < 3) throw new IllegalArgumentException("the image's noise cannot be measured: almost all of it is " +
-				"clipped (values at " + (Double.isNaN(clip[0]) ? "" : fmt(clip[0]) + " ") + (Double.isNaN(clip[1]) ? "" : fmt(
-					clip[1])) + ")");
+			if (kept < 3) throw new IllegalArgumentException("the image's noise cannot be measured: almost all of the " +
+				"image lies within a few noise levels of its bounds (" + (Double.isNaN(clip[0]) ? "" : fmt(clip[0])) + (!Double
+					.isNaN(clip[0]) && !Double.isNaN(clip[1]) ? " and " : "") + (Double.isNaN(clip[1]) ? "" : fmt(clip[1])) +
+				"), where its noise was cut off");
 			line = line(x, y, wt, keep, fixedA);
 			if (Double.isNaN(clip[0]) && Double.isNaN(clip[1])) break;
 		}

@@ -5,23 +5,26 @@ import java.util.Arrays;
 import sc.fiji.diffusion.engine.Normals;
 
 /**
- * The noise of a file that clipped its values — an 8-bit image's black background at 0, a
- * saturated camera at 255 or 65535: the file holds z = clip(x + s(x)·ξ, a, b), ξ ~ N(0, 1),
- * s(x)² the variance the wrapped model gives at x.
- * <p>
- * A denoiser told that the noise is the wrapped model's returns, where the values pile up at a
- * clip, the local mean of the clipped values — above the clean value at a, below it at b:
+ * The noise of a file whose values are bounded — an 8-bit image's black background at 0, a
+ * saturated camera at 255 or 65535 — so that the noise near a bound was cut off. A camera or a
+ * conversion <em>clips</em>: the file holds z = clip(x + s(x)·ξ, a, b), ξ ~ N(0, 1), s(x)² the
+ * variance the wrapped model gives at x, and values pile up at the bound. ImageJ's "Add Specified
+ * Noise" on 8 bits instead <em>truncates</em>: it draws again until x + s·ξ lies within [a, b],
+ * so nothing piles up. Either way a denoiser told that the noise is the wrapped model's returns,
+ * near a bound, the local mean of the values the file holds — above the clean value at a, below
+ * it at b:
  * <pre>
- *   μ(x) = E[z | x] = a·Φ(A) + b·(1 − Φ(B)) + x·(Φ(B) − Φ(A)) + s·(φ(A) − φ(B)),
+ *   μ(x) = E[z | x] = (x·(Φ(B) − Φ(A)) + s·(φ(A) − φ(B)) + [a clipped]·a·Φ(A) + [b clipped]·b·(1 − Φ(B)))
+ *                     / (Φ(B) − Φ(A) + [a clipped]·Φ(A) + [b clipped]·(1 − Φ(B))),
  *   A = (a − x)/s,  B = (b − x)/s
  * </pre>
- * (at x = a, μ = a + 0.40·s: an 8-bit black sky at σ 25 comes back 10 grey levels too bright).
- * The way back therefore inverts μ after the wrapped model's own inverse (Foi, "Clipped noisy
- * images: heteroskedastic modeling and practical denoising", Signal Processing 2009) and keeps
- * the result within [a, b]. More than {@link #REACH} σ from a clip μ(x) = x to double precision
- * and values pass unchanged; an image that clipped nothing is not wrapped at all ({@link #of}).
+ * (clipped at a black 0: μ(0) = 0.40·s, 10 grey levels at σ 25; truncated there: 0.80·s). The way
+ * back therefore inverts μ after the wrapped model's own inverse (Foi, "Clipped noisy images:
+ * heteroskedastic modeling and practical denoising", Signal Processing 2009) and keeps the result
+ * within [a, b]. More than {@link #REACH} σ from a bound μ(x) = x to double precision and values
+ * pass unchanged; an image that reached neither bound is not wrapped at all ({@link #of}).
  * <p>
- * Only for a posterior mean: a sample is not a mean of clipped values.
+ * Only for a posterior mean: a sample is not a mean of the file's values.
  */
 public final class Clipped implements NoiseModel {
 
@@ -35,15 +38,21 @@ public final class Clipped implements NoiseModel {
 
 	private final NoiseModel noise;
 	private final double lo, hi;
+	/** Per end (low, high): whether the file truncated its noise there rather than clipping it. */
+	private final boolean truncLo, truncHi;
 	/** Per region of the table (one per clip, or one for both when they overlap): x and μ(x). */
 	private transient volatile double[][][] table;
 	/** Values strictly between these two lie beyond every clip's reach and pass unchanged. */
 	private transient volatile double[] free;
 
-	private Clipped(final NoiseModel noise, final double lo, final double hi) {
+	private Clipped(final NoiseModel noise, final double lo, final double hi, final boolean truncLo,
+		final boolean truncHi)
+	{
 		this.noise = noise;
 		this.lo = lo;
 		this.hi = hi;
+		this.truncLo = truncLo;
+		this.truncHi = truncHi;
 	}
 
 	/**
@@ -52,8 +61,21 @@ public final class Clipped implements NoiseModel {
 	 * end clipped or the model has no noise there.
 	 */
 	public static NoiseModel of(final NoiseModel noise, final double[] clip) {
-		final Clipped c = new Clipped(noise, clip[0], clip[1]);
+		return of(noise, clip, new boolean[2]);
+	}
+
+	/**
+	 * As {@link #of(NoiseModel, double[])}, with {@code truncated[end]} true where the file
+	 * truncated its noise at that end (no pile of values there) instead of clipping it.
+	 */
+	public static NoiseModel of(final NoiseModel noise, final double[] clip, final boolean[] truncated) {
+		final Clipped c = new Clipped(noise, clip[0], clip[1], truncated[0], truncated[1]);
 		return c.active(c.lo) || c.active(c.hi) ? c : noise;
+	}
+
+	/** Whether the file truncated its noise at the low (0) or high (1) end rather than clipping it. */
+	public boolean truncated(final int end) {
+		return end == 0 ? truncLo : truncHi;
 	}
 
 	/** The model without the clipping. */
@@ -81,16 +103,26 @@ public final class Clipped implements NoiseModel {
 		return Double.isFinite(clip) && sd(clip) > 0;
 	}
 
-	/** μ(x): the mean of the clipped noisy value at the clean value x. */
-	public double clippedMean(final double x) {
+	/** μ(x): the mean of the value the file holds at the clean value x. */
+	public double noisyMean(final double x) {
 		final double s = sd(x);
-		final double a = Double.isFinite(lo) ? lo : Double.NEGATIVE_INFINITY;
-		final double b = Double.isFinite(hi) ? hi : Double.POSITIVE_INFINITY;
-		if (s == 0) return Math.max(a, Math.min(b, x));
-		final double za = (a - x) / s, zb = (b - x) / s;
-		final double pa = Normals.cdf(za), pb = Normals.cdf(zb);
-		return (pa > 0 ? a * pa : 0) + (pb < 1 ? b * (1 - pb) : 0) + x * (pb - pa) + s * (Normals.pdf(za) - Normals
-			.pdf(zb));
+		final boolean l = Double.isFinite(lo), h = Double.isFinite(hi);
+		if (s == 0) return Math.max(l ? lo : x, Math.min(h ? hi : x, x));
+		final double za = l ? (lo - x) / s : Double.NEGATIVE_INFINITY, zb = h ? (hi - x) / s : Double.POSITIVE_INFINITY;
+		// P(a < x + sξ < b), without cancellation in either tail
+		final double inside = za >= 0 ? Normals.cdf(-za) - Normals.cdf(-zb) : Normals.cdf(zb) - Normals.cdf(za);
+		double num = x * inside + s * (Normals.pdf(za) - Normals.pdf(zb)), den = inside;
+		if (l && !truncLo) {
+			final double p = Normals.cdf(za);
+			num += lo * p;
+			den += p;
+		}
+		if (h && !truncHi) {
+			final double p = Normals.cdf(-zb);
+			num += hi * p;
+			den += p;
+		}
+		return den > 0 ? num / den : x <= lo ? lo : hi;
 	}
 
 	private double[][][] table() {
@@ -108,7 +140,7 @@ public final class Clipped implements NoiseModel {
 			for (int k = 0; k <= GRID; k++) {
 				x[k] = ranges[r][0] + (ranges[r][1] - ranges[r][0]) * k / GRID;
 				// μ rises with x; the running maximum keeps the table monotone where rounding would not
-				mu[k] = Math.max(clippedMean(x[k]), k == 0 ? Double.NEGATIVE_INFINITY : mu[k - 1]);
+				mu[k] = Math.max(noisyMean(x[k]), k == 0 ? Double.NEGATIVE_INFINITY : mu[k - 1]);
 			}
 			t[r] = new double[][] { x, mu };
 		}
@@ -116,7 +148,7 @@ public final class Clipped implements NoiseModel {
 		return t;
 	}
 
-	/** The clean value x whose clipped mean μ(x) is m, within [a, b]. */
+	/** The clean value x whose mean in the file μ(x) is m, within [a, b]. */
 	public double clean(final double m) {
 		if (Double.isNaN(m)) return m;
 		final double[][][] t = table();
@@ -190,7 +222,7 @@ public final class Clipped implements NoiseModel {
 
 	@Override
 	public NoiseModel withWorkingSigma(final double s) {
-		return new Clipped(noise.withWorkingSigma(s), lo, hi);
+		return new Clipped(noise.withWorkingSigma(s), lo, hi, truncLo, truncHi);
 	}
 
 	@Override

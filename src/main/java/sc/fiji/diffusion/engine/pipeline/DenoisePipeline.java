@@ -161,38 +161,62 @@ public final class DenoisePipeline {
 	}
 
 	/**
-	 * The noise models of planes whose file clipped its values (an 8-bit black background, a
+	 * The noise models of planes whose file bounded its values (an 8-bit black background, a
 	 * saturated camera) wrapped in {@link Clipped}, so that the posterior mean comes back as the
-	 * clean value rather than the mean of the clipped noisy values the denoiser saw there; the Log
-	 * says how many pixels clipped.
+	 * clean value rather than the mean of the bounded noisy values the denoiser saw there. At each
+	 * bound the file either clipped (a pile of pixels at the bound: at least {@link #PILE} times as
+	 * many as at the next value inwards) or, without a pile, truncated its noise (ImageJ's "Add
+	 * Specified Noise" on 8 bits draws again until the value is in range). The Log says which, and
+	 * how many pixels sit at the bound.
 	 */
 	static List<NoiseModel> clipped(final List<NoiseModel> models, final float[][] planes, final Monitor monitor,
 		final String prefix)
 	{
 		final List<NoiseModel> out = new ArrayList<>();
-		long atLo = 0, atHi = 0, n = 0;
-		double lo = Double.NaN, hi = Double.NaN;
+		final long[] at = new long[2];
+		final int[] kind = new int[2]; // per end: 0 none, 1 clipped, 2 truncated, 3 both in different planes
+		final double[] value = { Double.NaN, Double.NaN };
+		long n = 0;
 		for (int i = 0; i < planes.length; i++) {
 			final double[] clip = CameraFit.clipValues(planes[i]);
-			final NoiseModel m = Clipped.of(models.get(i), clip);
+			final boolean[] truncated = new boolean[2];
+			for (int end = 0; end < 2; end++) {
+				if (Double.isNaN(clip[end])) continue;
+				// the next value inwards and how many pixels hold it
+				final float c = (float) clip[end];
+				float next = end == 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+				long atClip = 0, atNext = 0;
+				for (final float v : planes[i])
+					if (v == c) atClip++;
+					else if (end == 0 ? v > c && v < next : v < c && v > next) {
+						next = v;
+						atNext = 1;
+					}
+					else if (v == next) atNext++;
+				truncated[end] = atClip < PILE * atNext;
+				at[end] += atClip;
+				value[end] = clip[end];
+			}
+			final NoiseModel m = Clipped.of(models.get(i), clip, truncated);
 			out.add(m);
 			n += planes[i].length;
 			if (!(m instanceof Clipped)) continue;
-			final Clipped c = (Clipped) m;
-			for (final float v : planes[i]) {
-				if (v == c.low()) atLo++;
-				if (v == c.high()) atHi++;
-			}
-			if (!Double.isNaN(c.low())) lo = c.low();
-			if (!Double.isNaN(c.high())) hi = c.high();
+			for (int end = 0; end < 2; end++)
+				if (!Double.isNaN(clip[end])) kind[end] |= truncated[end] ? 2 : 1;
 		}
-		if (atLo + atHi > 0) monitor.log(String.format(Locale.ROOT, "Denoise: %sthe image clipped its values (%s%s%s): " +
-			"near them the result is the clean value whose clipped noisy mean the denoiser saw (Foi 2009), kept within " +
-			"the image's range", prefix, atLo > 0 ? String.format(Locale.ROOT, "%.1f %% of the pixels at %s", 100.0 *
-				atLo / n, value(lo)) : "", atLo > 0 && atHi > 0 ? ", " : "", atHi > 0 ? String.format(Locale.ROOT,
-					"%.1f %% at %s", 100.0 * atHi / n, value(hi)) : ""));
+		final List<String> said = new ArrayList<>();
+		for (int end = 0; end < 2; end++)
+			if (kind[end] != 0) said.add(String.format(Locale.ROOT, "%s at %s (%.1f %% of the pixels%s)", kind[end] == 1
+				? "clipped" : kind[end] == 2 ? "truncated" : "clipped or truncated", value(value[end]), 100.0 * at[end] / n,
+				kind[end] == 2 ? "; no pile there: the noise was drawn again until in range, as ImageJ's Add Noise does" : ""));
+		if (!said.isEmpty()) monitor.log("Denoise: " + prefix + "the image's noise was " + String.join(" and ", said) +
+			": near there the result is the clean value whose noisy mean the denoiser saw (Foi 2009), within the image's " +
+			"range");
 		return out;
 	}
+
+	/** How many times as many pixels at a bound as at the next value inwards make a pile (clipping, not truncation). */
+	static final int PILE = 3;
 
 	/** A pixel value as a user reads it: 255, not 255.000. */
 	private static String value(final double v) {

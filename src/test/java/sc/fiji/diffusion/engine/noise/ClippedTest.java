@@ -28,15 +28,15 @@ class ClippedTest {
 			for (int k = 0; k < n; k++)
 				sum += Math.max(0, Math.min(255, x + SIGMA * r.nextGaussian()));
 			// standard error of the draws' mean ≤ σ/√n = 0.04
-			assertEquals(sum / n, EIGHT_BIT.clippedMean(x), 0.15, "x = " + x);
+			assertEquals(sum / n, EIGHT_BIT.noisyMean(x), 0.15, "x = " + x);
 		}
-		assertEquals(SIGMA / Math.sqrt(2 * Math.PI), EIGHT_BIT.clippedMean(0), 1e-4, "at the clip: σ·φ(0)");
+		assertEquals(SIGMA / Math.sqrt(2 * Math.PI), EIGHT_BIT.noisyMean(0), 1e-4, "at the clip: σ·φ(0)");
 	}
 
 	@Test
 	void theWayBackInvertsTheClippedMeanWithinTheRange() {
 		for (double x = 0; x <= 255; x += 0.7)
-			assertEquals(x, EIGHT_BIT.clean(EIGHT_BIT.clippedMean(x)), 0.01, "x = " + x);
+			assertEquals(x, EIGHT_BIT.clean(EIGHT_BIT.noisyMean(x)), 0.01, "x = " + x);
 		// a mean no clean value in [0, 255] gives: the nearest end
 		assertEquals(0, EIGHT_BIT.clean(0.5), 0);
 		assertEquals(255, EIGHT_BIT.clean(254.9), 0);
@@ -107,5 +107,31 @@ class ClippedTest {
 			assertTrue(haarAll < 0.85 * sigma, "the clipped noise reads low to the Haar estimate: " + haarAll);
 			assertEquals(sigma, NoiseSettings.estimateSigma(plane, w, h), 0.05 * sigma);
 		}
+	}
+
+	/**
+	 * Truncated noise (a value out of [0, 255] drawn again, as ImageJ's 8-bit Add Noise does): its
+	 * mean against draws, and the way back.
+	 */
+	@Test
+	void truncatedNoiseHasItsOwnMeanAndWayBack() {
+		final Clipped t = (Clipped) Clipped.of(GAUSS, new double[] { 0, 255 }, new boolean[] { true, true });
+		final Random r = new Random(4);
+		for (final double x : new double[] { 0, 12, 40, 128, 250 }) {
+			final int n = 200_000;
+			double sum = 0;
+			for (int k = 0; k < n; k++) {
+				double z;
+				do
+					z = x + SIGMA * r.nextGaussian();
+				while (z < 0 || z > 255);
+				sum += z;
+			}
+			assertEquals(sum / n, t.noisyMean(x), 0.2, "x = " + x);
+		}
+		assertEquals(SIGMA * 2 / Math.sqrt(2 * Math.PI), t.noisyMean(0), 1e-3, "at the bound: the half-normal's mean");
+		for (double x = 0; x <= 255; x += 1.3)
+			assertEquals(x, t.clean(t.noisyMean(x)), 0.01, "x = " + x);
+		assertTrue(t.truncated(0) && t.truncated(1));
 	}
 }
