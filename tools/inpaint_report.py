@@ -77,8 +77,9 @@ def blur(a, s=2.0):
     return gaussian_filter(a, s, mode="reflect")
 
 
-def place(img, size):
-    """Top-left corner of the size x size hole with the most large-scale gradient inside."""
+def place(img, size, avoid=()):
+    """Top-left corner of the size x size hole with the most large-scale gradient inside (not
+    overlapping the holes in `avoid`, (y, x, size) each)."""
     from scipy.ndimage import sobel
     b = blur(img)
     g = np.hypot(sobel(b, 0), sobel(b, 1))
@@ -87,24 +88,35 @@ def place(img, size):
     for y in range(16, img.shape[0] - 16 - size + 1, 4):
         for x in range(16, img.shape[1] - 16 - size + 1, 4):
             s = c[y + size, x + size] - c[y, x + size] - c[y + size, x] + c[y, x]
+            if any(y < ay + asz and ay < y + size and x < ax + asz and ax < x + size for ay, ax, asz in avoid):
+                continue
             if s > best:
                 best, at = s, (y, x)
     return at
 
 
-def cases(items, data, noisy):
+def cases(items, data, noisy, holes=1):
+    """One case per image and hole: hole k of an image is the next best place not overlapping its
+    earlier ones (k = 0 is the report's one hole; more only for tuning on validation images)."""
     out = []
     for i, (kind, name) in enumerate(items):
         truth = load(kind, name, data)
         size = SIZES[i % len(SIZES)]
-        y, x = place(truth, size)
-        mask = np.zeros(truth.shape, bool)
-        mask[y:y + size, x:x + size] = True
-        label = os.path.basename(name).rsplit(".", 1)[0]
-        out.append((label, kind, truth, mask))
-        if noisy and kind == "micro":
-            r = np.random.RandomState(1000 + i)
-            out.append((label + "+noise", "noisy", np.clip(np.rint(truth + NOISE * r.randn(*truth.shape)), 0, 255), mask))
+        placed = []
+        for k in range(holes):
+            at = place(truth, size, placed)
+            if at is None:  # a small image with no room left
+                break
+            y, x = at
+            placed.append((y, x, size))
+            mask = np.zeros(truth.shape, bool)
+            mask[y:y + size, x:x + size] = True
+            label = os.path.basename(name).rsplit(".", 1)[0] + (f"#{k + 1}" if k else "")
+            out.append((label, kind, truth, mask))
+            if noisy and kind == "micro":
+                r = np.random.RandomState(1000 + i)
+                out.append((label + "+noise", "noisy", np.clip(np.rint(truth + NOISE * r.randn(*truth.shape)), 0, 255),
+                            mask))
     return out
 
 
@@ -186,11 +198,14 @@ def main():
     ap.add_argument("--variant", action="append", default=[],
                     help="NAME:key=value,key=value (replaces the default variants; for tuning on validation)")
     ap.add_argument("--no-noisy", action="store_true")
+    ap.add_argument("--holes", type=int, default=1, help="holes per image (more than 1: tuning on validation only)")
     ap.add_argument("--classical", default="Telea,Navier-Stokes,biharmonic,exemplar (Criminisi)")
     ap.add_argument("--out", default=None, help="markdown (default results/inpaint-quality.md for the test set)")
     ap.add_argument("--picture", default=None)
     args = ap.parse_args()
-    items = cases(TEST if args.sets == "test" else VALIDATION, args.data, not args.no_noisy)
+    if args.holes != 1 and args.sets == "test":
+        raise SystemExit("--holes is for the validation images; the test set keeps its one hole per image")
+    items = cases(TEST if args.sets == "test" else VALIDATION, args.data, not args.no_noisy, args.holes)
     variants = dict(VARIANTS)
     if args.variant:
         variants = {}
