@@ -73,6 +73,49 @@ public final class Clipped implements NoiseModel {
 		return c.active(c.lo) || c.active(c.hi) ? c : noise;
 	}
 
+	/** How many times as many pixels at a bound as at the next value inwards make a pile (clipping, not truncation). */
+	public static final int PILE = 3;
+
+	/** What a plane's values say about its bounds (see {@link #bounds}). */
+	public static final class Bounds {
+
+		/** The lower and upper bound the values reach ({@link CameraFit#clipValues}), NaN where they do not. */
+		public final double[] value;
+		/** Per end: no pile of pixels at the bound, so the noise was truncated there, not clipped. */
+		public final boolean[] truncated = new boolean[2];
+		/** Per end: how many pixels sit at the bound. */
+		public final long[] count = new long[2];
+
+		private Bounds(final double[] value) {
+			this.value = value;
+		}
+	}
+
+	/**
+	 * The bounds a plane's values reach and how its noise met them: clipped where the bound holds a
+	 * pile of pixels (at least {@link #PILE} times as many as the next value inwards: the whole tail
+	 * of the noise lands there), truncated where it does not (ImageJ's "Add Specified Noise" on 8
+	 * bits draws again until the value is in range).
+	 */
+	public static Bounds bounds(final float[] plane) {
+		final Bounds b = new Bounds(CameraFit.clipValues(plane));
+		for (int end = 0; end < 2; end++) {
+			if (Double.isNaN(b.value[end])) continue;
+			final float c = (float) b.value[end];
+			float next = end == 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
+			long atNext = 0;
+			for (final float v : plane)
+				if (v == c) b.count[end]++;
+				else if (end == 0 ? v > c && v < next : v < c && v > next) {
+					next = v;
+					atNext = 1;
+				}
+				else if (v == next) atNext++;
+			b.truncated[end] = b.count[end] < PILE * atNext;
+		}
+		return b;
+	}
+
 	/** Whether the file truncated its noise at the low (0) or high (1) end rather than clipping it. */
 	public boolean truncated(final int end) {
 		return end == 0 ? truncLo : truncHi;

@@ -163,46 +163,29 @@ public final class DenoisePipeline {
 	/**
 	 * The noise models of planes whose file bounded its values (an 8-bit black background, a
 	 * saturated camera) wrapped in {@link Clipped}, so that the posterior mean comes back as the
-	 * clean value rather than the mean of the bounded noisy values the denoiser saw there. At each
-	 * bound the file either clipped (a pile of pixels at the bound: at least {@link #PILE} times as
-	 * many as at the next value inwards) or, without a pile, truncated its noise (ImageJ's "Add
-	 * Specified Noise" on 8 bits draws again until the value is in range). The Log says which, and
-	 * how many pixels sit at the bound.
+	 * clean value rather than the mean of the bounded noisy values the denoiser saw there
+	 * ({@link Clipped#bounds}: clipped or truncated at each end). The Log says which, and how many
+	 * pixels sit at the bound.
 	 */
 	static List<NoiseModel> clipped(final List<NoiseModel> models, final float[][] planes, final Monitor monitor,
 		final String prefix)
 	{
 		final List<NoiseModel> out = new ArrayList<>();
 		final long[] at = new long[2];
-		final int[] kind = new int[2]; // per end: 0 none, 1 clipped, 2 truncated, 3 both in different planes
+		final int[] kind = new int[2]; // per end: bit 1 clipped, bit 2 truncated (in some plane)
 		final double[] value = { Double.NaN, Double.NaN };
 		long n = 0;
 		for (int i = 0; i < planes.length; i++) {
-			final double[] clip = CameraFit.clipValues(planes[i]);
-			final boolean[] truncated = new boolean[2];
-			for (int end = 0; end < 2; end++) {
-				if (Double.isNaN(clip[end])) continue;
-				// the next value inwards and how many pixels hold it
-				final float c = (float) clip[end];
-				float next = end == 0 ? Float.POSITIVE_INFINITY : Float.NEGATIVE_INFINITY;
-				long atClip = 0, atNext = 0;
-				for (final float v : planes[i])
-					if (v == c) atClip++;
-					else if (end == 0 ? v > c && v < next : v < c && v > next) {
-						next = v;
-						atNext = 1;
-					}
-					else if (v == next) atNext++;
-				truncated[end] = atClip < PILE * atNext;
-				at[end] += atClip;
-				value[end] = clip[end];
-			}
-			final NoiseModel m = Clipped.of(models.get(i), clip, truncated);
+			final Clipped.Bounds b = Clipped.bounds(planes[i]);
+			final NoiseModel m = Clipped.of(models.get(i), b.value, b.truncated);
 			out.add(m);
 			n += planes[i].length;
-			if (!(m instanceof Clipped)) continue;
-			for (int end = 0; end < 2; end++)
-				if (!Double.isNaN(clip[end])) kind[end] |= truncated[end] ? 2 : 1;
+			if (m instanceof Clipped) for (int end = 0; end < 2; end++)
+				if (!Double.isNaN(b.value[end])) {
+					kind[end] |= b.truncated[end] ? 2 : 1;
+					at[end] += b.count[end];
+					value[end] = b.value[end];
+				}
 		}
 		final List<String> said = new ArrayList<>();
 		for (int end = 0; end < 2; end++)
@@ -214,9 +197,6 @@ public final class DenoisePipeline {
 			"range");
 		return out;
 	}
-
-	/** How many times as many pixels at a bound as at the next value inwards make a pile (clipping, not truncation). */
-	static final int PILE = 3;
 
 	/** A pixel value as a user reads it: 255, not 255.000. */
 	private static String value(final double v) {

@@ -134,4 +134,30 @@ class ClippedTest {
 			assertEquals(x, t.clean(t.noisyMean(x)), 0.01, "x = " + x);
 		assertTrue(t.truncated(0) && t.truncated(1));
 	}
+
+	/** Clipped noise piles up at the bound, truncated noise does not: that is how the two are told apart. */
+	@Test
+	void aPileAtTheBoundMeansClippedNoneMeansTruncated() {
+		final Random r = new Random(9);
+		final int n = 128 * 128;
+		final float[] clipped = new float[n], truncated = new float[n], inside = new float[n];
+		for (int i = 0; i < n; i++) {
+			final double x = i < n / 2 ? 5 : 120;
+			clipped[i] = (float) Math.max(0, Math.min(255, Math.rint(x + SIGMA * r.nextGaussian())));
+			long v;
+			do
+				v = Math.round(x + SIGMA * r.nextGaussian());
+			while (v < 0 || v > 255);
+			truncated[i] = v;
+			inside[i] = (float) Math.rint(120 + 10 * r.nextGaussian());
+		}
+		final Clipped.Bounds c = Clipped.bounds(clipped), t = Clipped.bounds(truncated), none = Clipped.bounds(inside);
+		assertEquals(0, c.value[0], 0);
+		assertTrue(!c.truncated[0] && c.count[0] > n / 5, "a clipped dark half: about 42 % of it at 0, " + c.count[0]);
+		assertEquals(0, t.value[0], 0);
+		assertTrue(t.truncated[0], "no pile at 0: " + t.count[0] + " pixels");
+		assertTrue(Double.isNaN(none.value[0]) && Double.isNaN(none.value[1]), "values that never reach a bound");
+		assertTrue(Clipped.of(GAUSS, t.value, t.truncated) instanceof Clipped);
+		assertSame(GAUSS, Clipped.of(GAUSS, none.value, none.truncated));
+	}
 }
