@@ -121,21 +121,6 @@ public final class Clipped implements NoiseModel {
 		return end == 0 ? truncLo : truncHi;
 	}
 
-	/** The model without the clipping. */
-	public NoiseModel unclipped() {
-		return noise;
-	}
-
-	/** The lower clipped value, NaN if the file did not clip there. */
-	public double low() {
-		return lo;
-	}
-
-	/** The upper clipped value, NaN if the file did not clip there. */
-	public double high() {
-		return hi;
-	}
-
 	/** The noise's standard deviation at the clean value x, in image units. */
 	double sd(final double x) {
 		final double v = noise.variance(x) * (noise.isStabilised() ? noise.workingSigma() * noise.workingSigma() : 1);
