@@ -112,15 +112,21 @@ def main():
 
 
 def clip_values(y):
-    """As engine/noise/CameraFit.clipValues: the lowest value when it is <= 0 and many pixels have it; the highest
-    when many have it and it is a saturation level or piles up. NaN where there is no clip."""
+    """As engine/noise/CameraFit.clipValues: the lowest value when it is <= 0 and many pixels have it or lie just
+    above it; the highest when many have it and it is a saturation level or piles up. NaN where there is no clip."""
     flat = y.ravel()
     many = max(2, flat.size // 1000)
     lo, hi = flat.min(), flat.max()
     n_lo, n_hi = np.sum(flat == lo), np.sum(flat == hi)
     below = flat[flat < hi].max() if np.any(flat < hi) else -np.inf
     n_below = np.sum(flat == below)
-    c_lo = lo if n_lo >= many and lo <= 0 else np.nan
+    dense = False
+    if lo <= 0 and n_lo < many:
+        # a floor the noise was cut at without a pile: the lowest tenth of the span up to the 1 % quantile holds
+        # at least 1/3000 of the pixels (CameraFit.denseFloor, which takes the quantile from a sample)
+        q = np.quantile(flat, 0.01)
+        dense = np.sum(flat <= lo + (q - lo) / 10) >= max(2, flat.size // 3000)
+    c_lo = lo if (n_lo >= many or dense) and lo <= 0 else np.nan
     c_hi = hi if n_hi >= many and hi > lo and (hi in (255, 4095, 16383, 65535) or n_hi >= 3 * n_below) else np.nan
     return c_lo, c_hi
 

@@ -105,7 +105,8 @@ public final class CameraFit {
 
 	/**
 	 * The values where the camera or the file clipped: the lowest value when it is 0 or below
-	 * (unsigned storage cuts at 0) and many pixels have it; the highest value when many pixels have
+	 * (unsigned storage cuts at 0) and many pixels have it or lie just above it (a floor the noise
+	 * was cut at without piling up); the highest value when many pixels have
 	 * it and it is a saturation level (255, 4095, 16383, 65535) or piles up (at least 3 times as
 	 * many pixels as the next value below). A plain minimum at a camera offset (no read noise) is
 	 * no clip: photons simply were 0 there.
@@ -133,10 +134,37 @@ public final class CameraFit {
 				}
 			}
 		final long many = Math.max(2, n / 1000);
-		final double cLo = nLo >= many && lo <= 0 ? lo : Double.NaN;
+		final double cLo = lo <= 0 && (nLo >= many || denseFloor(lo, n, planes)) ? lo : Double.NaN;
 		final boolean saturation = hi == 255 || hi == 4095 || hi == 16383 || hi == 65535;
 		final double cHi = nHi >= many && hi > lo && (saturation || nHi >= 3 * nBelow) ? hi : Double.NaN;
 		return new double[] { cLo, cHi };
+	}
+
+	/**
+	 * Whether the values end at {@code lo} with their density still high there — a floor that cut
+	 * the noise off (ImageJ's Add Specified Noise draws again below 0, so a 16-bit image's dim
+	 * pixels under large noise pile up nowhere, yet stop at 0) — rather than thinning out in a
+	 * tail: the lowest tenth of the span from lo to the 1 % quantile holds at least 1/3000 of the
+	 * pixels (a third of what a density flat down to the floor puts there; a Gaussian tail puts
+	 * about 1/150 000 there).
+	 */
+	private static boolean denseFloor(final float lo, final long n, final float[]... planes) {
+		final int stride = (int) Math.max(1, n / (1 << 17));
+		final float[] sample = new float[(int) Math.min(Integer.MAX_VALUE - 8, n / stride + planes.length)];
+		int k = 0;
+		long i = 0;
+		for (final float[] p : planes)
+			for (final float v : p)
+				if (i++ % stride == 0 && k < sample.length) sample[k++] = v;
+		if (k < 100) return false;
+		final float[] s = Arrays.copyOf(sample, k);
+		Arrays.sort(s);
+		final double reach = lo + (s[k / 100] - lo) / 10.0;
+		long below = 0;
+		for (final float[] p : planes)
+			for (final float v : p)
+				if (v <= reach) below++;
+		return below >= Math.max(2, n / 3000);
 	}
 
 	/** Candidate 2×2 blocks at most (a larger image is sampled on a regular stride). */

@@ -160,4 +160,35 @@ class ClippedTest {
 		assertTrue(Clipped.of(GAUSS, t.value, t.truncated) instanceof Clipped);
 		assertSame(GAUSS, Clipped.of(GAUSS, none.value, none.truncated));
 	}
+
+	/**
+	 * A dim 16-bit channel (100–1740) under σ 300 drawn again below 0: only ~0.03 % of the pixels
+	 * land exactly on 0, no pile, yet the noise of the dim half was cut there. The floor is found,
+	 * called truncated, and the camera fit, kept away from it, sees constant noise (it read the
+	 * shrunken variance of the dim pixels as noise growing with the signal before).
+	 */
+	@Test
+	void aFloorTheNoiseWasCutAtWithoutAPileIsFound() {
+		final Random r = new Random(11);
+		final int w = 256, h = 256;
+		final float[] truncated = new float[w * h], lifted = new float[w * h];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				final double clean = 100 + 1640 * x / (w - 1.0);
+				long v;
+				do
+					v = Math.round(clean + 300 * r.nextGaussian());
+				while (v < 0 || v > 65535);
+				truncated[y * w + x] = v;
+				lifted[y * w + x] = Math.round(clean + 300 * r.nextGaussian());
+			}
+		final Clipped.Bounds b = Clipped.bounds(truncated);
+		assertEquals(0, b.value[0], 0, "the floor at 0");
+		assertTrue(b.truncated[0] && b.count[0] < w * h / 1000, "no pile: " + b.count[0] + " pixels at 0");
+		final CameraFit fit = CameraFit.of(new float[][] { truncated }, w, Double.NaN);
+		assertTrue(!fit.signalDependent(), "constant noise away from the floor: " + fit + ", growth " + fit.growth());
+		// the same noise not cut (values below 0 kept, as in a 32-bit image): its lowest value is a tail, not a floor
+		final double[] none = CameraFit.clipValues(lifted);
+		assertTrue(Double.isNaN(none[0]), "a Gaussian tail is no floor: " + none[0]);
+	}
 }
