@@ -249,9 +249,10 @@ public final class DenoisePipeline {
 	}
 
 	/**
-	 * Whether the adapted model's posterior mean of one plane has a lower estimated error than the
-	 * base model's, by Stein's estimate over the rows the adaptation never saw
-	 * ({@link Adaptation#trainingRows}): there it is unbiased for both models.
+	 * Whether the adapted model's posterior mean of one plane has a lower error than the base
+	 * model's over the rows the adaptation never saw ({@link Adaptation#trainingRows}), by two
+	 * checks that must agree: Stein's estimate (unbiased there for both models while the noise
+	 * model holds) and {@link SplitCheck} (no noise model; lower by two standard errors).
 	 */
 	private static boolean adaptationHelps(final Fallback base, final DiffusionModel adapted, final float[] raw,
 		final float[] work, final int w, final int h, final ValueMap values, final NoiseModel noise, final DenoiseSettings s,
@@ -276,10 +277,21 @@ public final class DenoisePipeline {
 				n++;
 			}
 		final double rb = Math.sqrt(Math.max(0, sb / Math.max(1, n))), ra = Math.sqrt(Math.max(0, sa / Math.max(1, n)));
-		final boolean helps = n > 0 && sa < sb;
+		// Stein's estimate alone was fooled: at a few photons per pixel the adapted prior learnt to lower it while its
+		// true error rose (tools/adapt_report.py, validation: kept on 7 of 8 fluorescence images, each 0.3-3.6 dB worse);
+		// the split-pixel check needs no noise model, and both must agree
+		final SplitCheck.Result split = SplitCheck.compare(raw, work, w, h, Adaptation.trainingRows(h), CameraFit.clipValues(
+			raw), noise, (g, gw, gh) -> tuned.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)),
+			(g, gw, gh) -> base.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)));
+		final boolean byStein = n > 0 && sa < sb, bySplit = split.lower(2);
+		final boolean helps = byStein && bySplit;
 		monitor.log(String.format(Locale.ROOT, "Denoise: %sadapt: estimated RMS error of the posterior mean on the rows " +
-			"the adaptation did not see: %.4g adapted, %.4g as it was%s", prefix, ra, rb, helps ?
-				": denoising with the adapted prior" : ": the adaptation did not help, denoising with the prior as it was"));
+			"the adaptation did not see: %.4g adapted, %.4g as it was (Stein); split-pixel check there (each prior " +
+			"denoises one diagonal of every 2x2 cell, compared with the other diagonal): the adapted prior's squared error " +
+			"%s by %.3g +- %.2g%s", prefix, ra, rb, split.mean <= 0 ? "lower" : "higher", Math.abs(split.mean), split.error,
+			helps ? ": denoising with the adapted prior" : ": the adaptation did not help (" + (byStein ? "" : "Stein's " +
+				"estimate is not lower") + (!byStein && !bySplit ? "; " : "") + (bySplit ? "" : "the split-pixel check does not find it " +
+					"lower by two standard errors") + "), denoising with the prior as it was"));
 		return helps;
 	}
 

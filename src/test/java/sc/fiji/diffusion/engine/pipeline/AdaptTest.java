@@ -54,6 +54,9 @@ class AdaptTest {
 			log));
 		assertTrue(log.stream().anyMatch(l -> l.contains("adapt: estimated RMS error")), String.join("\n", log));
 		assertTrue(log.stream().anyMatch(l -> l.contains("on the rows the adaptation did not see")), String.join("\n", log));
+		// the decision names both checks, and says which way it went
+		assertTrue(log.stream().anyMatch(l -> l.contains("split-pixel check there") && (l.contains(
+			"denoising with the adapted prior") || l.contains("the adaptation did not help ("))), String.join("\n", log));
 		assertTrue(Double.isFinite(adapted.estimatedRmse()), "an error estimate with adapt too");
 		// the shared model was not touched: the same result as before
 		final DenoisePipeline.Result after = DenoisePipeline.run(source, in, base, Monitor.NONE);

@@ -1,0 +1,86 @@
+package sc.fiji.diffusion.engine.pipeline;
+
+import sc.fiji.diffusion.engine.noise.NoiseModel;
+
+/**
+ * A comparison of two denoisers on one noisy image that needs no clean image and no noise model
+ * it could be misled by — what decides whether Denoise's {@code adapt} helped. The rows below
+ * {@code top} are split into two half-resolution images g₁, g₂ from the two diagonals of every
+ * 2×2 cell (the sub-sampling of Neighbor2Neighbor, Huang et al. 2021): where the noise is
+ * independent from pixel to pixel, g₂'s noise is independent of g₁. Each denoiser f denoises
+ * g₁ and is compared with g₂:
+ * <pre>
+ *   E[(f_A(g₁) − g₂)² − (f_B(g₁) − g₂)²] = E[(f_A(g₁) − x₂)²] − E[(f_B(g₁) − x₂)²]
+ * </pre>
+ * (x₂ = E[g₂], g₂'s noise adds the same to both and its cross terms vanish), so the mean of the
+ * per-pixel differences estimates how much lower A's squared error is than B's, without the bias
+ * Stein's estimate has when its Gaussian assumption does not hold (a few photons per pixel) and
+ * that a network fitted to that estimate learns to exploit. Both ways round: (0,0) → (1,1) and
+ * (1,0) → (0,1). The denoisers see half-resolution images, so this is a check of direction,
+ * not a measure of the full-resolution error.
+ */
+final class SplitCheck {
+
+	/** A denoiser of a working-unit plane of w × h pixels, giving image units. */
+	interface Denoiser {
+
+		float[] apply(float[] work, int w, int h);
+	}
+
+	/** {mean difference (A − B), its standard error, pixels}. */
+	static final class Result {
+
+		final double mean, error;
+		final long pixels;
+
+		Result(final double mean, final double error, final long pixels) {
+			this.mean = mean;
+			this.error = error;
+			this.pixels = pixels;
+		}
+
+		/** Whether A's error is lower than B's by more than {@code z} standard errors. */
+		boolean lower(final double z) {
+			return pixels > 1 && mean + z * error < 0;
+		}
+	}
+
+	private SplitCheck() {}
+
+	/**
+	 * @param raw the plane in image units (the comparison's targets)
+	 * @param work the same plane in working units (what the denoisers are given)
+	 * @param top the first row of the part compared (rows above it are left out)
+	 * @param clip the plane's clipped values ({@code CameraFit.clipValues}): targets within 2 noise
+	 *          σ of one are left out, their noise was cut off and is not zero-mean
+	 */
+	static Result compare(final float[] raw, final float[] work, final int w, final int h, final int top,
+		final double[] clip, final NoiseModel noise, final Denoiser a, final Denoiser b)
+	{
+		final int sw = w / 2, sh = (h - top) / 2;
+		if (sw < 1 || sh < 1) return new Result(Double.NaN, Double.NaN, 0);
+		double sum = 0, sum2 = 0;
+		long n = 0;
+		for (final int[] pair : new int[][] { { 0, 0, 1, 1 }, { 1, 0, 0, 1 } }) {
+			final float[] g1 = new float[sw * sh];
+			final int[] to = new int[sw * sh];
+			for (int y = 0; y < sh; y++)
+				for (int x = 0; x < sw; x++) {
+					g1[y * sw + x] = work[(top + 2 * y + pair[1]) * w + 2 * x + pair[0]];
+					to[y * sw + x] = (top + 2 * y + pair[3]) * w + 2 * x + pair[2];
+				}
+			final float[] fa = a.apply(g1.clone(), sw, sh), fb = b.apply(g1.clone(), sw, sh);
+			for (int k = 0; k < g1.length; k++) {
+				final double z = raw[to[k]], sd = 2 * Math.sqrt(Math.max(0, noise.variance(z)));
+				if (Math.abs(z - clip[0]) <= sd || Math.abs(z - clip[1]) <= sd) continue;
+				final double d = (fa[k] - z) * (fa[k] - z) - (fb[k] - z) * (fb[k] - z);
+				sum += d;
+				sum2 += d * d;
+				n++;
+			}
+		}
+		if (n < 2) return new Result(Double.NaN, Double.NaN, n);
+		final double m = sum / n;
+		return new Result(m, Math.sqrt(Math.max(0, sum2 / n - m * m) / (n - 1)), n);
+	}
+}

@@ -1,0 +1,93 @@
+package sc.fiji.diffusion.engine.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+
+import org.junit.jupiter.api.Test;
+
+import sc.fiji.diffusion.engine.noise.AdditiveGaussian;
+import sc.fiji.diffusion.engine.noise.NoiseModel;
+
+/** The split-pixel comparison of two denoisers against what their true errors say. */
+class SplitCheckTest {
+
+	private static final int W = 128, H = 128;
+	private static final double SIGMA = 10;
+	private static final NoiseModel NOISE = new AdditiveGaussian(SIGMA, false);
+	private static final double[] NO_CLIP = { Double.NaN, Double.NaN };
+
+	private static float[] noisy(final long seed, final float[] clean) {
+		final Random r = new Random(seed);
+		final float[] y = new float[W * H];
+		for (int y0 = 0; y0 < H; y0++)
+			for (int x = 0; x < W; x++) {
+				clean[y0 * W + x] = (float) (100 + 40 * Math.sin(x / 9.0) * Math.cos(y0 / 11.0));
+				y[y0 * W + x] = (float) (clean[y0 * W + x] + SIGMA * r.nextGaussian());
+			}
+		return y;
+	}
+
+	/** A 3×3 box mean, edges replicated. */
+	private static float[] box(final float[] p, final int w, final int h) {
+		final float[] out = new float[p.length];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				double s = 0;
+				for (int dy = -1; dy <= 1; dy++)
+					for (int dx = -1; dx <= 1; dx++)
+						s += p[Math.min(h - 1, Math.max(0, y + dy)) * w + Math.min(w - 1, Math.max(0, x + dx))];
+				out[y * w + x] = (float) (s / 9);
+			}
+		return out;
+	}
+
+	@Test
+	void aBetterDenoiserComesOutLowerAndAWorseOneDoesNot() {
+		final float[] clean = new float[W * H], y = noisy(1, clean);
+		final SplitCheck.Denoiser blur = (p, w, h) -> box(p, w, h);
+		final SplitCheck.Denoiser none = (p, w, h) -> p;
+		final SplitCheck.Result better = SplitCheck.compare(y, y, W, H, H / 2, NO_CLIP, NOISE, blur, none);
+		// each diagonal of the lower half: 64 × 32 pixels, both ways round
+		assertEquals(2 * 64 * 32, better.pixels);
+		// identity: error σ² = 100; the box mean of the half-resolution image: about σ²/9 plus a little blur
+		assertTrue(better.lower(2), "the blur is better: " + better.mean + " +- " + better.error);
+		assertEquals(-SIGMA * SIGMA * (1 - 1 / 9.0), better.mean, 15, "close to the true difference");
+		final SplitCheck.Result worse = SplitCheck.compare(y, y, W, H, H / 2, NO_CLIP, NOISE, none, blur);
+		assertFalse(worse.lower(2));
+		assertEquals(-better.mean, worse.mean, 1e-9);
+	}
+
+	@Test
+	void aDenoiserThatOnlyCopiesItsInputIsNotRewardedForIt() {
+		// the same denoiser both ways: no difference, and an equal one is never "lower"
+		final float[] clean = new float[W * H], y = noisy(2, clean);
+		final SplitCheck.Denoiser none = (p, w, h) -> p;
+		final SplitCheck.Result same = SplitCheck.compare(y, y, W, H, 0, NO_CLIP, NOISE, none, none);
+		assertEquals(0, same.mean, 0);
+		assertFalse(same.lower(2));
+		// a denoiser that adds back a fraction of its input's noise (what a network fitted to a biased estimate of its own
+		// error may learn) is worse than the clean answer, and the check sees it without knowing the clean image
+		final SplitCheck.Denoiser keepsNoise = (p, w, h) -> {
+			final float[] b = box(p, w, h);
+			for (int k = 0; k < b.length; k++)
+				b[k] += 0.5f * (p[k] - b[k]);
+			return b;
+		};
+		final SplitCheck.Denoiser blur = (p, w, h) -> box(p, w, h);
+		assertTrue(SplitCheck.compare(y, y, W, H, 0, NO_CLIP, NOISE, blur, keepsNoise).lower(2));
+		assertFalse(SplitCheck.compare(y, y, W, H, 0, NO_CLIP, NOISE, keepsNoise, blur).lower(2));
+	}
+
+	@Test
+	void targetsNearAClippedValueAreLeftOut() {
+		final float[] clean = new float[W * H], y = noisy(3, clean);
+		for (int k = 0; k < y.length / 4; k++)
+			y[k] = 0; // a clipped top quarter
+		final SplitCheck.Denoiser none = (p, w, h) -> p;
+		final SplitCheck.Result r = SplitCheck.compare(y, y, W, H, 0, new double[] { 0, Double.NaN }, NOISE, none, none);
+		assertEquals(2 * 64 * 64 * 3 / 4, r.pixels, "the clipped quarter's targets are out");
+	}
+}
