@@ -79,8 +79,8 @@ public class DenoiseCommand extends ImageCommand {
 	@Parameter(persist = false, label = "Adapt (experimental)", required = false, min = "0", visibility =
 		ItemVisibility.INVISIBLE, description =
 		"Experimental: fine-tune the prior on this image for so many steps first (self-supervised, no clean image; about " +
-			"0.16 s per step). Not in the dialog: measured so far it does not improve results and can make them worse " +
-			"(up to 2 dB); 0 = off (see the Denoise docs)", attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint",
+			"0.16 s per step). Not in the dialog: measured so far it does not improve results; two checks on pixels it " +
+			"was not fitted to keep the prior as it was unless the adapted one is better; 0 = off (see the Denoise docs)", attrs = { @Attr(name = "group", value = "Output"), @Attr(name = "hint",
 				value = "0 = off; experimental") })
 	private int adapt = 0;
 

@@ -209,6 +209,7 @@ class TrainCommandTest {
 		assertTrue(((Cancelable) m).isCanceled(), "a worse model must not be reported as trained");
 		final String why = ((Cancelable) m).getCancelReason();
 		assertTrue(why.contains("did not make it better") && why.contains("estimated RMS error"), why);
+		assertTrue(why.contains("split-pixel check"), "both checks are named: " + why);
 		assertFalse(Files.exists(tmp.resolve("ruined")), "no model in place");
 		final Path aside = TrainPipeline.checkpoint(tmp, "ruined").resolve("not-better-ruined");
 		assertTrue(Files.isRegularFile(aside.resolve("weights.pt")), "the adapted model is kept aside");
