@@ -64,7 +64,10 @@ def verdict(out):
                   r"model against (\S+) with", out)
     if not m:
         return None
-    return m.group(1), m.group(2), NOT_BETTER not in out
+    # the split-pixel check (no noise model): the adapted model's squared error lower or higher, by how much
+    sp = re.search(r"finds the adapted model's squared error (lower|higher) by (\S+) \+- (\S+):", out)
+    split = f"; split-pixel check {sp.group(1)} by {sp.group(2)} ± {sp.group(3)}" if sp else ""
+    return m.group(1), m.group(2) + split, NOT_BETTER not in out
 
 
 def adapted_reading(cdir):

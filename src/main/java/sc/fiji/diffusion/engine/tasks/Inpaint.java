@@ -245,11 +245,14 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			final float[] exemplarPx = nothingKnown || !copiesPatches(model.descriptor()) ? null : Exemplar.fill(yPx, hole, cw,
 				ch);
 			final boolean copied = exemplarPx != null;
-			final float[] startPx = nothingKnown ? new float[yPx.length] : copied ? exemplarPx : Biharmonic.fill(yPx, hole, cw,
+			float[] startPx = nothingKnown ? new float[yPx.length] : copied ? exemplarPx : Biharmonic.fill(yPx, hole, cw,
 				ch);
 			// (on the filled canvas, so the hole's own values are not taken for a clipped tail)
 			final double sigmaY = nothingKnown ? 0 : NoiseSettings.estimateSigma(startPx, cw, ch, hole);
 			final int end = Math.min(endLevel(schedule, sigmaY), schedule.T() - 2);
+			final double hybrid = Double.parseDouble(System.getProperty("diffusion.inpaintHybrid", "0"));
+			if (copied && end >= 0 && hybrid > 0) startPx = hybrid(startPx, Biharmonic.fill(yPx, hole, cw, ch), hole, cw, ch,
+				hybrid);
 			// an image noisier than the start level: start above its noise (a copied fill already carries that noise; a
 			// smooth one needs more of the walk to gain it: halfway between the image's noise and pure noise)
 			final int from = startLevel(copied);
@@ -299,6 +302,23 @@ public final class Inpaint extends ImageTask<Inpaint> {
 		}
 		assert px == Intervals.numElements(result);
 		return result;
+	}
+
+	/** In the hole: the smooth fill's large structure (blurred by σ px) and the copied fill's detail above it. */
+	static float[] hybrid(final float[] copied, final float[] smooth, final boolean[] hole, final int w, final int h,
+		final double sigma)
+	{
+		final double[] c = new double[copied.length], s = new double[smooth.length];
+		for (int i = 0; i < c.length; i++) {
+			c[i] = copied[i];
+			s[i] = smooth[i];
+		}
+		final double[] cl = sc.fiji.diffusion.engine.image.Images.blur(c, w, h, sigma), sl = sc.fiji.diffusion.engine.image
+			.Images.blur(s, w, h, sigma);
+		final float[] out = copied.clone();
+		for (int i = 0; i < out.length; i++)
+			if (hole[i]) out[i] = (float) (sl[i] + c[i] - cl[i]);
+		return out;
 	}
 
 	/** Gaussian σ (px) whose residual is the fine detail {@link #matchDetail} compares. */
