@@ -52,7 +52,8 @@ import sc.fiji.diffusion.engine.sampling.DdpmSampler;
  * brings real edges and texture of the surroundings (a diffusion walk from a smooth fill left
  * grainy, structureless patches: structure PSNR 16.67 dB against this start's 17.77 on the
  * validation images); the walk makes it one image with them. A copied fill of a noisy image
- * carries its noise already and is noised only by what it lacks, as the known pixels are;</li>
+ * carries its noise already and is noised only by what it lacks, as the known pixels are; in a
+ * very noisy one ({@link #NOISY}) it keeps only its detail, on the smooth fill's large structure;</li>
  * <li>the walk goes down DDPM's levels from there, {@code steps} of them, and every
  * {@code jumpLength} levels back up {@code jumpLength} levels by forward noising
  * ({@code jumps} − 1 times); the constraint ({@link KnownRegion}) puts the input, noised to the
@@ -250,9 +251,15 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			// (on the filled canvas, so the hole's own values are not taken for a clipped tail)
 			final double sigmaY = nothingKnown ? 0 : NoiseSettings.estimateSigma(startPx, cw, ch, hole);
 			final int end = Math.min(endLevel(schedule, sigmaY), schedule.T() - 2);
-			final double hybrid = Double.parseDouble(System.getProperty("diffusion.inpaintHybrid", "0"));
-			if (copied && end >= 0 && hybrid > 0) startPx = hybrid(startPx, Biharmonic.fill(yPx, hole, cw, ch), hole, cw, ch,
-				hybrid);
+			// a noisy image: the copy's large structure or the smooth fill's, whichever predicts a band of known pixels
+			// around the hole better when that band is filled the same way
+			final double[] band = copied && sigmaY >= NOISY ? bandCheck(yPx, hole, cw, ch) : null;
+			final boolean hybrid = band != null && band[1] < band[0];
+			if (hybrid) startPx = hybrid(startPx, smoothFill(yPx, hole, cw, ch), hole, cw, ch, DETAIL_SCALE);
+			if (band != null) monitor.log(String.format(Locale.ROOT, "Inpaint: the image is noisy (sigma %.3g model units): " +
+				"filling a %d px band of known pixels around the hole the same way, the copied patches miss it by %.4g (RMS), " +
+				"their detail on the smooth fill's large structure by %.4g: %s", sigmaY, BAND, Math.sqrt(band[0]), Math.sqrt(
+					band[1]), hybrid ? "the latter" : "the patches as copied"));
 			// an image noisier than the start level: start above its noise (a copied fill already carries that noise; a
 			// smooth one needs more of the walk to gain it: halfway between the image's noise and pure noise)
 			final int from = startLevel(copied);
@@ -261,8 +268,10 @@ public final class Inpaint extends ImageTask<Inpaint> {
 			final int[] walk = walk(t0, end);
 			final double[] clip = nothingKnown ? model.clipRange() : knownRange(yPx, hole);
 			monitor.log(String.format(Locale.ROOT, "Inpaint: from %s noised to level %d, %d moves down to %s; x0 kept within " +
-				"%.3f..%.3f (model units)", nothingKnown ? "nothing (the mask covers the image)" : copied ?
-					"patches of the surroundings copied into the hole" : "a smooth fill (" + whySmooth(hole) + ")", walk[0],
+				"%.3f..%.3f (model units)", nothingKnown ? "nothing (the mask covers the image)" : hybrid ?
+					"patches of the surroundings copied into the hole, their large structure the smooth fill's (the image is " +
+						"noisy: patches matched through its noise carry the wrong large structure too often)" : copied ?
+						"patches of the surroundings copied into the hole" : "a smooth fill (" + whySmooth(hole) + ")", walk[0],
 				walk.length - 1, end < 0 ? "the clean image" : String.format(Locale.ROOT, "level %d (the image's noise, sigma " +
 					"%.3g model units: the fill carries it too)", end, sigmaY), clip == null ? Double.NEGATIVE_INFINITY : clip[0],
 				clip == null ? Double.POSITIVE_INFINITY : clip[1]));
@@ -304,7 +313,84 @@ public final class Inpaint extends ImageTask<Inpaint> {
 		return result;
 	}
 
-	/** In the hole: the smooth fill's large structure (blurred by σ px) and the copied fill's detail above it. */
+	/**
+	 * A noise σ (model units; 0.1 is about 13 grey levels of 255) from which the copied fill may
+	 * keep only its detail and take its large structure from the smooth fill ({@link #hybrid}):
+	 * patches matched through that much noise continue the wrong structure too often, though not
+	 * always (a strong edge they carry across well), so {@link #bandCheck} decides. Chosen on the
+	 * validation images of tools/inpaint_report.py (3 holes each); images with less noise than
+	 * this (the photographs, ≤ 0.05) lost up to 17 dB with the smooth structure, as their copies
+	 * are right.
+	 */
+	static final double NOISY = 0.1;
+
+	/** Width (px) of the band of known pixels around a noisy image's hole that {@link #bandCheck} fills. */
+	static final int BAND = 16;
+
+	/**
+	 * How well each start of a noisy image predicts known pixels: the hole grown by {@link #BAND}
+	 * px (the band's known values set aside) is filled by copied patches ({@link Exemplar}) and by
+	 * those patches' detail on the smooth fill's large structure ({@link #hybrid}); returned are
+	 * the mean squared differences from the band's known values, {copied, hybrid}, or null when
+	 * nothing could be copied. Both fills share the copied detail, and neither saw the band's noise,
+	 * so the difference of the two is that of their large structures' errors.
+	 */
+	static double[] bandCheck(final float[] y, final boolean[] hole, final int w, final int h) {
+		final boolean[] grown = new boolean[hole.length];
+		final boolean[] band = new boolean[hole.length];
+		for (int yy = 0; yy < h; yy++)
+			for (int x = 0; x < w; x++) {
+				if (!hole[yy * w + x]) continue;
+				for (int dy = -BAND; dy <= BAND; dy++)
+					for (int dx = -BAND; dx <= BAND; dx++) {
+						final int u = x + dx, v = yy + dy;
+						if (u >= 0 && u < w && v >= 0 && v < h) grown[v * w + u] = true;
+					}
+			}
+		long n = 0;
+		for (int i = 0; i < grown.length; i++)
+			if (grown[i] && !hole[i]) {
+				band[i] = true;
+				n++;
+			}
+		if (n == 0) return null;
+		final float[] copied = Exemplar.fill(y, grown, w, h);
+		if (copied == null) return null;
+		final float[] mixed = hybrid(copied, smoothFill(y, grown, w, h), grown, w, h, DETAIL_SCALE);
+		double c = 0, m = 0;
+		for (int i = 0; i < band.length; i++)
+			if (band[i]) {
+				c += (copied[i] - y[i]) * (copied[i] - y[i]);
+				m += (mixed[i] - y[i]) * (mixed[i] - y[i]);
+			}
+		return new double[] { c / n, m / n };
+	}
+
+	/**
+	 * The biharmonic fill of a noisy image from its known pixels blurred first (by
+	 * {@link #DETAIL_SCALE} px, within the known pixels only): the biharmonic continuation follows
+	 * the boundary's slope as well as its values, and from raw noisy pixels it swings far (RMS 29
+	 * grey levels off a smooth field under noise of 20, InpaintTest).
+	 */
+	static float[] smoothFill(final float[] y, final boolean[] hole, final int w, final int h) {
+		final double[] num = new double[y.length], den = new double[y.length];
+		for (int i = 0; i < y.length; i++)
+			if (!hole[i]) {
+				num[i] = y[i];
+				den[i] = 1;
+			}
+		final double[] bn = sc.fiji.diffusion.engine.image.Images.blur(num, w, h, DETAIL_SCALE), bd = sc.fiji.diffusion.engine
+			.image.Images.blur(den, w, h, DETAIL_SCALE);
+		final float[] known = y.clone();
+		for (int i = 0; i < y.length; i++)
+			if (!hole[i] && bd[i] > 0) known[i] = (float) (bn[i] / bd[i]);
+		return Biharmonic.fill(known, hole, w, h);
+	}
+
+	/**
+	 * In the hole: the smooth fill's large structure (Gaussian blur of σ px) and the copied fill's
+	 * detail above it, copied − blur(copied) + blur(smooth).
+	 */
 	static float[] hybrid(final float[] copied, final float[] smooth, final boolean[] hole, final int w, final int h,
 		final double sigma)
 	{

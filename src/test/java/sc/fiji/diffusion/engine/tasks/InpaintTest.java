@@ -137,6 +137,127 @@ class InpaintTest {
 		assertTrue(inFlat < 3, "std in the hole of the flat image " + inFlat);
 	}
 
+	/** Inpaint of {@code noisy} with the square hole; the Log lines into {@code log}. */
+	private static float[] fillLogged(final float[] image, final java.util.List<String> log) {
+		final float[] mask = new float[W * H], holed = image.clone();
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++)
+				if (inHole(x, y)) {
+					mask[y * W + x] = 1;
+					holed[y * W + x] = 0;
+				}
+		return Images.array(Inpaint.with(model).values(ValueMap.data(model.descriptor())).steps(20).seed(3).run(Images
+			.plane(holed, W, H), Images.plane(mask, W, H), Monitor.logging(log::add)));
+	}
+
+	/**
+	 * The edge of {@link #continuesAnEdgeThroughTheHoleWithoutBlobs} under noise of σ 20 grey
+	 * levels (0.16 model units, above {@link Inpaint#NOISY}): filling the band around the hole, the
+	 * copied patches continue the edge better than a smooth fill's ramp, so the copy is kept (the
+	 * Log says why), the edge runs on through the hole and the fill carries the image's noise.
+	 */
+	@Test
+	void aNoisyEdgeIsCopiedAcrossAsItIs() {
+		final float[] noisy = new float[W * H], clean = new float[W * H];
+		final Random r = new Random(6);
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				clean[y * W + x] = (float) (60 + 120 / (1 + Math.exp(-(x - 47.5))));
+				noisy[y * W + x] = (float) (clean[y * W + x] + 20 * r.nextGaussian());
+			}
+		final java.util.List<String> log = new java.util.ArrayList<>();
+		final float[] out = fillLogged(noisy, log);
+		assertTrue(log.stream().anyMatch(l -> l.contains("band of known pixels around the hole") && l.endsWith(
+			"the patches as copied")), log.toString());
+		double left = 0, right = 0, s2 = 0;
+		for (int y = Y0; y < Y0 + SIDE; y++)
+			for (int x = X0; x < X0 + SIDE; x++) {
+				if (x < 44) left += out[y * W + x] / (8.0 * SIDE);
+				if (x >= 52) right += out[y * W + x] / (8.0 * SIDE);
+				s2 += Math.pow(out[y * W + x] - clean[y * W + x], 2);
+			}
+		assertEquals(60, left, 15, "the dark side of the hole");
+		assertEquals(180, right, 15, "the bright side of the hole");
+		// the noise goes on: the fill about the clean edge varies about as much as the image's noise
+		final double rms = Math.sqrt(s2 / (SIDE * SIDE));
+		assertTrue(rms > 0.6 * 20 && rms < 2 * 20, "RMS of the fill about the clean edge " + rms + ", noise 20");
+	}
+
+	/**
+	 * A smooth, weak undulation under the same noise: patches matched through the noise bring the
+	 * wrong level with them, the smooth fill's structure predicts the band better, and the fill is
+	 * closer to the clean image in its large structure than the copy alone.
+	 */
+	@Test
+	void aNoisySmoothFieldTakesItsLargeStructureFromTheSmoothFill() {
+		final float[] noisy = new float[W * H], clean = new float[W * H];
+		final Random r = new Random(7);
+		for (int y = 0; y < H; y++)
+			for (int x = 0; x < W; x++) {
+				clean[y * W + x] = (float) (120 + 25 * Math.sin(x / 9.0) + 25 * Math.cos(y / 13.0));
+				noisy[y * W + x] = (float) (clean[y * W + x] + 20 * r.nextGaussian());
+			}
+		final java.util.List<String> log = new java.util.ArrayList<>();
+		final float[] out = fillLogged(noisy, log);
+		assertTrue(log.stream().anyMatch(l -> l.contains("band of known pixels around the hole") && l.endsWith(
+			"the latter")), log.toString());
+		assertTrue(log.stream().anyMatch(l -> l.contains("their large structure the smooth fill's")), log.toString());
+		// large structure: 2 px blur of the fill against the clean image, in the hole's inner part
+		final double[] o = new double[W * H];
+		for (int i = 0; i < o.length; i++)
+			o[i] = out[i];
+		final double[] b = Images.blur(o, W, H, 2);
+		double se = 0;
+		int n = 0;
+		for (int y = Y0 + 3; y < Y0 + SIDE - 3; y++)
+			for (int x = X0 + 3; x < X0 + SIDE - 3; x++, n++)
+				se += Math.pow(b[y * W + x] - clean[y * W + x], 2);
+		// the copied patches as they were (what the fill started from before): their large structure is far off
+		final boolean[] hole = new boolean[W * H];
+		final float[] holed = noisy.clone();
+		for (int i = 0; i < hole.length; i++)
+			if (inHole(i % W, i / W)) {
+				hole[i] = true;
+				holed[i] = 0;
+			}
+		final float[] copy = sc.fiji.diffusion.engine.image.Exemplar.fill(holed, hole, W, H);
+		final double[] c = new double[W * H];
+		for (int i = 0; i < c.length; i++)
+			c[i] = copy[i];
+		final double[] bc = Images.blur(c, W, H, 2);
+		double seCopy = 0;
+		for (int y = Y0 + 3; y < Y0 + SIDE - 3; y++)
+			for (int x = X0 + 3; x < X0 + SIDE - 3; x++)
+				seCopy += Math.pow(bc[y * W + x] - clean[y * W + x], 2);
+		assertTrue(se < 0.36 * seCopy, "RMS of the blurred fill about the clean field " + Math.sqrt(se / n) +
+			", of the copied patches alone " + Math.sqrt(seCopy / n));
+	}
+
+	/** The hybrid start: the copied fill's detail on the smooth fill's large structure, in the hole only. */
+	@Test
+	void theHybridKeepsTheCopysDetailOnTheSmoothFillsStructure() {
+		final int w = 64, h = 64;
+		final float[] copied = new float[w * h], smooth = new float[w * h];
+		final boolean[] hole = new boolean[w * h];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				final int i = y * w + x;
+				// a copy of the wrong level with a fine checkerboard; the smooth fill a ramp
+				copied[i] = 100 + ((x + y) % 2 == 0 ? 10 : -10);
+				smooth[i] = 50 + x;
+				hole[i] = x >= 16 && x < 48 && y >= 16 && y < 48;
+			}
+		final float[] out = Inpaint.hybrid(copied, smooth, hole, w, h, 2);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				final int i = y * w + x;
+				if (!hole[i]) assertEquals(copied[i], out[i], 0f, "outside the hole: as copied");
+				else if (x >= 24 && x < 40 && y >= 24 && y < 40)
+					// deep inside: the ramp (a blur keeps it) plus the checkerboard (a blur of σ 2 removes it)
+					assertEquals(50 + x + ((x + y) % 2 == 0 ? 10 : -10), out[i], 0.5, "(" + x + ", " + y + ")");
+			}
+	}
+
 	/** Noise above the start level's: the walk starts higher, and the fill still carries the noise. */
 	@Test
 	void fillsAnImageNoisierThanTheStartLevel() {
