@@ -80,7 +80,8 @@ def main():
                     "--keep_checkpoint", "true", "--resume", "true" if done else "false", "--overwrite", "true", "--out",
                     models, "--data", "noisy"] + keys)
         done = steps
-        m = re.search(r"is (\S+) with the adapted model against (\S+) with 'grayscale': ([A-Za-z ,]+)", out)
+        m = re.search(r"is (\S+) with the adapted model against (\S+) with 'grayscale'; the split-pixel check .*? finds "
+                      r"the adapted model's squared error (lower|higher) by (\S+) \+- (\S+): ([A-Za-z ,]+)", out)
         written = "did not make it better" not in out
         model = os.path.join(models, "noisy") if written else os.path.join(models, ".noisy.training", "not-better-noisy")
         # a copy under its own name: the next milestone replaces the folder
@@ -88,19 +89,21 @@ def main():
         shutil.rmtree(snap, ignore_errors=True)
         shutil.copytree(model, snap)
         adapted = {label: rmse(snap, label) for label in sets}
-        rows.append((steps, m.groups() if m else ("?", "?", "?"), written, adapted))
+        rows.append((steps, m.groups() if m else ("?",) * 6, written, adapted))
     lines = ["# Train's judge against the truth, on images whose truth is clean", "",
              f"Written by `/usr/bin/python3 tools/judge_check.py` (its docstring says how). Photon-limited, peak "
              f"{args.peak:g}, camera unknown. RMS error of Denoise output=mean against the cleaned images (photon units), "
              "mean over the fields; 'held-out estimate' is what Train's judge read on the one held-out field, without "
              "the clean image.", "",
-             "| steps | judge: held-out estimate, adapted vs base | verdict | adaptation fields: base → adapted | "
-             "test crops: base → adapted | adapted better on (test) |", "|---|---|---|---|---|---|"]
-    for steps, (a, b, v), written, adapted in rows:
+             "| steps | judge: held-out estimate (Stein), adapted vs base | judge: split-pixel check, adapted's squared "
+             "error | verdict | adaptation fields: base → adapted | test crops: base → adapted | adapted better on (test) |",
+             "|---|---|---|---|---|---|---|"]
+    for steps, (a, b, way, by, se, v), written, adapted in rows:
         tb, ta = np.mean(list(base["test"].values())), np.mean(list(adapted["test"].values()))
         ab, aa = np.mean(list(base["adaptation"].values())), np.mean(list(adapted["adaptation"].values()))
         wins = sum(adapted["test"][n] < base["test"][n] for n in base["test"])
-        lines.append(f"| {steps} | {a} vs {b} | {'written' if written else 'NOT written'} | {ab:.4f} → {aa:.4f} | "
+        lines.append(f"| {steps} | {a} vs {b} | {way} by {by} ± {se} | {'written' if written else 'NOT written'} | "
+                     f"{ab:.4f} → {aa:.4f} | "
                      f"{tb:.4f} → {ta:.4f} | {wins}/{len(base['test'])} |")
     lines += ["", "Per field (test crops), base / adapted at the last step: " + ", ".join(
         f"{n[-8:]} {base['test'][n]:.4f} / {rows[-1][3]['test'][n]:.4f}" for n in sorted(base["test"])), ""]
