@@ -51,8 +51,9 @@ final class SplitCheck {
 	 * @param raw the plane in image units (the comparison's targets)
 	 * @param work the same plane in working units (what the denoisers are given)
 	 * @param top the first row of the part compared (rows above it are left out)
-	 * @param clip the plane's clipped values ({@code CameraFit.clipValues}): targets within 2 noise
-	 *          σ of one are left out, their noise was cut off and is not zero-mean
+	 * @param clip the plane's clipped values ({@code CameraFit.clipValues}): targets whose clean value,
+	 *          as the two denoisers' mean estimates it, lies within 3 noise σ of one are left out —
+	 *          their noise was cut off and is not zero-mean
 	 */
 	static Result compare(final float[] raw, final float[] work, final int w, final int h, final int top,
 		final double[] clip, final NoiseModel noise, final Denoiser a, final Denoiser b)
@@ -71,8 +72,11 @@ final class SplitCheck {
 				}
 			final float[] fa = a.apply(g1.clone(), sw, sh), fb = b.apply(g1.clone(), sw, sh);
 			for (int k = 0; k < g1.length; k++) {
-				final double z = raw[to[k]], sd = 2 * Math.sqrt(Math.max(0, noise.variance(z)));
-				if (Math.abs(z - clip[0]) <= sd || Math.abs(z - clip[1]) <= sd) continue;
+				// near a clip or a floor the target's noise is not zero-mean: left out by the two estimates of its clean
+				// value, never by the target itself (choosing targets by their own noise would bias what is left)
+				final double ref = (fa[k] + fb[k]) / 2, sd = 3 * Math.sqrt(Math.max(0, noise.variance(ref)));
+				if (ref - clip[0] <= sd || clip[1] - ref <= sd) continue;
+				final double z = raw[to[k]];
 				final double d = (fa[k] - z) * (fa[k] - z) - (fb[k] - z) * (fb[k] - z);
 				sum += d;
 				sum2 += d * d;

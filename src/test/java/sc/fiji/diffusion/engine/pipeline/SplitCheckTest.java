@@ -88,6 +88,9 @@ class SplitCheckTest {
 			y[k] = 0; // a clipped top quarter
 		final SplitCheck.Denoiser none = (p, w, h) -> p;
 		final SplitCheck.Result r = SplitCheck.compare(y, y, W, H, 0, new double[] { 0, Double.NaN }, NOISE, none, none);
-		assertEquals(2 * 64 * 64 * 3 / 4, r.pixels, "the clipped quarter's targets are out");
+		// targets left out by the denoisers' estimate of their clean value (here the source pixel: 0 in the clipped
+		// quarter), not by their own noise; elsewhere the clean values (60..140) lie 3σ above 0 but for a rare noisy source
+		assertTrue(r.pixels <= 2 * 64 * 64 * 3 / 4 && r.pixels > 2 * 64 * 64 * 3 / 4 - 20, "the clipped quarter's targets " +
+			"are out: " + r.pixels);
 	}
 }
