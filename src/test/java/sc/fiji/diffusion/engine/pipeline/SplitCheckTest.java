@@ -93,4 +93,40 @@ class SplitCheckTest {
 		assertTrue(r.pixels <= 2 * 64 * 64 * 3 / 4 && r.pixels > 2 * 64 * 64 * 3 / 4 - 20, "the clipped quarter's targets " +
 			"are out: " + r.pixels);
 	}
+
+	/**
+	 * Near a clip the targets are left out by the denoisers' estimate of their clean value, not by
+	 * their own noise: choosing them by their noisy value keeps only those whose noise went up, and
+	 * a denoiser biased upwards then looks better than the truth. Half the plane at 30 next to a
+	 * clip at 0 (σ 20), half at 150; A returns the truth, B the truth + 6.
+	 */
+	@Test
+	void targetsNearAClipAreNotChosenByTheirOwnNoise() {
+		final Random r = new Random(8);
+		final float[] clean = new float[W * H], y = new float[W * H];
+		for (int i = 0; i < y.length; i++) {
+			clean[i] = i < y.length / 2 ? 30 : 150;
+			y[i] = (float) Math.max(0, clean[i] + 20 * r.nextGaussian());
+		}
+		final NoiseModel noise = new AdditiveGaussian(20, false);
+		// the denoisers see the source pixels only through their position: the truth, or the truth + 6
+		final SplitCheck.Denoiser truth = (p, w, h) -> {
+			final float[] out = new float[p.length];
+			for (int k = 0; k < out.length; k++)
+				out[k] = k < out.length / 2 ? 30 : 150;
+			return out;
+		};
+		final SplitCheck.Denoiser high = (p, w, h) -> {
+			final float[] out = truth.apply(p, w, h);
+			for (int k = 0; k < out.length; k++)
+				out[k] += 6;
+			return out;
+		};
+		final double[] clip = { 0, Double.NaN };
+		final SplitCheck.Result ab = SplitCheck.compare(y, y, W, H, 0, clip, noise, truth, high);
+		assertTrue(ab.lower(2), "the truth is better: " + ab.mean + " +- " + ab.error);
+		assertEquals(-36, ab.mean, 6, "36 squared units per pixel, on the half far from the clip");
+		assertEquals(2 * 64 * 32, ab.pixels, "the half next to the clip is left out whole");
+		assertFalse(SplitCheck.compare(y, y, W, H, 0, clip, noise, high, truth).lower(2));
+	}
 }
