@@ -39,6 +39,11 @@ class InpaintTest {
 	}
 
 	private static float[] fill(final float[] image, final int steps, final int jumps) {
+		return fill(image, steps, jumps, Monitor.NONE);
+	}
+
+	/** Inpaint of {@code image} with the square hole; the known pixels must come back exactly. */
+	private static float[] fill(final float[] image, final int steps, final int jumps, final Monitor monitor) {
 		final float[] mask = new float[W * H], holed = image.clone();
 		for (int y = 0; y < H; y++)
 			for (int x = 0; x < W; x++)
@@ -47,7 +52,7 @@ class InpaintTest {
 					holed[y * W + x] = 0;
 				}
 		final float[] out = Images.array(Inpaint.with(model).values(ValueMap.data(model.descriptor())).steps(steps).jumps(
-			jumps).jumpLength(5).seed(3).run(Images.plane(holed, W, H), Images.plane(mask, W, H), Monitor.NONE));
+			jumps).jumpLength(5).seed(3).run(Images.plane(holed, W, H), Images.plane(mask, W, H), monitor));
 		for (int i = 0; i < out.length; i++)
 			if (mask[i] == 0) assertEquals(Float.floatToIntBits(holed[i]), Float.floatToIntBits(out[i]), "known pixel " + i);
 		return out;
@@ -137,17 +142,9 @@ class InpaintTest {
 		assertTrue(inFlat < 3, "std in the hole of the flat image " + inFlat);
 	}
 
-	/** Inpaint of {@code noisy} with the square hole; the Log lines into {@code log}. */
+	/** Inpaint (20 steps) of {@code image} with the square hole; the Log lines into {@code log}. */
 	private static float[] fillLogged(final float[] image, final java.util.List<String> log) {
-		final float[] mask = new float[W * H], holed = image.clone();
-		for (int y = 0; y < H; y++)
-			for (int x = 0; x < W; x++)
-				if (inHole(x, y)) {
-					mask[y * W + x] = 1;
-					holed[y * W + x] = 0;
-				}
-		return Images.array(Inpaint.with(model).values(ValueMap.data(model.descriptor())).steps(20).seed(3).run(Images
-			.plane(holed, W, H), Images.plane(mask, W, H), Monitor.logging(log::add)));
+		return fill(image, 20, 1, Monitor.logging(log::add));
 	}
 
 	/**
