@@ -307,6 +307,16 @@ public final class DenoisePipeline {
 	public static Result run(final ModelSource models, final Hyperstack in, final DenoiseSettings s,
 		final Monitor monitor)
 	{
+		return run(models, in, s, monitor, true);
+	}
+
+	/**
+	 * As {@link #run(ModelSource, Hyperstack, DenoiseSettings, Monitor)}; without the error
+	 * estimate where {@code withEstimate} is false (a caller that only compares results).
+	 */
+	static Result run(final ModelSource models, final Hyperstack in, final DenoiseSettings s, final Monitor monitor,
+		final boolean withEstimate)
+	{
 		final ModelDescriptor d = models.model().descriptor();
 		if (d.channels() != 1) throw new IllegalArgumentException("Model '" + d.name() + "' has " + d.channels() +
 			" channels; Denoise works with one-channel models");
@@ -318,7 +328,7 @@ public final class DenoisePipeline {
 		final float[][] out = new float[in.planeCount()][];
 		final NoiseModel[] used = new NoiseModel[in.planeCount()];
 		final Sure.Estimate[] errors = new Sure.Estimate[in.planeCount()];
-		final boolean estimate = s.output().equals("mean") && !(volume && in.slices() > 1);
+		final boolean estimate = withEstimate && s.output().equals("mean") && !(volume && in.slices() > 1);
 		final Fallback baseFallback = new Fallback(models, monitor, "Denoise");
 		final long t0 = System.nanoTime();
 		sayCost(in, s, monitor);

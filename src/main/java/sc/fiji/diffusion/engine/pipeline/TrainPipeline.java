@@ -211,8 +211,9 @@ public final class TrainPipeline {
 
 	/** Denoise with model m, as a {@link SplitCheck.Denoiser} of sub-images of {@code like} (image units in and out). */
 	private static SplitCheck.Denoiser denoiser(final DiffusionModel m, final Hyperstack like, final DenoiseSettings s) {
-		return (g, w, h) -> DenoisePipeline.run(ModelSource.of(m), Hyperstack.of(w, h, like.bitDepth(), g), s, Monitor.NONE)
-			.image.plane(0);
+		// compared, not reported: no error estimate of the sub-images
+		return (g, w, h) -> DenoisePipeline.run(ModelSource.of(m), Hyperstack.of(w, h, like.bitDepth(), g), s, Monitor.NONE,
+			false).image.plane(0);
 	}
 
 	private static String rmse(final double mse) {
