@@ -59,6 +59,8 @@ def main():
                     "carry noise of about the size of the error, which the 'true' error would otherwise count")
     ap.add_argument("--told", action="store_true", help="tell Denoise the true noise (sigma, or gain 2 offset 100 "
                     "read noise 2) instead of noise=auto: the estimate's accuracy when the noise model is right")
+    ap.add_argument("--sets", default="both", choices=("validation", "test", "both"),
+                    help="which images (validation alone while choosing anything; the table then lacks the test rows)")
     args = ap.parse_args()
     import tifffile
     cp = classpath()
@@ -67,6 +69,8 @@ def main():
     rows = []  # (set, kind, cond, name, estimated, true)
     seconds = {}
     for role, label in (("tune", "validation"), ("held", "test")):
+        if args.sets != "both" and label != args.sets:
+            continue
         for mod in ("fluo", "em", "photo"):
             d = os.path.join(args.data, role, mod)
             if not os.path.isdir(d):

@@ -133,4 +133,45 @@ class SureTest {
 		assertEquals(9, Sure.blocks(2048, 2048, 8 * 256 * 256).size());
 		assertEquals(4, Sure.blocks(2048, 2048, 4 * 256 * 256).size());
 	}
+
+	/**
+	 * Pixels drawn from a Gaussian prior N(100, 10²) and denoised by that prior's posterior mean at
+	 * the true σ, f(y) = 100 + (y − 100)·τ²/(τ² + σ²), whose error is τ²σ²/(τ² + σ²): told a σ 15 %
+	 * too high, Stein's estimate misses it by far, the consistent form R·D/(V − D) does not (the
+	 * noise scale cancels from it), and it is what an estimated noise model reports.
+	 */
+	@Test
+	void aWrongNoiseScaleCancelsFromTheConsistentEstimate() {
+		final int w = 256, h = 256;
+		final double tau = 10, sigma = 25, shrink = tau * tau / (tau * tau + sigma * sigma);
+		final float[] clean = TestData.gaussian(new float[w * h], tau, 7);
+		for (int i = 0; i < clean.length; i++)
+			clean[i] += 100;
+		final float[] y = TestData.gaussian(clean, sigma, 8);
+		final Sure.Denoiser f = (img, cw, ch) -> {
+			final float[] out = new float[img.length];
+			for (int i = 0; i < img.length; i++)
+				out[i] = (float) (100 + (img[i] - 100) * shrink);
+			return out;
+		};
+		final float[] fy = f.apply(y, w, h);
+		final double truth = mse(fy, clean);
+		assertEquals(tau * tau * sigma * sigma / (tau * tau + sigma * sigma), truth, 0.03 * truth, "the scene itself");
+		final Sure.Estimate told = Sure.of(y, fy, w, h, new AdditiveGaussian(sigma, false), f, 3, 1 << 20);
+		final Sure.Estimate wrong = Sure.of(y, fy, w, h, new AdditiveGaussian(1.15 * sigma, true), f, 3, 1 << 20);
+		// with the right σ both forms hold; Stein's is what a given noise model reports
+		assertEquals(truth, told.mse, 0.05 * truth);
+		assertEquals(truth, told.consistentMse, 0.05 * truth);
+		assertEquals(told.mse, told.reportedMse());
+		// σ 15 % high: Stein's estimate off by more than half, the consistent one unmoved, and reported
+		assertTrue(Math.abs(wrong.mse - truth) > 0.5 * truth, "Stein's estimate " + wrong.mse + " vs " + truth);
+		assertEquals(truth, wrong.consistentMse, 0.05 * truth);
+		assertEquals(wrong.consistentMse, wrong.reportedMse());
+		assertEquals(Math.sqrt(wrong.consistentMse), wrong.rmse(), 1e-9);
+		// the stated range covers both
+		final double[] range = wrong.rmseRange();
+		assertTrue(range[0] <= Math.sqrt(Math.max(wrong.mse, 0)) && range[0] <= wrong.rmse() && range[1] >= wrong.rmse() &&
+			range[1] >= Math.sqrt(Math.max(wrong.mse, 0)), java.util.Arrays.toString(range) + " " + wrong);
+		assertTrue(wrong.toString().contains("Stein's estimate"), wrong.toString());
+	}
 }
