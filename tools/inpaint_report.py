@@ -59,6 +59,12 @@ TEST = [("photo", "camera"), ("photo", "hubble_deep_field"), ("photo", "opencv/b
 VALIDATION = [("photo", "opencv/stuff.jpg"), ("photo", "opencv/blox.jpg"), ("photo", "opencv/smarties.png"),
               ("photo", "cell"), ("micro", "tune/em/testing0000"), ("micro", "tune/em/training0045"),
               ("micro", "tune/fluo/17P1_POS0013_D_1UL"), ("micro", "tune/fluo/BPAE_nuclei")]
+# a second, fresh test set, written down on 2026-12-06 before any Inpaint ran on it: photographs in Debian's
+# opencv-doc and python3-skimage that no part of this project had used (not trained on, not validation, not test;
+# stereo partners and second frames of trained images left out), for a change made after the test set was seen
+FRESH = [("photo", "opencv/HappyFish.jpg"), ("photo", "opencv/starry_night.jpg"),
+         ("photo", "opencv/licenseplate_motion.jpg"), ("photo", "opencv/Blender_Suzanne1.jpg"),
+         ("photo", "microaneurysms")]
 SIZES = (40, 48, 56)
 NOISE = 15.0
 VARIANTS = {"default": {}, "50 steps, jumps 5": {"steps": 50, "jumps": 5, "jump_length": 5}}
@@ -192,7 +198,7 @@ def run_inpaint(cp, work, items, keys, log):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--sets", default="test", help="test | validation")
+    ap.add_argument("--sets", default="test", help="test | validation | fresh (a second test set, see FRESH)")
     ap.add_argument("--data", default="data/micro-report")
     ap.add_argument("--work", default="target/inpaint-report")
     ap.add_argument("--variant", action="append", default=[],
@@ -205,7 +211,7 @@ def main():
     args = ap.parse_args()
     if args.holes != 1 and args.sets == "test":
         raise SystemExit("--holes is for the validation images; the test set keeps its one hole per image")
-    items = cases(TEST if args.sets == "test" else VALIDATION, args.data, not args.no_noisy, args.holes)
+    items = cases({"test": TEST, "fresh": FRESH}.get(args.sets, VALIDATION), args.data, not args.no_noisy, args.holes)
     variants = dict(VARIANTS)
     if args.variant:
         variants = {}
@@ -301,15 +307,16 @@ def picture(items, results, path):
             continue
         ys, xs = np.nonzero(mask)
         cy, cx = (ys.min() + ys.max()) // 2, (xs.min() + xs.max()) // 2
-        y0 = int(np.clip(cy - 64, 0, truth.shape[0] - 128))
-        x0 = int(np.clip(cx - 64, 0, truth.shape[1] - 128))
+        y0 = int(np.clip(cy - 64, 0, max(truth.shape[0] - 128, 0)))
+        x0 = int(np.clip(cx - 64, 0, max(truth.shape[1] - 128, 0)))
         lo, hi = np.percentile(truth, (0.5, 99.5))
         tiles = []
         for img in [truth] + [results[m][label] for m in methods]:
             t = np.clip((img - lo) / max(hi - lo, 1e-9) * 255, 0, 255)[y0:y0 + 128, x0:x0 + 128].copy()
             edge = mask[y0:y0 + 128, x0:x0 + 128] & ~micro_erode(mask)[y0:y0 + 128, x0:x0 + 128]
             t[edge] = 255 if t[edge].mean() < 128 else 0
-            tiles.append(t.astype(np.uint8))
+            # an image smaller than 128 px (a small photograph's crop) is padded white to the common size
+            tiles.append(np.pad(t, ((0, 128 - t.shape[0]), (0, 128 - t.shape[1])), constant_values=255).astype(np.uint8))
         rows.append(np.hstack([np.pad(t, ((0, 4), (0, 4)), constant_values=255) for t in tiles]))
     Image.fromarray(np.vstack(rows)).save(path)
     print("picture:", path, "columns: truth |", " | ".join(methods))
