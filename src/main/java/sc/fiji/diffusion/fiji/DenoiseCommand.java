@@ -102,7 +102,10 @@ public class DenoiseCommand extends ImageCommand {
 	/** The image property a macro reads with {@code Property.get("diffusion.estimated_rmse")}. */
 	public static final String RMSE_PROPERTY = "diffusion.estimated_rmse";
 
-	/** The estimate's range, two standard errors either side: {@value #RANGE_PROPERTY} = "low high". */
+	/**
+	 * The estimate's range, {@value #RANGE_PROPERTY} = "low high": two standard errors either side,
+	 * widened to cover Stein's estimate too where the noise was estimated (see Sure.Estimate#rmseRange).
+	 */
 	public static final String RANGE_PROPERTY = "diffusion.estimated_rmse_range";
 
 	private double[] rmseRange;
