@@ -153,7 +153,9 @@ def write(path, rows, seconds, told=False, cleaned=False):
                 else "") +
              "ratio = estimated / true RMS error per image; 'within 10 %' counts images with |ratio − 1| ≤ 0.1; "
              "'±2 SE range' is the range Denoise states (two standard errors, the noise model's own uncertainty "
-             "included). Where an 8-bit image clipped, Denoise estimates the error over the pixels whose result "
+             "included; where the noise was estimated, widened to cover Stein's estimate as well as the reported one). "
+             "Reported: where Denoise estimated the noise (noise=auto), the posterior variance at the noise level the "
+             "result's residual is consistent with, R·D/(V − D); where it was told, Stein's estimate (engine/noise/Sure). Where an 8-bit image clipped, Denoise estimates the error over the pixels whose result "
              "lies more than 2 σ from the clipped value, and the true error is taken over the same pixels "
              "('pixels covered').", ""]
     for label in ("validation", "test"):

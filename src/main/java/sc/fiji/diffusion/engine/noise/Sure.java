@@ -136,6 +136,11 @@ public final class Sure {
 			return reportsConsistent() ? consistentMse : mse;
 		}
 
+		/** What the range of {@link #rmseRange} is, for a log line. */
+		public String rangeMeaning() {
+			return reportsConsistent() ? "within two standard errors of either estimate" : "within two standard errors";
+		}
+
 		/** How {@link #reportedMse} was made, for a log line. */
 		public String method() {
 			return reportsConsistent() ? String.format(Locale.ROOT, "the posterior variance at the noise level the result's " +
@@ -203,8 +208,9 @@ public final class Sure {
 			final String over = covered == pixels ? "" : String.format(Locale.ROOT, " over the %.0f %% of the pixels away " +
 				"from clipped values", 100.0 * covered / pixels);
 			final double[] range = rmseRange();
-			return String.format(Locale.ROOT, "estimated RMS error %.4g%s (%.3g..%.3g within two standard errors; %s" +
+			return String.format(Locale.ROOT, "estimated RMS error %.4g%s (%.3g..%.3g %s; %s" +
 				"residual %.4g, noise %.4g, divergence term %.4g; %d of %d pixels probed)", rmse(), over, range[0], range[1],
+				rangeMeaning(),
 				reportsConsistent() ? String.format(Locale.ROOT, "posterior variance at the noise level the residual is " +
 					"consistent with; Stein's estimate %s; ", mse > 0 ? String.format(Locale.ROOT, "%.4g", Math.sqrt(mse)) : "<= 0") :
 					"", Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance, 0)), 2 * weightedDivergence, probed, pixels);

@@ -438,8 +438,8 @@ public final class DenoisePipeline {
 			final Sure.Estimate e = r.errorEstimate();
 			final double[] range = e.rmseRange();
 			monitor.log(Double.isFinite(e.rmse()) ? String.format(Locale.ROOT, "Denoise: estimated RMS error of the result " +
-				"against the unknown clean image: %.4g (%.3g..%.3g within two standard errors%s; image units; %s)", e.rmse(),
-				range[0], range[1], e.covered == e.pixels ? "" : String.format(Locale.ROOT, "; over the %.0f %% of the pixels " +
+				"against the unknown clean image: %.4g (%.3g..%.3g %s%s; image units; %s)", e.rmse(),
+				range[0], range[1], e.rangeMeaning(), e.covered == e.pixels ? "" : String.format(Locale.ROOT, "; over the %.0f %% of the pixels " +
 					"away from clipped values", 100.0 * e.covered / e.pixels), e.method()) : "Denoise: " + e);
 		}
 		else monitor.log("Denoise: no error estimate for " + (s.output().equals("mean") ? "stack=volume" : "output=" + s
