@@ -36,10 +36,12 @@ import re  # noqa: E402
 
 
 def denoise(cp, folder, out, keys, log, terms):
-    """Runs batch; fills terms[name] = (noise variance, divergence term) read from the Log's estimate line."""
-    seconds, found = denoise_logged(cp, folder, out, keys, log, r"noise ([0-9.eE+-]+), divergence term ([0-9.eE+-]+);")
-    for name, (noise, div) in found.items():
-        terms[name] = (float(noise) ** 2, float(div))
+    """Runs batch; fills terms[name] = (noise variance, divergence term, mean squared residual) read from the Log's
+    estimate line."""
+    seconds, found = denoise_logged(cp, folder, out, keys, log,
+                                    r"residual ([0-9.eE+-]+), noise ([0-9.eE+-]+), divergence term ([0-9.eE+-]+);")
+    for name, (res, noise, div) in found.items():
+        terms[name] = (float(noise) ** 2, float(div), float(res) ** 2)
     return seconds
 
 
@@ -179,13 +181,13 @@ def write(path, rows, seconds, told=False, cleaned=False):
         lines += ["", f"All {label} images: {np.sum(np.abs(ratio - 1) <= 0.1)}/{len(sel)} within 10 %, truth inside the "
                   f"±2 SE range for {inside(sel)}/{len(sel)}, median ratio "
                   f"{np.nanmedian(ratio):.3f}; no estimate (it came out ≤ 0) for {np.sum(np.isnan(ratio))}.", ""]
-    # the systematic part of the noise model's error that would make the ±2 SE range hold the truth: per validation
-    # image |MSE_est − MSE_true| = 2·δ·|2D − V| → δ; its 90th percentile is the floor NoiseSettings uses
+    # the systematic part of the noise model's error that would make Stein's ±2 SE range hold the truth: per
+    # validation image |MSE_Stein − MSE_true| = 2·δ·|2D − V| → δ; its 90th percentile is the floor NoiseSettings uses
     need, by_kind = [], {}
     for r in rows:
-        if r[0] == "validation" and r[9] is not None and np.isfinite(r[4]):
-            v, d = r[9]
-            need.append(abs(r[4] ** 2 - r[5] ** 2) / (2 * abs(d - v)))
+        if r[0] == "validation" and r[9] is not None:
+            v, d, res = r[9]
+            need.append(abs(res - v + d - r[5] ** 2) / (2 * abs(d - v)))
             by_kind.setdefault(f"{r[1]} {fmt_cond(r[2])}", []).append(need[-1])
     if need:
         lines += ["## Calibration of the stated range (validation images only)", "",
