@@ -82,6 +82,8 @@ def main():
     ap.add_argument("--out", default="results/precision.md")
     ap.add_argument("--min-size", type=int, default=1024)
     ap.add_argument("--compare", default="precision", choices=sorted(COMPARE))
+    ap.add_argument("--after-model", default=None, help="a model folder for the 'after' run instead of the bundled "
+                    "grayscale (e.g. a candidate one-step network exported into a copy of it)")
     args = ap.parse_args()
     import tifffile
     entry, A, B, title = COMPARE[args.compare]
@@ -104,7 +106,7 @@ def main():
             tifffile.imwrite(os.path.join(folder, name + ".tif"), z.astype(np.uint8 if bits == 8 else np.uint16))
             clean[name] = (c, peak)
         res = {}
-        for variant, keys in ((A, {"model": before}), (B, {})):
+        for variant, keys in ((A, {"model": before}), (B, {"model": args.after_model} if args.after_model else {})):
             out = os.path.join(work, f"out-{kind}-{cond[0]}{cond[1]}-{variant}")
             seconds, est = M.denoise_logged(cp, folder, out, dict(keys, output="mean"), log, pattern)
             res[variant] = (seconds, est, out)
