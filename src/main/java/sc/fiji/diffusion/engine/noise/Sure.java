@@ -141,11 +141,16 @@ public final class Sure {
 			return reportsConsistent() ? "within two standard errors of either estimate" : "within two standard errors";
 		}
 
+		/** Stein's RMS error for a log line ("<= 0" where it came out so). */
+		private String steinRmse() {
+			return mse > 0 ? String.format(Locale.ROOT, "%.4g", Math.sqrt(mse)) : "<= 0";
+		}
+
 		/** How {@link #reportedMse} was made, for a log line. */
 		public String method() {
 			return reportsConsistent() ? String.format(Locale.ROOT, "the posterior variance at the noise level the result's " +
 				"residual is consistent with (the noise was estimated; Stein's unbiased risk estimate under the noise model " +
-				"above: %s); no clean image used", mse > 0 ? String.format(Locale.ROOT, "%.4g", Math.sqrt(mse)) : "<= 0") :
+				"above: %s); no clean image used", steinRmse()) :
 				"Stein's unbiased risk estimate under the noise model above, no clean image used";
 		}
 
@@ -212,7 +217,7 @@ public final class Sure {
 				"residual %.4g, noise %.4g, divergence term %.4g; %d of %d pixels probed)", rmse(), over, range[0], range[1],
 				rangeMeaning(),
 				reportsConsistent() ? String.format(Locale.ROOT, "posterior variance at the noise level the residual is " +
-					"consistent with; Stein's estimate %s; ", mse > 0 ? String.format(Locale.ROOT, "%.4g", Math.sqrt(mse)) : "<= 0") :
+					"consistent with; Stein's estimate %s; ", steinRmse()) :
 					"", Math.sqrt(residual), Math.sqrt(Math.max(noiseVariance, 0)), 2 * weightedDivergence, probed, pixels);
 		}
 	}
