@@ -360,6 +360,20 @@ public final class Sure {
 		return new Estimate(resid / used, var / used, d, probed, n, se, used, seResidual, seDivergence, noise.estimated());
 	}
 
+	/**
+	 * Whether Stein's estimate {@code a} of one result's mean squared error is below {@code b},
+	 * another's on the same pixels; never where b ≤ 0 (both errors are then too small to measure
+	 * against the noise, which says nothing about which is lower).
+	 */
+	public static boolean lower(final double a, final double b) {
+		return b > 0 && a < b;
+	}
+
+	/** Why {@link #lower}{@code (a, b)} said no, for a verdict. */
+	public static String notLowerBecause(final double b) {
+		return b > 0 ? "Stein's estimate is not lower" : "Stein's estimate cannot tell: both errors too small to measure";
+	}
+
 	/** A budget with which {@link #of} probes a w × h plane whole, in one run (every pixel its own response). */
 	public static long wholePlane(final int w, final int h) {
 		return 2L * w * h + (long) BLOCK * BLOCK;

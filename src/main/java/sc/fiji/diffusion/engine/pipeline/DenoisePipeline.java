@@ -283,15 +283,14 @@ public final class DenoisePipeline {
 		final SplitCheck.Result split = SplitCheck.compare(raw, work, w, h, Adaptation.trainingRows(h), CameraFit.clipValues(
 			raw), noise, (g, gw, gh) -> tuned.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)),
 			(g, gw, gh) -> base.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)));
-		// two estimates at or below 0 say only that both errors are too small to measure here: no verdict
-		final boolean byStein = n > 0 && sb > 0 && sa < sb, bySplit = split.lower(2);
+		final boolean byStein = n > 0 && Sure.lower(sa, sb), bySplit = split.lower(2);
 		final boolean helps = byStein && bySplit;
 		monitor.log(String.format(Locale.ROOT, "Denoise: %sadapt: estimated RMS error of the posterior mean on the rows " +
 			"the adaptation did not see: %.4g adapted, %.4g as it was (Stein); split-pixel check there (each prior " +
 			"denoises one diagonal of every 2x2 cell, compared with the other diagonal): the adapted prior's squared error " +
 			"%s by %.3g +- %.2g%s", prefix, ra, rb, split.mean <= 0 ? "lower" : "higher", Math.abs(split.mean), split.error,
-			helps ? ": denoising with the adapted prior" : ": the adaptation did not help (" + (byStein ? "" : "Stein's " +
-				(sb > 0 ? "estimate is not lower" : "estimate cannot tell: both errors too small to measure")) + (!byStein &&
+			helps ? ": denoising with the adapted prior" : ": the adaptation did not help (" + (byStein ? "" : Sure
+				.notLowerBecause(sb)) + (!byStein &&
 					!bySplit ? "; " : "") + (bySplit ? "" : "the split-pixel check does not find it " +
 					"lower by two standard errors") + "), denoising with the prior as it was"));
 		return helps;

@@ -194,16 +194,14 @@ public final class TrainPipeline {
 			final double[] mse = { Sure.Estimate.mean(all.get(0)).mse, Sure.Estimate.mean(all.get(1)).mse };
 			final double split = pixels > 0 ? sum / pixels : Double.NaN, splitError = pixels > 0 ? Math.sqrt(var) / pixels :
 				Double.NaN;
-			// estimates at or below 0 say only that the errors are too small to measure there: no verdict
-			final boolean byStein = mse[0] > 0 && mse[1] < mse[0], bySplit = split + 2 * splitError < 0;
+			final boolean byStein = Sure.lower(mse[1], mse[0]), bySplit = split + 2 * splitError < 0;
 			final boolean better = byStein && bySplit;
 			return new TrainedModelFolder.Verdict(better, String.format(Locale.ROOT, "on the %d held-out noisy plane(s), " +
 				"Denoise output=mean's estimated RMS error (Stein's unbiased risk estimate, no clean image) is %s with the " +
 				"adapted model against %s with '%s'; the split-pixel check (each model denoises one diagonal of every 2x2 " +
 				"cell, compared with the other diagonal) finds the adapted model's squared error %s by %.3g +- %.2g: %s",
 				heldOut.size(), rmse(mse[1]), rmse(mse[0]), base.name(), split <= 0 ? "lower" : "higher", Math.abs(split),
-				splitError, better ? "better, kept" : "NOT better (" + (byStein ? "" : mse[0] > 0 ? "Stein's estimate is not lower" :
-					"Stein's estimate cannot tell: both errors too small to measure") +
+				splitError, better ? "better, kept" : "NOT better (" + (byStein ? "" : Sure.notLowerBecause(mse[0])) +
 					(!byStein && !bySplit ? "; " : "") + (bySplit ? "" : "the split-pixel check does not find it lower by two " +
 						"standard errors") + ")"));
 		};
