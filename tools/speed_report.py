@@ -159,6 +159,7 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--baseline", default=None, help="classes folder of an earlier build, run in the same rounds")
     ap.add_argument("--baseline-name", default="baseline")
+    ap.add_argument("--baseline-keys", default=None, help="the baseline's batch keys (default: --keys)")
     ap.add_argument("--costs", action="store_true", help="also time the costlier settings once on one 2048² image")
     args = ap.parse_args()
     cp = classpath()
@@ -167,15 +168,16 @@ def main():
         base_cp = os.path.abspath(args.baseline) + ":" + cp.split(":", 1)[1]
     names = make_images(args.work)
     keys = args.keys.split()
+    base_keys = keys if args.baseline_keys is None else args.baseline_keys.split()
     # warm-up: file caches, the JIT of the JVM's own classes, ffmpeg's binary
     run_ours(cp, args.work, keys)
     run_bm3d(args.work, names[:1], False)
     ours, basic, final, base, log = [], [], [], [], ""
     if base_cp:
-        run_ours(base_cp, args.work, keys, "base")
+        run_ours(base_cp, args.work, base_keys, "base")
     for r in range(args.rounds):
         if base_cp:
-            base.append(run_ours(base_cp, args.work, keys, "base")[0])
+            base.append(run_ours(base_cp, args.work, base_keys, "base")[0])
         if r % 2 == 0:
             t, log = run_ours(cp, args.work, keys)
             ours.append(t)
@@ -197,6 +199,7 @@ def main():
         f"Written by `/usr/bin/python3 tools/speed_report.py --rounds {args.rounds}"
         + (f" --keys '{args.keys}'" if args.keys else "")
         + (f" --baseline BUILD/target/classes --baseline-name '{args.baseline_name}'" if args.baseline else "")
+        + (f" --baseline-keys '{args.baseline_keys}'" if args.baseline and args.baseline_keys is not None else "")
         + (" --costs" if args.costs else "") + "` (its docstring says how the images are made). "
         f"{os.cpu_count()} cores; median (range) of {args.rounds} rounds, each running every method once.",
         "",
@@ -205,7 +208,8 @@ def main():
         f"| ours: `batch --task denoise --output mean {args.keys}` (JVM start and model load included) | {fmt(stats(ours))} | |",
         f"| ffmpeg `bm3d=estim=basic` (8-bit) | {fmt(stats(basic))} | **{fmt(stats(rb))}** |",
         f"| ffmpeg `bm3d` basic + final (8-bit) | {fmt(stats(final))} | {fmt(stats(rf))} |",
-        *([f"| {args.baseline_name}: the same batch with an earlier build | {fmt(stats(base))} | "
+        *([f"| {args.baseline_name}: the same batch with an earlier build"
+           + (f" (keys `{args.baseline_keys}`)" if args.baseline_keys else "") + f" | {fmt(stats(base))} | "
            f"{fmt(stats([o / b for o, b in zip(ours, base)]))} |"] if base else []),
         "",
         *(["Costs of the other settings on one 2048² image (one run each, the command's own time; "

@@ -135,19 +135,8 @@ public abstract class DiffusionCommand extends DynamicCommand {
 	/** The model (name or folder) on the chosen device as a pipeline's source, with the CPU fallback. */
 	protected ModelSource source(final String model, final String device) {
 		if (models != null) return models.source(model, device);
-		final DiffusionModel m = ModelCache.shared().get(locator().resolve(model), Devices.resolve(device));
-		return new ModelSource() {
-
-			@Override
-			public DiffusionModel model() {
-				return m;
-			}
-
-			@Override
-			public DiffusionModel onCpu(final DiffusionModel gpu) {
-				return ModelCache.shared().onCpu(gpu);
-			}
-		};
+		return ModelSource.lazy(() -> ModelCache.shared().get(locator().resolve(model), Devices.resolve(device)),
+			() -> ModelDescriptor.read(locator().resolve(model)), ModelCache.shared()::onCpu);
 	}
 
 	/** A line for the user's log (ImageJ's Log window in Fiji and ImageJ; stdout headless). */

@@ -12,6 +12,7 @@ import org.scijava.service.Service;
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelCache;
+import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.pipeline.ModelSource;
 import sc.fiji.diffusion.models.ModelLocator;
 
@@ -58,21 +59,14 @@ public class DiffusionModelService extends AbstractService implements SciJavaSer
 		return cache().get(locator().resolve(nameOrPath), device);
 	}
 
-	/** The model called {@code nameOrPath} on the chosen device, as a pipeline's model source (with the CPU fallback). */
+	/**
+	 * The model called {@code nameOrPath} on the chosen device, as a pipeline's model source (with
+	 * the CPU fallback): loaded on the pipeline's first use or its {@link ModelSource#prefetch}, its
+	 * descriptor read without loading it.
+	 */
 	public ModelSource source(final String nameOrPath, final String device) {
-		final DiffusionModel m = get(nameOrPath, device);
-		return new ModelSource() {
-
-			@Override
-			public DiffusionModel model() {
-				return m;
-			}
-
-			@Override
-			public DiffusionModel onCpu(final DiffusionModel model) {
-				return DiffusionModelService.this.onCpu(model);
-			}
-		};
+		return ModelSource.lazy(() -> get(nameOrPath, device), () -> ModelDescriptor.read(locator().resolve(nameOrPath)),
+			this::onCpu);
 	}
 
 	/** The same model on the CPU (after a GPU ran out of memory). */

@@ -316,7 +316,15 @@ public final class DenoisePipeline {
 	static Result run(final ModelSource models, final Hyperstack in, final DenoiseSettings s, final Monitor monitor,
 		final boolean withEstimate)
 	{
-		final ModelDescriptor d = models.model().descriptor();
+		final boolean estimate = withEstimate && s.output().equals("mean") && !(s.stack().equals("volume") && in.slices() > 1);
+		// the networks load in the background (the engine's start included: most of a second the first time) while the
+		// noise is fitted and the planes transformed; output=mean runs the one-step network and its estimate that
+		// network's float32 copy
+		models.prefetch(m -> {
+			final DiffusionModel one = s.output().equals("mean") ? m.oneStep(Double.NaN) : null;
+			if (estimate) (one != null ? one : m).float32();
+		});
+		final ModelDescriptor d = models.descriptor();
 		if (d.channels() != 1) throw new IllegalArgumentException("Model '" + d.name() + "' has " + d.channels() +
 			" channels; Denoise works with one-channel models");
 		in.checkFinite("Denoise", null);
@@ -327,7 +335,6 @@ public final class DenoisePipeline {
 		final float[][] out = new float[in.planeCount()][];
 		final NoiseModel[] used = new NoiseModel[in.planeCount()];
 		final Sure.Estimate[] errors = new Sure.Estimate[in.planeCount()];
-		final boolean estimate = withEstimate && s.output().equals("mean") && !(volume && in.slices() > 1);
 		final Fallback baseFallback = new Fallback(models, monitor, "Denoise");
 		final long t0 = System.nanoTime();
 		sayCost(in, s, monitor);
