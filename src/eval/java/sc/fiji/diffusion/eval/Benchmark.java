@@ -254,9 +254,9 @@ final class Benchmark {
 	{
 		final int size = Integer.parseInt(o.getOrDefault("breakdown-size", "2048"));
 		final int rounds = Integer.parseInt(o.getOrDefault("breakdown-rounds", "3"));
-		// tools/flops.py: 43.4 GFLOP per 704² tile of grayscale, 87.6 kFLOP per pixel; --one-step: 49.5
+		// tools/flops.py: 43.4 GFLOP per 704² tile of grayscale, 87.6 kFLOP per pixel; --one-step (16-32-64): 22.2
 		final double kflopFull = Double.parseDouble(o.getOrDefault("kflop-per-pixel", "87.6"));
-		final double kflopOneStep = Double.parseDouble(o.getOrDefault("kflop-per-pixel-one-step", "49.5"));
+		final double kflopOneStep = Double.parseDouble(o.getOrDefault("kflop-per-pixel-one-step", "22.2"));
 		final DiffusionModel m = sc.fiji.diffusion.engine.model.ModelCache.shared().get(Models.resolve(Models.DEFAULT_IMAGE),
 			Devices.resolve(device));
 		final ModelDescriptor d = m.descriptor();

@@ -32,8 +32,8 @@ public interface ModelSource {
 	 * Starts loading the model in the background, then runs {@code more} on it there (e.g. loading
 	 * the copies the pipeline will use), so that the load overlaps the pipeline's own preparation;
 	 * a later {@link #model()} gets the same model, waiting for the load if it is still running.
-	 * Failures are left to that call, which reports them. Does nothing where the model is
-	 * already loaded (then {@code more} runs at once, on the caller's thread).
+	 * Failures are left to that call, which reports them. Where the model is already loaded, and
+	 * by default, {@code more} runs at once on the caller's thread.
 	 */
 	default void prefetch(final Consumer<DiffusionModel> more) {
 		more.accept(model());
