@@ -23,11 +23,16 @@ public final class Parallel {
 	}
 
 	public static void chunks(final int n, final Range body) {
-		final int k = (n + CHUNK - 1) / CHUNK;
+		chunks(n, body, CHUNK);
+	}
+
+	/** As {@link #chunks(int, Range)} with ranges of {@code chunk} indices (rows, say, of a large image). */
+	public static void chunks(final int n, final Range body, final int chunk) {
+		final int k = (n + chunk - 1) / chunk;
 		if (k <= 1) {
 			body.run(0, n);
 			return;
 		}
-		IntStream.range(0, k).parallel().forEach(c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
+		IntStream.range(0, k).parallel().forEach(c -> body.run(c * chunk, Math.min(n, (c + 1) * chunk)));
 	}
 }

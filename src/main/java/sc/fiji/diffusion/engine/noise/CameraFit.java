@@ -1,10 +1,9 @@
 package sc.fiji.diffusion.engine.noise;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 
+import sc.fiji.diffusion.engine.Parallel;
 import sc.fiji.diffusion.engine.values.OrderStatistics;
 
 /**
@@ -170,45 +169,56 @@ public final class CameraFit {
 	/** Candidate 2×2 blocks at most (a larger image is sampled on a regular stride). */
 	static final long MAX_CANDIDATES = 1 << 18;
 
-	/** The records stably sorted by their field {@code f}. */
-	private static double[][] sortedBy(final double[][] records, final int f) {
-		final double[] keys = new double[records.length];
+	/** The indices {@code idx} stably ordered by {@code key[idx[i]]}. */
+	private static int[] orderedBy(final double[] key, final int[] idx) {
+		final double[] keys = new double[idx.length];
 		for (int i = 0; i < keys.length; i++)
-			keys[i] = records[i][f];
+			keys[i] = key[idx[i]];
 		final int[] order = OrderStatistics.stableOrder(keys);
-		final double[][] out = new double[records.length][];
+		final int[] out = new int[idx.length];
 		for (int i = 0; i < out.length; i++)
-			out[i] = records[order[i]];
+			out[i] = idx[order[i]];
 		return out;
 	}
 
 	static CameraFit fit(final float[][] planes, final int width, final double fixedA) {
 		final double[] clip = clipValues(planes);
-		final List<double[]> blocks = new ArrayList<>(); // {neighbours' mean, detail, roughness, third moment, own mean}
 		// a quarter of a million candidate blocks fit the line as well as all of a large image's millions (whose
 		// sorting would cost seconds): a regular stride over the blocks of every plane
 		long all = 0;
 		for (final float[] p : planes)
 			all += (long) (width / 2) * (p.length / width / 2);
 		final int stride = (int) Math.max(1, Math.ceil(Math.sqrt(all / (double) MAX_CANDIDATES)));
+		int capacity = 0;
+		for (final float[] p : planes) {
+			final int bw = width / 2, bh = p.length / width / 2;
+			if (bw >= 5 && bh >= 5) capacity += ((bh - 5) / stride + 1) * ((bw - 5) / stride + 1);
+		}
+		// the candidates as columns: neighbours' mean, detail, roughness, third moment, own mean
+		final double[] around = new double[capacity], detail = new double[capacity], rough = new double[capacity],
+			third = new double[capacity], own = new double[capacity];
+		int n = 0;
 		for (final float[] p : planes) {
 			final int w = width, h = p.length / width;
 			final int bw = w / 2, bh = h / 2;
 			if (bw < 3 || bh < 3) continue;
 			final double[] mean = new double[bw * bh], det = new double[bw * bh], m3 = new double[bw * bh];
 			final boolean[] bad = new boolean[bw * bh];
-			for (int by = 0; by < bh; by++)
-				for (int bx = 0; bx < bw; bx++) {
-					final int i = 2 * by * w + 2 * bx;
-					final double p0 = p[i], p1 = p[i + 1], p2 = p[i + w], p3 = p[i + w + 1];
-					final int k = by * bw + bx;
-					final double m = (p0 + p1 + p2 + p3) / 4.0;
-					mean[k] = m;
-					det[k] = (p0 - p1 - p2 + p3) / 2.0;
-					final double r0 = p0 - m, r1 = p1 - m, r2 = p2 - m, r3 = p3 - m;
-					m3[k] = (r0 * r0 * r0 + r1 * r1 * r1 + r2 * r2 * r2 + r3 * r3 * r3) / 4.0;
-					bad[k] = isClip(p0, clip) || isClip(p1, clip) || isClip(p2, clip) || isClip(p3, clip);
-				}
+			// rows of blocks on all cores: each row is written by one chunk
+			Parallel.chunks(bh, (from, to) -> {
+				for (int by = from; by < to; by++)
+					for (int bx = 0; bx < bw; bx++) {
+						final int i = 2 * by * w + 2 * bx;
+						final double p0 = p[i], p1 = p[i + 1], p2 = p[i + w], p3 = p[i + w + 1];
+						final int k = by * bw + bx;
+						final double m = (p0 + p1 + p2 + p3) / 4.0;
+						mean[k] = m;
+						det[k] = (p0 - p1 - p2 + p3) / 2.0;
+						final double r0 = p0 - m, r1 = p1 - m, r2 = p2 - m, r3 = p3 - m;
+						m3[k] = (r0 * r0 * r0 + r1 * r1 * r1 + r2 * r2 * r2 + r3 * r3 * r3) / 4.0;
+						bad[k] = isClip(p0, clip) || isClip(p1, clip) || isClip(p2, clip) || isClip(p3, clip);
+					}
+			}, Math.max(1, (1 << 16) / bw));
 			for (int by = 2; by < bh - 2; by += stride)
 				for (int bx = 2; bx < bw - 2; bx += stride) {
 					double s = 0, s2 = 0, d2 = 0, ring = 0;
@@ -231,39 +241,43 @@ public final class CameraFit {
 					// the 24 neighbours' mean, without the block's own pixels: the bins are chosen on it, and the bin's
 					// level is then the mean of the blocks' OWN means, which the choice did not look at (sorting
 					// on a noisy level and averaging that same level would flatten the line: regression dilution)
-					final double around = ring / 24;
+					final int k = by * bw + bx;
+					around[n] = ring / 24;
+					detail[n] = det[k];
 					// pure noise: the 2×2 means vary by var/4 and the details by var, so the ratio is ≈ 1;
 					// edges and texture raise it at any brightness
-					final int k = by * bw + bx;
-					blocks.add(new double[] { around, det[k], spread / Math.max(d2 / 8 / 4, 1e-12), m3[k], mean[k] });
+					rough[n] = spread / Math.max(d2 / 8 / 4, 1e-12);
+					third[n] = m3[k];
+					own[n] = mean[k];
+					n++;
 				}
 		}
-		if (blocks.size() < 2 * MIN_BLOCKS) throw new IllegalArgumentException(
-			"the image has too few smooth, unclipped areas to measure its noise (" + blocks.size() + " blocks of 2x2 pixels)");
+		if (n < 2 * MIN_BLOCKS) throw new IllegalArgumentException(
+			"the image has too few smooth, unclipped areas to measure its noise (" + n + " blocks of 2x2 pixels)");
 		// keep the smooth blocks: those whose neighbourhood varies at most 1.5 times as much as its noise
 		// explains (ratio ≈ 1 for pure noise), and at least the smoother half — not just that half, which
-		// in a sparse image (dim nuclei on a wide dark background) would keep background only
-		// stable like List.sort (same order, same fit), on primitive keys
-		final double[][] byRoughness = sortedBy(blocks.toArray(new double[0][]), 2);
-		blocks.clear();
-		blocks.addAll(Arrays.asList(byRoughness));
+		// in a sparse image (dim nuclei on a wide dark background) would keep background only;
+		// stable sorts (same order, same fit): by roughness, then the kept ones by level
+		final int[] all0 = new int[n];
+		for (int i = 0; i < n; i++)
+			all0[i] = i;
+		final int[] byRoughness = orderedBy(rough, all0);
 		int nSmooth = 0;
-		while (nSmooth < blocks.size() && blocks.get(nSmooth)[2] <= 1.5)
+		while (nSmooth < n && rough[byRoughness[nSmooth]] <= 1.5)
 			nSmooth++;
-		nSmooth = Math.max(nSmooth, blocks.size() / 2);
-		final double[][] byLevel = sortedBy(Arrays.copyOf(byRoughness, nSmooth), 0);
-		final List<double[]> smooth = Arrays.asList(byLevel);
-		final int bins = Math.max(4, Math.min(32, smooth.size() / 400));
-		final int per = smooth.size() / bins;
+		nSmooth = Math.max(nSmooth, n / 2);
+		final int[] smooth = orderedBy(around, Arrays.copyOf(byRoughness, nSmooth));
+		final int bins = Math.max(4, Math.min(32, smooth.length / 400));
+		final int per = smooth.length / bins;
 		final double[] x = new double[bins], y = new double[bins], wt = new double[bins], k3 = new double[bins],
 			count = new double[bins];
 		for (int k = 0; k < bins; k++) {
-			final List<double[]> bin = smooth.subList(k * per, k == bins - 1 ? smooth.size() : (k + 1) * per);
-			final double[] abs = new double[bin.size()];
+			final int from = k * per, to = k == bins - 1 ? smooth.length : (k + 1) * per;
+			final double[] abs = new double[to - from];
 			double m = 0;
 			for (int i = 0; i < abs.length; i++) {
-				abs[i] = Math.abs(bin.get(i)[1]);
-				m += bin.get(i)[4];
+				abs[i] = Math.abs(detail[smooth[from + i]]);
+				m += own[smooth[from + i]];
 			}
 			final double[] sorted = abs.clone();
 			Arrays.sort(sorted);
@@ -275,7 +289,7 @@ public final class CameraFit {
 			for (int i = 0; i < abs.length; i++)
 				if (abs[i] <= cut) {
 					ss += abs[i] * abs[i];
-					t3 += bin.get(i)[3];
+					t3 += third[smooth[from + i]];
 					c++;
 				}
 			x[k] = m / abs.length;
@@ -328,7 +342,7 @@ public final class CameraFit {
 		}
 		final String clipNote = (Double.isNaN(clip[0]) ? "" : " clipped at " + fmt(clip[0])) + (Double.isNaN(clip[1]) ? "" :
 			(Double.isNaN(clip[0]) ? " clipped at " : " and ") + fmt(clip[1]));
-		final CameraFit fit = new CameraFit(slope, intercept, x[first], x[last], offset, smooth.size(), clipNote
+		final CameraFit fit = new CameraFit(slope, intercept, x[first], x[last], offset, smooth.length, clipNote
 			.trim());
 		fit.slopeError = Double.isNaN(fixedA) ? slopeError(x, y, wt, keep, slope, intercept) : 0;
 		return fit;

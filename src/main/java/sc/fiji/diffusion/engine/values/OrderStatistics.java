@@ -86,11 +86,69 @@ public final class OrderStatistics {
 
 	/**
 	 * The permutation that sorts {@code keys} stably (ties keep their order; {@link Double#compare}
-	 * order): {@code keys[p[0]] ≤ keys[p[1]] ≤ …}. A bottom-up merge sort of indices on primitive
-	 * keys, for sorting records by one field without a comparator over boxed objects (several times
-	 * faster for the camera fit's quarter of a million blocks).
+	 * order): {@code keys[p[0]] ≤ keys[p[1]] ≤ …}. On primitive keys, for sorting records by one
+	 * field without a comparator over boxed objects: a least-significant-digit radix sort of the
+	 * keys' order-preserving bit patterns (16 bits a pass, passes where every key has the same
+	 * digit skipped; stable by construction), a bottom-up merge sort for short arrays.
 	 */
 	public static int[] stableOrder(final double[] keys) {
+		return keys.length < RADIX_MIN ? mergeOrder(keys) : radixOrder(keys);
+	}
+
+	/** Below this length the merge sort is faster than the radix sort's histograms. */
+	static final int RADIX_MIN = 1 << 12;
+
+	/**
+	 * The bits of {@code v} as an unsigned number in {@link Double#compare} order: positive values
+	 * with the sign bit set, negative ones with every bit flipped (larger magnitude, smaller);
+	 * −0 below +0, NaN (canonical) above +∞.
+	 */
+	static long sortable(final double v) {
+		final long bits = Double.doubleToLongBits(v);
+		return bits ^ ((bits >> 63) | Long.MIN_VALUE);
+	}
+
+	static int[] radixOrder(final double[] keys) {
+		final int n = keys.length;
+		long[] ka = new long[n], kb = new long[n];
+		int[] a = new int[n], b = new int[n];
+		final int[][] counts = new int[4][1 << 16];
+		for (int i = 0; i < n; i++) {
+			final long k = sortable(keys[i]);
+			ka[i] = k;
+			a[i] = i;
+			counts[0][(int) (k & 0xFFFF)]++;
+			counts[1][(int) (k >>> 16 & 0xFFFF)]++;
+			counts[2][(int) (k >>> 32 & 0xFFFF)]++;
+			counts[3][(int) (k >>> 48)]++;
+		}
+		for (int pass = 0; pass < 4; pass++) {
+			final int[] c = counts[pass];
+			final int shift = 16 * pass;
+			// a digit every key shares leaves the order as it is
+			if (c[(int) (ka[0] >>> shift & 0xFFFF)] == n) continue;
+			for (int d = 0, start = 0; d < c.length; d++) {
+				final int m = c[d];
+				c[d] = start;
+				start += m;
+			}
+			for (int i = 0; i < n; i++) {
+				final long k = ka[i];
+				final int at = c[(int) (k >>> shift & 0xFFFF)]++;
+				kb[at] = k;
+				b[at] = a[i];
+			}
+			final long[] kt = ka;
+			ka = kb;
+			kb = kt;
+			final int[] t = a;
+			a = b;
+			b = t;
+		}
+		return a;
+	}
+
+	static int[] mergeOrder(final double[] keys) {
 		final int n = keys.length;
 		int[] a = new int[n], b = new int[n];
 		// the keys travel with their indices: the merges read both in order, not keys[a[i]] all over memory

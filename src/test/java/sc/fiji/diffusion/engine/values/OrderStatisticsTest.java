@@ -30,15 +30,21 @@ class OrderStatisticsTest {
 		}
 	}
 
-	/** The stable order of keys with many ties, NaN and signed zeros: the one a stable sort of boxed records gives. */
+	/**
+	 * The stable order of keys with many ties, NaN, infinities and signed zeros, and of keys spread
+	 * over many magnitudes of both signs: the one a stable sort of boxed records gives (short arrays
+	 * take the merge sort, long ones the radix sort).
+	 */
 	@Test
 	void stableOrderIsTheOrderOfAStableSort() {
 		final java.util.Random r = new java.util.Random(11);
-		for (final int n : new int[] { 0, 1, 2, 7, 1000, 4097 }) {
+		for (final int n : new int[] { 0, 1, 2, 7, 1000, 4095, 4097, 300_000 })
+			for (final boolean spread : new boolean[] { false, true }) {
 			final double[] keys = new double[n];
 			for (int i = 0; i < n; i++)
 				keys[i] = r.nextInt(10) == 0 ? (r.nextBoolean() ? -0.0 : 0.0) : r.nextInt(20) == 0 ? Double.NaN : r.nextInt(
-					50) - 20;
+					40) == 0 ? (r.nextBoolean() ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY) : spread ? r
+						.nextGaussian() * Math.pow(10, r.nextInt(40) - 20) : r.nextInt(50) - 20;
 			final Integer[] boxed = new Integer[n];
 			for (int i = 0; i < n; i++)
 				boxed[i] = i;
@@ -46,7 +52,8 @@ class OrderStatisticsTest {
 			final int[] want = new int[n];
 			for (int i = 0; i < n; i++)
 				want[i] = boxed[i];
-			org.junit.jupiter.api.Assertions.assertArrayEquals(want, OrderStatistics.stableOrder(keys), "n = " + n);
+			org.junit.jupiter.api.Assertions.assertArrayEquals(want, OrderStatistics.stableOrder(keys), "n = " + n +
+				(spread ? ", spread keys" : ", integer keys"));
 		}
 	}
 }
