@@ -158,13 +158,25 @@ public final class PoissonGaussian implements NoiseModel {
 	@Override
 	public float[] forward(final float[] z) {
 		final float[] out = new float[z.length];
-		final double c = 3 * a * a / 8 + b;
+		final double k = 2 / a, c = 3 * a * a / 8 + b;
+		// a camera's pixels are integers of 8 or 16 bits: f of each of those once, then a lookup (the same value
+		// the formula gives), instead of a square root per pixel of a large image
+		final float[] table = z.length < 4 * INTEGERS ? null : new float[INTEGERS];
+		if (table != null) for (int q = 0; q < INTEGERS; q++)
+			table[q] = (float) (k * Math.sqrt(Math.max(a * q + c, 0)));
 		Parallel.chunks(z.length, (from, to) -> {
-			for (int i = from; i < to; i++)
-				out[i] = (float) (2 / a * Math.sqrt(Math.max(a * z[i] + c, 0)));
+			for (int i = from; i < to; i++) {
+				final float v = z[i];
+				final int q = (int) v;
+				out[i] = table != null && q == v && q >= 0 && q < INTEGERS ? table[q] : (float) (k * Math.sqrt(Math.max(a *
+					v + c, 0)));
+			}
 		});
 		return out;
 	}
+
+	/** The unsigned 16-bit values, whose transform {@link #forward} tabulates. */
+	private static final int INTEGERS = 1 << 16;
 
 	/** The exact unbiased inverse: E[z] from a denoised value D of f(z) (see the class comment). */
 	@Override
@@ -186,18 +198,21 @@ public final class PoissonGaussian implements NoiseModel {
 
 	/** {@link #lambda} once the table exists (no lock per pixel). */
 	private double lambdaFromTable(final double d) {
-		if (d <= tableF[0]) return 0;
-		final int last = tableF.length - 1;
-		if (d >= tableF[last]) return closedForm(d);
+		final double[] f = tableF;
+		if (d <= f[0]) return 0;
+		final int last = f.length - 1;
+		if (d >= f[last]) return closedForm(d);
 		// the bucket of d on a uniform grid over F gives the table row to start from: a few steps, not a bisection
-		// (this runs for every pixel of every result)
-		int lo = bucketStart[(int) Math.min(BUCKETS - 1, (d - tableF[0]) / bucketWidth)];
-		while (lo > 0 && tableF[lo] > d)
+		// (this runs for every pixel of every result); the steps find the same row from any start, so the bucket may
+		// be computed with a product instead of a quotient
+		final double u = (d - f[0]) * bucketScale;
+		int lo = bucketStart[u < BUCKETS - 1 ? (int) u : BUCKETS - 1];
+		while (lo > 0 && f[lo] > d)
 			lo--;
-		while (lo < last - 1 && tableF[lo + 1] <= d)
+		while (lo < last - 1 && f[lo + 1] <= d)
 			lo++;
 		final int hi = lo + 1;
-		final double t = (d - tableF[lo]) / (tableF[hi] - tableF[lo]);
+		final double t = (d - f[lo]) / (f[hi] - f[lo]);
 		return tableLambda[lo] + t * (tableLambda[hi] - tableLambda[lo]);
 	}
 
@@ -264,6 +279,7 @@ public final class PoissonGaussian implements NoiseModel {
 			tableF[j] = f;
 		}
 		bucketWidth = (tableF[tableF.length - 1] - tableF[0]) / BUCKETS;
+		bucketScale = 1 / bucketWidth;
 		bucketStart = new int[BUCKETS];
 		for (int b = 0, j = 0; b < BUCKETS; b++) {
 			final double start = tableF[0] + b * bucketWidth;
@@ -275,7 +291,7 @@ public final class PoissonGaussian implements NoiseModel {
 
 	private static final int BUCKETS = 4096;
 	private int[] bucketStart;
-	private double bucketWidth;
+	private double bucketWidth, bucketScale;
 
 	private static double logFactorial(final int k) {
 		double s = 0;

@@ -292,9 +292,10 @@ public final class Sure {
 		final boolean[] use = new boolean[n];
 		double resid = 0, var = 0, term2 = 0;
 		long used = 0;
+		final boolean unclipped = Double.isNaN(clip[0]) && Double.isNaN(clip[1]);
 		for (int i = 0; i < n; i++) {
-			final double margin = 2 * Math.sqrt(Math.max(v[i], floor));
-			use[i] = !(fy[i] - clip[0] <= margin) && !(clip[1] - fy[i] <= margin); // NaN clip: no limit
+			final double margin = unclipped ? 0 : 2 * Math.sqrt(Math.max(v[i], floor));
+			use[i] = unclipped || !(fy[i] - clip[0] <= margin) && !(clip[1] - fy[i] <= margin); // NaN clip: no limit
 			if (!use[i]) continue;
 			final double r = fy[i] - y[i];
 			resid += r * r;

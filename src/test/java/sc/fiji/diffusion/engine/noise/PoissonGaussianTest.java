@@ -32,6 +32,30 @@ class PoissonGaussianTest {
 		return (float) (gain * k + offset + sigma * r.nextGaussian());
 	}
 
+	/**
+	 * A large image's integer pixels go through a table of the transform (one entry per 16-bit
+	 * value): every pixel, integer or not, in range or not, gets what the transform's formula
+	 * gives it alone (a 4-pixel image, which takes no table), bit for bit.
+	 */
+	@Test
+	void theTabulatedForwardTransformIsTheFormula() {
+		final PoissonGaussian pg = PoissonGaussian.of(2.5, 100, 1.5);
+		final Random r = new Random(5);
+		final float[] z = new float[1 << 19];
+		for (int i = 0; i < z.length; i++) {
+			final int kind = r.nextInt(6);
+			z[i] = kind == 0 ? (float) (100 + 40 * r.nextGaussian()) : kind == 1 ? -r.nextInt(50) : kind == 2 ? 65535 + r
+				.nextInt(3) : kind == 3 ? -0.0f : r.nextInt(65536);
+		}
+		final float[] f = pg.forward(z);
+		for (int i = 0; i < z.length; i += 4) {
+			final float[] one = pg.forward(new float[] { z[i], z[i + 1], z[i + 2], z[i + 3] });
+			for (int j = 0; j < 4; j++)
+				assertEquals(Float.floatToIntBits(one[j]), Float.floatToIntBits(f[i + j]), "pixel " + (i + j) + " = " + z[i +
+					j]);
+		}
+	}
+
 	@Test
 	void theForwardTransformStabilisesTheVarianceAndTheInverseIsUnbiased() {
 		final double gain = 2.5, offset = 100, sigma = 1.5;
