@@ -69,6 +69,32 @@ class OneStepNetworkTest {
 		assertFalse(d.oneStepCovers(120 / 127.5), "above 80 grey levels the full network");
 	}
 
+	/**
+	 * Each network loads when it first runs: output=mean's path (the one-step network, and its
+	 * float32 copy for the error estimate) never loads the model's own networks; the model's
+	 * first own call loads its own, and only that one.
+	 */
+	@Test
+	void networksLoadWhenTheyFirstRun() {
+		try (DiffusionModel m = DiffusionModel.load(Models.resolve("grayscale"), Device.cpu())) {
+			final DiffusionModel one = m.oneStep(Double.NaN), one32 = one.float32();
+			assertNotSame(m, one);
+			assertFalse(m.networkLoaded() || one.networkLoaded() || one32.networkLoaded(), "nothing runs before a call");
+			try (ai.djl.ndarray.NDManager nd = m.manager().newSubManager()) {
+				final ai.djl.ndarray.NDArray x = nd.zeros(new ai.djl.ndarray.types.Shape(1, 1, 32, 32));
+				one.eps(x, 10, new int[] { -1 });
+				one32.eps(x, 10, new int[] { -1 });
+				assertTrue(one.networkLoaded() && one32.networkLoaded());
+				assertFalse(m.networkLoaded(), "the one-step path needs none of the model's own networks");
+				assertFalse(m.float32().networkLoaded());
+				final float[] eps = m.eps(x, 10, new int[] { -1 }).toFloatArray();
+				assertTrue(m.networkLoaded() && eps.length == 32 * 32);
+				assertEquals(m.precision().equals("float32"), m.float32().networkLoaded(), "a bfloat16 model's float32 copy " +
+					"stays unloaded");
+			}
+		}
+	}
+
 	/** The bundled one-step network against the full network on real images out of its domain (Fashion-MNIST test garments, σ 15 and 40). */
 	@Test
 	void theBundledOneIsAsGoodAsTheFullNetwork(@TempDir final Path dir) throws IOException {
