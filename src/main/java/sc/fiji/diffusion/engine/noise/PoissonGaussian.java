@@ -181,13 +181,50 @@ public final class PoissonGaussian implements NoiseModel {
 	/** The exact unbiased inverse: E[z] from a denoised value D of f(z) (see the class comment). */
 	@Override
 	public float[] inverse(final float[] d) {
-		table();
+		dense();
 		final float[] out = new float[d.length];
+		final double[] l = denseLambda;
+		final double f0 = tableF[0], f1 = tableF[tableF.length - 1], scale = denseScale;
 		Parallel.chunks(d.length, (from, to) -> {
-			for (int i = from; i < to; i++)
-				out[i] = (float) (a * lambdaFromTable(d[i]) + mu);
+			for (int i = from; i < to; i++) {
+				final double v = d[i];
+				final double lambda;
+				if (v <= f0) lambda = 0;
+				else if (v >= f1) lambda = closedForm(v);
+				else if (v != v) lambda = v;
+				else {
+					final double u = (v - f0) * scale;
+					final int j = Math.min((int) u, DENSE - 1);
+					lambda = l[j] + (u - j) * (l[j + 1] - l[j]);
+				}
+				out[i] = (float) (a * lambda + mu);
+			}
 		});
 		return out;
+	}
+
+	/** Nodes of the uniform grid over D on which {@link #inverse} interpolates λ(D). */
+	private static final int DENSE = 1 << 16;
+	private double[] denseLambda;
+	private double denseScale;
+
+	/**
+	 * λ(D) of the table ({@link #lambdaFromTable}) on a uniform grid of {@value #DENSE} steps over
+	 * its range: a pixel's λ is then one interpolation at a computed index instead of a search of
+	 * the λ table. The grid is fine enough that the two differ by less than 10⁻⁶ of a photon
+	 * (linear interpolation of the table's own piecewise-linear λ(D), whose slope changes little
+	 * from one table row to the next), below a float's resolution of the result.
+	 */
+	private synchronized void dense() {
+		if (denseLambda != null) return;
+		table();
+		final double f0 = tableF[0], f1 = tableF[tableF.length - 1];
+		final double[] l = new double[DENSE + 1];
+		for (int j = 0; j < DENSE; j++)
+			l[j] = lambdaFromTable(f0 + (f1 - f0) * j / DENSE);
+		l[DENSE] = tableLambda[tableLambda.length - 1];
+		denseScale = DENSE / (f1 - f0);
+		denseLambda = l;
 	}
 
 	/** λ with F(λ) = D in the normalised model. */
@@ -259,6 +296,10 @@ public final class PoissonGaussian implements NoiseModel {
 			lambdas.add(l);
 		for (double l = 10; l <= TABLE_MAX; l += 0.1)
 			lambdas.add(l);
+		// log(k + 1), shared by every row's Poisson recurrence
+		final double[] logK1 = new double[kMax + 2];
+		for (int k = 0; k < logK1.length; k++)
+			logK1[k] = Math.log(k + 1);
 		tableLambda = new double[lambdas.size()];
 		tableF = new double[lambdas.size()];
 		for (int j = 0; j < tableLambda.length; j++) {
@@ -270,10 +311,11 @@ public final class PoissonGaussian implements NoiseModel {
 				// Poisson pmf by the log-gamma-free recurrence from the mode outward
 				final int k0 = Math.max(0, (int) Math.floor(l - 12 * Math.sqrt(l) - 10));
 				final int k1 = Math.min(kMax, (int) Math.ceil(l + 12 * Math.sqrt(l) + 10));
-				double logp = -l + k0 * Math.log(l) - logFactorial(k0);
+				final double logL = Math.log(l);
+				double logp = -l + k0 * logL - logFactorial(k0);
 				for (int k = k0; k <= k1; k++) {
 					f += Math.exp(logp) * h[k];
-					logp += Math.log(l) - Math.log(k + 1);
+					logp += logL - logK1[k];
 				}
 			}
 			tableF[j] = f;
