@@ -45,6 +45,7 @@ public final class DiffusionModel implements AutoCloseable {
 		this.descriptor = descriptor;
 		this.device = device;
 		this.weightsFile = weightsFile;
+		this.weightsStamp = stamp(weightsFile);
 		Offline.ensure();
 		this.manager = NDManager.newBaseManager(device, "PyTorch");
 		this.precision = precision;
@@ -71,7 +72,16 @@ public final class DiffusionModel implements AutoCloseable {
 	 * from {@code weights} onto this model's device; a new model, to be closed by the caller.
 	 */
 	public DiffusionModel withWeights(final Path weights) {
-		return new DiffusionModel(descriptor, device, weights, "float32", null, false);
+		// loaded now: such weights are often a temporary file, deleted once loaded
+		final DiffusionModel m = new DiffusionModel(descriptor, device, weights, "float32", null, false);
+		try {
+			m.net();
+		}
+		catch (final RuntimeException e) {
+			m.close();
+			throw e;
+		}
+		return m;
 	}
 
 	/** The TorchScript file the network runs from (the inference copy, or the weights themselves). */
@@ -161,8 +171,24 @@ public final class DiffusionModel implements AutoCloseable {
 	}
 
 	private synchronized TorchScriptNet net() {
-		if (net == null) net = TorchScriptNet.load(weightsFile, device);
+		if (net != null) return net;
+		// the file was verified when this model was made: a retrained model folder may have replaced it since
+		if (!stamp(weightsFile).equals(weightsStamp)) throw new ModelException("The weights " + weightsFile + " changed " +
+			"on disk after model '" + descriptor.name() + "' was loaded (retrained?); run the command again to load them anew");
+		net = TorchScriptNet.load(weightsFile, device);
 		return net;
+	}
+
+	/** The weights file's size and modification time at construction, checked before a late load. */
+	private final String weightsStamp;
+
+	private static String stamp(final Path f) {
+		try {
+			return java.nio.file.Files.size(f) + "@" + java.nio.file.Files.getLastModifiedTime(f).toMillis();
+		}
+		catch (final java.io.IOException e) {
+			return "missing";
+		}
 	}
 
 	/**

@@ -95,6 +95,22 @@ class OneStepNetworkTest {
 		}
 	}
 
+	/** A network not yet loaded whose file was replaced since (a retrained folder) is refused, not loaded unverified. */
+	@Test
+	void aNetworkWhoseFileChangedIsNotLoadedLate(@TempDir final Path dir) throws IOException {
+		plainCopy(dir);
+		try (DiffusionModel m = DiffusionModel.load(dir, Device.cpu());
+			ai.djl.ndarray.NDManager nd = m.manager().newSubManager())
+		{
+			final Path file = dir.resolve(m.precision().equals("float32") ? "weights.pt" : "weights-bf16.pt");
+			Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(Files.getLastModifiedTime(file)
+				.toMillis() - 60_000));
+			final ai.djl.ndarray.NDArray x = nd.zeros(new ai.djl.ndarray.types.Shape(1, 1, 32, 32));
+			final ModelException e = assertThrows(ModelException.class, () -> m.eps(x, 10, new int[] { -1 }));
+			assertTrue(e.getMessage().contains("changed on disk"), e.getMessage());
+		}
+	}
+
 	/** The bundled one-step network against the full network on real images out of its domain (Fashion-MNIST test garments, σ 15 and 40). */
 	@Test
 	void theBundledOneIsAsGoodAsTheFullNetwork(@TempDir final Path dir) throws IOException {
