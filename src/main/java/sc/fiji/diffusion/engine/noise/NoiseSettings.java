@@ -170,15 +170,20 @@ public final class NoiseSettings {
 				final int i = 2 * by * w + 2 * bx;
 				if (skip != null && (skip[i] || skip[i + 1] || skip[i + w] || skip[i + w + 1])) continue;
 				final float a = plane[i], b = plane[i + 1], c = plane[i + w], d = plane[i + w + 1];
-				whole &= a == Math.rint(a) && b == Math.rint(b) && c == Math.rint(c) && d == Math.rint(d);
+				// (once a value is not whole, the rest need no test)
+				whole = whole && a == Math.rint(a) && b == Math.rint(b) && c == Math.rint(c) && d == Math.rint(d);
 				hh[blocks] = Math.abs((a - b - c + d) / 2.0);
 				mean[blocks++] = (a + b + c + d) / 4.0;
 			}
 		if (blocks == 0) return 0;
-		hh = Arrays.copyOf(hh, blocks);
-		mean = Arrays.copyOf(mean, blocks);
-		final double first = haarMedian(hh.clone(), whole) / 0.6745;
-		if (Double.isNaN(clip[0]) && Double.isNaN(clip[1])) return first;
+		if (blocks < hh.length) {
+			hh = Arrays.copyOf(hh, blocks);
+			mean = Arrays.copyOf(mean, blocks);
+		}
+		final boolean unclipped = Double.isNaN(clip[0]) && Double.isNaN(clip[1]);
+		// (haarMedian may reorder its array: a copy only where hh is read again below)
+		final double first = haarMedian(unclipped ? hh : hh.clone(), whole) / 0.6745;
+		if (unclipped) return first;
 		final double[] free = new double[hh.length];
 		int k = 0;
 		for (int j = 0; j < hh.length; j++)

@@ -31,6 +31,32 @@ class OrderStatisticsTest {
 	}
 
 	/**
+	 * Long arrays take the bucketed median: the same value as sorting, for both parities, with
+	 * ties, one value everywhere, values of both signs and all magnitudes, and the middle pair
+	 * split across buckets.
+	 */
+	@Test
+	void theMedianOfALongArrayIsTheSortedOne() {
+		final Random r = new Random(3);
+		for (final int n : new int[] { 4096, 4097, 100_000, 100_001 })
+			for (int kind = 0; kind < 4; kind++) {
+				final double[] a = new double[n];
+				for (int i = 0; i < n; i++)
+					a[i] = kind == 0 ? Math.abs(r.nextGaussian()) : kind == 1 ? r.nextInt(7) / 2.0 : kind == 2 ? 3.5 : r
+						.nextGaussian() * Math.pow(10, r.nextInt(12) - 6);
+				if (kind == 3 && n % 2 == 0) {
+					// the two middle values far apart: half the values at 1, half at 1000
+					for (int i = 0; i < n; i++)
+						a[i] = i % 2 == 0 ? 1 : 1000;
+				}
+				final double[] sorted = a.clone();
+				Arrays.sort(sorted);
+				final double want = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+				assertEquals(want, OrderStatistics.median(a.clone()), 0, "n " + n + ", kind " + kind);
+			}
+	}
+
+	/**
 	 * The stable order of keys with many ties, NaN, infinities and signed zeros, and of keys spread
 	 * over many magnitudes of both signs: the one a stable sort of boxed records gives (short arrays
 	 * take the merge sort, long ones the radix sort).
