@@ -165,6 +165,12 @@ public final class DiffusionModel implements AutoCloseable {
 	 * runs only the one-step network and its float32 copy, and loading the model's own networks
 	 * beside them cost a fifth of a second of the first image and their memory for nothing.
 	 */
+	/** This model with its network loaded now (what a background load does ahead of the first call). */
+	public DiffusionModel loaded() {
+		net();
+		return this;
+	}
+
 	/** Whether this model's own network is loaded yet (not its copies'). */
 	synchronized boolean networkLoaded() {
 		return net != null;

@@ -322,7 +322,9 @@ public final class DenoisePipeline {
 		// network's float32 copy
 		models.prefetch(m -> {
 			final DiffusionModel one = s.output().equals("mean") ? m.oneStep(Double.NaN) : null;
-			if (estimate) (one != null ? one : m).float32();
+			// the networks themselves load on their first call: loaded here, in the background, those this run calls
+			(one != null ? one : m).loaded();
+			if (estimate) (one != null ? one : m).float32().loaded();
 		});
 		final ModelDescriptor d = models.descriptor();
 		if (d.channels() != 1) throw new IllegalArgumentException("Model '" + d.name() + "' has " + d.channels() +
