@@ -59,6 +59,7 @@ def make_images(folder):
     import tifffile
     os.makedirs(os.path.join(folder, "in16"), exist_ok=True)
     os.makedirs(os.path.join(folder, "in8"), exist_ok=True)
+    os.makedirs(os.path.join(folder, "clean"), exist_ok=True)
     names = []
     for i, rel in enumerate(SOURCES):
         a = load(os.path.join(DATA, rel))
@@ -69,6 +70,7 @@ def make_images(folder):
         a = np.clip((a - lo) / max(hi - lo, 1e-9), 0, 1)
         a = cv2.resize(a, (2048, 2048), interpolation=cv2.INTER_CUBIC).clip(0, 1)
         r = np.random.RandomState(100 + i)
+        tifffile.imwrite(os.path.join(folder, "clean", f"field{i + 1}.tif"), (GAIN * PEAK * a + OFFSET).astype(np.float32))
         z = GAIN * r.poisson(PEAK * a) + OFFSET + READ * r.randn(*a.shape)
         z = np.clip(np.rint(z), 0, 65535).astype(np.uint16)
         name = f"field{i + 1}"
@@ -126,6 +128,22 @@ def costs(cp, folder):
         base = base or t
         rows.append(f"| {label} | {t:.1f} | {t / base:.1f} |")
         print(rows[-1], flush=True)
+    return rows
+
+
+def compare(folder, names, other="base"):
+    """Rows comparing the last round's results of ours and of the baseline: the largest pixel
+    difference, and each one's PSNR against the clean image the noisy one was made from (peak:
+    the clean image's range)."""
+    import tifffile
+    rows = []
+    for n in names:
+        clean = tifffile.imread(os.path.join(folder, "clean", n + ".tif")).astype(np.float64)
+        a = tifffile.imread(os.path.join(folder, "ours", n + "-denoised.tif")).astype(np.float64)
+        b = tifffile.imread(os.path.join(folder, other, n + "-denoised.tif")).astype(np.float64)
+        peak = clean.max() - clean.min()
+        psnr = lambda x: 10 * np.log10(peak ** 2 / np.mean((x - clean) ** 2))
+        rows.append(f"| {n} | {np.abs(a - b).max():.3g} | {psnr(a):.3f} | {psnr(b):.3f} | {psnr(a) - psnr(b):+.4f} |")
     return rows
 
 
@@ -212,6 +230,10 @@ def main():
            + (f" (keys `{args.baseline_keys}`)" if args.baseline_keys else "") + f" | {fmt(stats(base))} | "
            f"{fmt(stats([o / b for o, b in zip(ours, base)]))} |"] if base else []),
         "",
+        *(["The results of the last round against the baseline's (images in photon-count units; PSNR against the clean "
+           "image each field was made from, peak = its range):", "",
+           "| image | largest difference | PSNR ours (dB) | PSNR baseline (dB) | difference (dB) |", "|---|---|---|---|---|",
+           *compare(args.work, names), ""] if base else []),
         *(["Costs of the other settings on one 2048² image (one run each, the command's own time; "
            "stack=volume: per slice of a 4-slice stack):", "", "| Denoise keys | time (s) | × output=mean |", "|---|---|---|",
            *costs(cp, args.work), ""] if args.costs else []),
