@@ -95,6 +95,23 @@ def run_ours(cp, folder, keys, name="ours"):
     return dt, p.stdout + p.stderr
 
 
+def empty_batch(cp, folder, runs=5):
+    """Median wall time of a batch over an empty folder: the JVM's start, the SciJava context and the exit
+    (no model is loaded)."""
+    empty = os.path.join(folder, "empty")
+    os.makedirs(empty, exist_ok=True)
+    times = []
+    for _ in range(runs):
+        cmd = ["java", "-Xmx4g", "-Dai.djl.offline=true", "-Djava.awt.headless=true", "-cp", cp, "sc.fiji.diffusion.cli.Main",
+               "batch", "--task", "denoise", "--in", empty, "--out", os.path.join(folder, "empty-out")]
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        times.append(time.perf_counter() - t0)
+        if p.returncode != 0:
+            sys.exit("empty batch failed:\n" + p.stdout[-2000:] + p.stderr[-2000:])
+    return float(np.median(times))
+
+
 COSTS = [("output=mean (the default path)", "--output mean"),
          ("output=mean ensemble=8", "--output mean --ensemble 8"),
          ("output=sample (20 steps)", "--output sample"),
@@ -208,6 +225,7 @@ def main():
             ours.append(t)
         print(f"round {r + 1}: ours {ours[-1]:.2f} s, bm3d basic {basic[-1]:.2f} s, basic+final {final[-1]:.2f} s"
               + (f", {args.baseline_name} {base[-1]:.2f} s" if base else ""), flush=True)
+    fixed = empty_batch(cp, args.work)
     rb = [o / b for o, b in zip(ours, basic)]
     rf = [o / f for o, f in zip(ours, final)]
     fmt = lambda s: f"{s[0]:.2f} ({s[1]:.2f}–{s[2]:.2f})"
@@ -229,6 +247,9 @@ def main():
         *([f"| {args.baseline_name}: the same batch with an earlier build"
            + (f" (keys `{args.baseline_keys}`)" if args.baseline_keys else "") + f" | {fmt(stats(base))} | "
            f"{fmt(stats([o / b for o, b in zip(ours, base)]))} |"] if base else []),
+        "",
+        f"Of ours, the JVM's start, the SciJava context and the exit alone (a batch over an empty folder, median of 5): "
+        f"{fixed:.2f} s.",
         "",
         *(["The results of the last round against the baseline's (images in photon-count units; PSNR against the clean "
            "image each field was made from, peak = its range):", "",

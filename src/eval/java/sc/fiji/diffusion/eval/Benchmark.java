@@ -263,6 +263,7 @@ final class Benchmark {
 		final ImagePlus imp = image(size, 7);
 		final double[] cmd = new double[rounds], tiles = new double[rounds], probe = new double[rounds];
 		final NetworkWork work = new NetworkWork(m, size);
+		final List<String> steps;
 		try {
 			denoise(cs, imp, device); // warm-up at this size
 			work.tiles.run();
@@ -274,6 +275,7 @@ final class Benchmark {
 				tiles[r] = time(work.tiles);
 				probe[r] = time(work.probe);
 			}
+			steps = javaSteps(m, imp, work, rounds);
 		}
 		finally {
 			work.close();
@@ -301,6 +303,7 @@ final class Benchmark {
 			"estimate's sums, conversions) | %.2f | %.0f %% |", c - a - b, 100 * (c - a - b) / c));
 		for (int i = report.size() - 6; i < report.size(); i++)
 			System.out.println(report.get(i));
+		report.addAll(steps);
 		report.add("");
 		report.add("The network alone, one tile per call, by tile side and copy (median of " + rounds + "; seconds per " +
 			"megapixel of tile, lower is faster):");
@@ -311,6 +314,89 @@ final class Benchmark {
 			report.add(row);
 			System.out.println(row);
 		}
+	}
+
+	/**
+	 * The Java steps of a Denoise of one plane, each timed alone on the breakdown's image (median
+	 * of {@code rounds}, after one warm-up): what "the rest" above is made of. The Anscombe pair
+	 * runs on the camera model the fit gives (the command itself takes it only where the noise
+	 * grows with the signal; this image's noise is constant, the speed report's is photon noise).
+	 * Tiling and blending: the one-step network's task on the whole plane (padding, tiles, blend,
+	 * conversions) minus the same tiles' bare network calls. The model load: the descriptor, its
+	 * checks, and the networks output=mean runs, in this JVM (the PyTorch engine already started).
+	 */
+	private static List<String> javaSteps(final DiffusionModel m, final ImagePlus imp, final NetworkWork work,
+		final int rounds) throws IOException
+	{
+		final List<String> report = new ArrayList<>();
+		final int w = imp.getWidth(), h = imp.getHeight();
+		final float[] px = (float[]) imp.getProcessor().convertToFloatProcessor().getPixels();
+		final float[][] planes = { px };
+		final sc.fiji.diffusion.engine.noise.CameraFit fit = sc.fiji.diffusion.engine.noise.CameraFit.of(planes, w,
+			Double.NaN);
+		final double mu = Double.isFinite(fit.offset()) ? fit.offset() : 0;
+		final sc.fiji.diffusion.engine.noise.PoissonGaussian pg = sc.fiji.diffusion.engine.noise.PoissonGaussian.of(Math
+			.max(fit.a(), 1e-3), mu, Math.sqrt(Math.max(0, fit.b() + Math.max(fit.a(), 1e-3) * mu)));
+		final float[] transformed = pg.forward(px);
+		final Path dir = Files.createTempDirectory("diffusion-bench-io-");
+		final Path in16 = dir.resolve("in.tif"), out32 = dir.resolve("out.tif");
+		new ij.io.FileSaver(imp).saveAsTiff(in16.toString());
+		final ImagePlus result = new ImagePlus("result", new ij.process.FloatProcessor(w, h, px.clone()));
+		final DiffusionModel one = m.oneStep(Double.NaN) != null ? m.oneStep(Double.NaN) : m;
+		final sc.fiji.diffusion.engine.values.ValueMap values = sc.fiji.diffusion.engine.values.ValueMap.data(m
+			.descriptor());
+		final String[] names = { "TIFF read (16-bit)", "camera fit (CameraFit, noise=auto)",
+			"clip-value scan (one pass pair; the command runs four)", "Anscombe transform (photon noise)",
+			"its exact unbiased inverse", "noise estimate after the transform (Haar median)",
+			"normalisation's percentiles (4×4 block means)", "tiling, blending and conversions (the one-step network's " +
+				"task on the plane minus its bare tiles)", "TIFF write (32-bit result)",
+			"model load: descriptor, checks, the one-step network and its float32 copy (engine started)" };
+		final Runnable[] steps = { () -> new ij.io.Opener().openImage(in16.toString()),
+			() -> sc.fiji.diffusion.engine.noise.CameraFit.of(planes, w, Double.NaN),
+			() -> sc.fiji.diffusion.engine.noise.CameraFit.clipValues(px), () -> pg.forward(px),
+			() -> pg.inverse(transformed), () -> sc.fiji.diffusion.engine.noise.NoiseSettings.estimateSigma(transformed, w,
+				h, null, new double[] { Double.NaN, Double.NaN }), () -> {
+					final float[][] blocks = sc.fiji.diffusion.engine.pipeline.DenoisePipeline.blockMeans(planes, w,
+						sc.fiji.diffusion.engine.pipeline.DenoisePipeline.PERCENTILE_BLOCK);
+					sc.fiji.diffusion.engine.values.Normalization.percentiles(blocks, 0.5, 99.5);
+				}, () -> sc.fiji.diffusion.engine.tasks.Denoise.with(one).values(values).sigma(20).output("mean").run(
+					sc.fiji.diffusion.engine.image.Images.plane(px, w, h), Monitor.NONE), () -> new ij.io.FileSaver(result)
+						.saveAsTiff(out32.toString()), () -> {
+							try (DiffusionModel fresh = DiffusionModel.load(m.descriptor().dir(), m.device())) {
+								final DiffusionModel o = fresh.oneStep(Double.NaN) != null ? fresh.oneStep(Double.NaN) : fresh;
+								o.loaded();
+								o.float32().loaded();
+							}
+						} };
+		final double[][] t = new double[steps.length][rounds];
+		final double[] bare = new double[rounds];
+		for (final Runnable r : steps)
+			r.run();
+		for (int r = 0; r < rounds; r++) {
+			for (int k = 0; k < steps.length; k++)
+				t[k][r] = time(steps[k]);
+			bare[r] = time(work.tiles);
+		}
+		final int tiling = 7;
+		for (int r = 0; r < rounds; r++)
+			t[tiling][r] -= bare[r];
+		report.add("");
+		report.add(String.format(Locale.ROOT, "The Java steps of a %d×%d Denoise, each timed alone (median of %d, after a " +
+			"warm-up; camera fit a = %.3g; the Anscombe pair is what photon data such as the speed report's take, this " +
+			"image's noise being constant); JVM start and SciJava context: results/speed-bm3d.md", w, h, rounds, fit.a()));
+		report.add("");
+		report.add("| step | time (s) |");
+		report.add("|---|---|");
+		for (int k = 0; k < steps.length; k++) {
+			report.add(String.format(Locale.ROOT, "| %s | %.3f |", names[k], median(t[k])));
+			System.out.println(report.get(report.size() - 1));
+		}
+		try (java.util.stream.Stream<Path> f = Files.list(dir)) {
+			for (final Path p : (Iterable<Path>) f::iterator)
+				Files.delete(p);
+		}
+		Files.delete(dir);
+		return report;
 	}
 
 	/**

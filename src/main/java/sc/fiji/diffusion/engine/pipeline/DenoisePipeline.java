@@ -463,7 +463,7 @@ public final class DenoisePipeline {
 	 * bottom edge is left out; a plane smaller than a block gives its own pixels): what noise does to
 	 * percentiles, k² times less.
 	 */
-	static float[][] blockMeans(final float[][] planes, final int w, final int k) {
+	public static float[][] blockMeans(final float[][] planes, final int w, final int k) {
 		final float[][] out = new float[planes.length][];
 		for (int i = 0; i < planes.length; i++) {
 			final int h = planes[i].length / w, bw = w / k, bh = h / k;

@@ -88,8 +88,10 @@ abstract class ImageTask<T extends ImageTask<T>> {
 		System.arraycopy(size, 0, shape, 2, size.length);
 		final float[] px = c.pad(image);
 		final float s = (float) values().scale(), o = (float) values().offset();
-		for (int i = 0; i < px.length; i++)
-			px[i] = px[i] * s + o;
+		Parallel.chunks(px.length, (from, to) -> {
+			for (int i = from; i < to; i++)
+				px[i] = px[i] * s + o;
+		});
 		return m.create(px, new Shape(shape));
 	}
 
@@ -134,9 +136,22 @@ abstract class ImageTask<T extends ImageTask<T>> {
 	static void checkImage(final RandomAccessibleInterval<? extends RealType<?>> image, final int dims, final String what) {
 		if (image.numDimensions() != dims) throw new IllegalArgumentException(what + " must have " + dims + " axes, has " +
 			image.numDimensions());
+		if (image instanceof net.imglib2.img.array.ArrayImg && ((net.imglib2.img.array.ArrayImg<?, ?>) image).update(
+			null) instanceof net.imglib2.img.basictypeaccess.array.FloatArray)
+		{
+			// a float array image (every plane Denoise hands over): its array, without a cursor
+			for (final float v : ((net.imglib2.img.basictypeaccess.array.FloatArray) ((net.imglib2.img.array.ArrayImg<?,
+				?>) image).update(null)).getCurrentStorageArray())
+				if (!Float.isFinite(v)) throw notFinite(what);
+			return;
+		}
 		final Cursor<? extends RealType<?>> c = Views.iterable(image).cursor();
 		while (c.hasNext())
-			if (!Double.isFinite(c.next().getRealDouble())) throw new IllegalArgumentException(what +
-				" contains NaN or infinite pixels; replace them first (e.g. Process › Math › Remove NaNs)");
+			if (!Double.isFinite(c.next().getRealDouble())) throw notFinite(what);
+	}
+
+	private static IllegalArgumentException notFinite(final String what) {
+		return new IllegalArgumentException(what + " contains NaN or infinite pixels; replace them first (e.g. Process › " +
+			"Math › Remove NaNs)");
 	}
 }

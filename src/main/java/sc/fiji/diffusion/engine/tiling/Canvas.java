@@ -100,6 +100,8 @@ public final class Canvas {
 			max[d] = cdims[d] - off[d] - 1;
 		}
 		final RandomAccessibleInterval<? extends RealType<?>> zero = Views.zeroMin(image);
+		// a canvas of the image's own size needs no mirrored border: its pixels as they are
+		if (isIdentity()) return Images.floats(zero);
 		return Images.floats(Views.interval(extend(zero), min, max));
 	}
 

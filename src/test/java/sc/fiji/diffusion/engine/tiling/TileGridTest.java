@@ -87,6 +87,26 @@ class TileGridTest extends sc.fiji.diffusion.testing.EngineTest {
 		return k;
 	}
 
+	/**
+	 * Tiles that each predict their own input blend back into the image itself: every tile's
+	 * prediction is added into the accumulator (and normalised by the weights' sum), whatever the
+	 * batch of tiles per call.
+	 */
+	@Test
+	void tilesThatReturnTheirInputBlendIntoTheImage() {
+		final TileGrid g = new TileGrid(new long[] { 96, 160 }, new int[] { 32, 32 }, new int[] { 8, 8 });
+		try (NDManager m = manager.newSubManager()) {
+			final NDArray x = new GaussianNoise(5).ndarray(m, 0, new Shape(1, 1, 96, 160));
+			final float[] want = x.toFloatArray();
+			for (final int batch : new int[] { 1, 3, 16 }) {
+				final float[] got = new TiledDenoiser((in, t) -> in.duplicate(), g, batch, Monitor.NONE, m).eps(x, 500)
+					.toFloatArray();
+				assertArrayEquals(want, got, 1e-5f, "batch " + batch);
+			}
+			assertArrayEquals(want, x.toFloatArray(), 0f, "the input is left as it was");
+		}
+	}
+
 	/** A block with a halo of one tile predicts exactly what the whole image predicts on its core. */
 	@Test
 	void aRegionPredictsTheWholeImagesValuesOnItsCore() {
