@@ -295,8 +295,11 @@ final class Benchmark {
 		report.add("| part | time (s) | share |");
 		report.add("|---|---|---|");
 		report.add(String.format(Locale.ROOT, "| whole command | %.2f | 100 %% |", c));
-		report.add(String.format(Locale.ROOT, "| network on the %d tiles of %d×%d (%.0f GFLOP: %.0f GFLOP/s) | %.2f | %.0f %% |",
-			grid.count(), grid.tile()[0], grid.tile()[1], gflop, gflop / a, a, 100 * a / c));
+		final double peak = peakGflops(!work.tilesInFloat32 && !m.precision().equals("float32"));
+		report.add(String.format(Locale.ROOT, "| network on the %d tiles of %d×%d (%.0f GFLOP: %.0f GFLOP/s%s) | %.2f | %.0f %% |",
+			grid.count(), grid.tile()[0], grid.tile()[1], gflop, gflop / a, Double.isNaN(peak) ? "" : String.format(Locale.ROOT,
+				", %.0f %% of this CPU's %s peak of %.0f", 100 * gflop / a / peak, !work.tilesInFloat32 && !m.precision().equals(
+					"float32") ? "bfloat16" : "float32", peak), a, 100 * a / c));
 		report.add(String.format(Locale.ROOT, "| error estimate's probe: %d blocks of %d×%d, %s | %.2f | %.0f %% |", blocks
 			.size(), blocks.get(0)[2], blocks.get(0)[3], reduced ? "float32, unprobed and probed" : "probed", b, 100 * b / c));
 		report.add(String.format(Locale.ROOT, "| the rest (Java: noise fit and transforms, normalisation, blending, the " +
@@ -313,6 +316,29 @@ final class Benchmark {
 		for (final String row : copies) {
 			report.add(row);
 			System.out.println(row);
+		}
+	}
+
+	/**
+	 * This CPU's peak GFLOP/s as {@code tools/flops.py} reckons it: cores × clock × FLOPs per cycle
+	 * per core (two FMA pipes: 32 in float32 with AVX-512, else 16), twice that for bfloat16 dot
+	 * products where the CPU has AVX-512 BF16; NaN where /proc/cpuinfo cannot say.
+	 */
+	static double peakGflops(final boolean bfloat16) {
+		try {
+			double mhz = Double.NaN;
+			String flags = null;
+			for (final String line : Files.readAllLines(Paths.get("/proc/cpuinfo"))) {
+				if (line.startsWith("cpu MHz") && Double.isNaN(mhz)) mhz = Double.parseDouble(line.split(":")[1].trim());
+				else if (line.startsWith("flags") && flags == null) flags = " " + line.split(":")[1] + " ";
+			}
+			if (Double.isNaN(mhz) || flags == null) return Double.NaN;
+			final double fp32 = Runtime.getRuntime().availableProcessors() * mhz * 1e6 * (flags.contains(" avx512f ") ? 32 :
+				16) / 1e9;
+			return bfloat16 && flags.contains(" avx512_bf16 ") ? 2 * fp32 : fp32;
+		}
+		catch (final IOException | RuntimeException e) {
+			return Double.NaN;
 		}
 	}
 
