@@ -205,8 +205,8 @@ public final class PoissonGaussian implements NoiseModel {
 
 	/** Nodes of the uniform grid over D on which {@link #inverse} interpolates λ(D). */
 	private static final int DENSE = 1 << 16;
-	private double[] denseLambda;
-	private double denseScale;
+	private transient double[] denseLambda;
+	private transient double denseScale;
 
 	/**
 	 * λ(D) of the table ({@link #lambdaFromTable}) on a uniform grid of {@value #DENSE} steps over
