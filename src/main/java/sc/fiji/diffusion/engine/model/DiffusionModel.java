@@ -160,11 +160,6 @@ public final class DiffusionModel implements AutoCloseable {
 		return manager;
 	}
 
-	/**
-	 * The network, loaded from its (already verified) file on first use: Denoise's default path
-	 * runs only the one-step network and its float32 copy, and loading the model's own networks
-	 * beside them cost a fifth of a second of the first image and their memory for nothing.
-	 */
 	/** This model with its network loaded now (what a background load does ahead of the first call). */
 	public DiffusionModel loaded() {
 		net();
@@ -176,14 +171,22 @@ public final class DiffusionModel implements AutoCloseable {
 		return net != null;
 	}
 
+	/**
+	 * The network, loaded from its (already verified) file on first use: Denoise's default path
+	 * runs only the one-step network and its float32 copy, and loading the model's own networks
+	 * beside them cost a fifth of a second of the first image and their memory for nothing.
+	 */
 	private synchronized TorchScriptNet net() {
 		if (net != null) return net;
+		if (closed) throw new IllegalStateException("model '" + descriptor.name() + "' was closed");
 		// the file was verified when this model was made: a retrained model folder may have replaced it since
 		if (!stamp(weightsFile).equals(weightsStamp)) throw new ModelException("The weights " + weightsFile + " changed " +
 			"on disk after model '" + descriptor.name() + "' was loaded (retrained?); run the command again to load them anew");
 		net = TorchScriptNet.load(weightsFile, device);
 		return net;
 	}
+
+	private boolean closed;
 
 	/** The weights file's size and modification time at construction, checked before a late load. */
 	private final String weightsStamp;
@@ -237,6 +240,7 @@ public final class DiffusionModel implements AutoCloseable {
 		if (float32 != null) float32.close();
 		if (net != null) net.close();
 		net = null;
+		closed = true;
 		manager.close();
 	}
 }
