@@ -25,8 +25,8 @@ public final class Images {
 	/** The pixels of an image in flat iteration order (x fastest), copied into a new array. */
 	public static float[] floats(final RandomAccessibleInterval<? extends RealType<?>> rai) {
 		// a float array image: its array, copied at once instead of through a cursor
-		if (rai instanceof ArrayImg && ((ArrayImg<?, ?>) rai).update(null) instanceof FloatArray && Views.isZeroMin(rai))
-			return ((FloatArray) ((ArrayImg<?, ?>) rai).update(null)).getCurrentStorageArray().clone();
+		final float[] backing = backing(rai);
+		if (backing != null) return backing.clone();
 		final long n = Views.iterable(rai).size();
 		if (n > Integer.MAX_VALUE) throw new IllegalArgumentException("image too large for one array: " + n + " pixels");
 		final float[] out = new float[(int) n];
@@ -38,9 +38,15 @@ public final class Images {
 
 	/** The backing array of a float ArrayImg, or a copy of any other image. */
 	public static float[] array(final RandomAccessibleInterval<? extends RealType<?>> rai) {
+		final float[] backing = backing(rai);
+		return backing != null ? backing : floats(rai);
+	}
+
+	/** The backing array of a zero-min float ArrayImg (its pixels, x fastest), else null. */
+	public static float[] backing(final RandomAccessibleInterval<?> rai) {
 		if (rai instanceof ArrayImg && ((ArrayImg<?, ?>) rai).update(null) instanceof FloatArray && Views.isZeroMin(rai))
 			return ((FloatArray) ((ArrayImg<?, ?>) rai).update(null)).getCurrentStorageArray();
-		return floats(rai);
+		return null;
 	}
 
 	/**

@@ -136,12 +136,10 @@ abstract class ImageTask<T extends ImageTask<T>> {
 	static void checkImage(final RandomAccessibleInterval<? extends RealType<?>> image, final int dims, final String what) {
 		if (image.numDimensions() != dims) throw new IllegalArgumentException(what + " must have " + dims + " axes, has " +
 			image.numDimensions());
-		if (image instanceof net.imglib2.img.array.ArrayImg && ((net.imglib2.img.array.ArrayImg<?, ?>) image).update(
-			null) instanceof net.imglib2.img.basictypeaccess.array.FloatArray)
-		{
+		final float[] backing = Images.backing(image);
+		if (backing != null) {
 			// a float array image (every plane Denoise hands over): its array, without a cursor
-			for (final float v : ((net.imglib2.img.basictypeaccess.array.FloatArray) ((net.imglib2.img.array.ArrayImg<?,
-				?>) image).update(null)).getCurrentStorageArray())
+			for (final float v : backing)
 				if (!Float.isFinite(v)) throw notFinite(what);
 			return;
 		}
