@@ -6,7 +6,8 @@
 Denoise (output=mean, default model, nothing told about the noise) writes beside every result
 the estimated RMS error against the unknown clean image (`diffusion.estimated_rmse`, the
 `estimated_rmse` column of batch.csv: Stein's unbiased risk estimate under the fitted noise
-model, engine/noise/Sure.java). This report degrades clean images with known noise, runs
+model weighed against the prior's posterior variance at the noise level the result's residual is
+consistent with, engine/noise/Sure.java). This report degrades clean images with known noise, runs
 `batch --task denoise` (the Fiji command), and compares the estimate with the RMS error the
 result really has.
 
@@ -156,8 +157,11 @@ def write(path, rows, seconds, told=False, cleaned=False):
              "ratio = estimated / true RMS error per image; 'within 10 %' counts images with |ratio − 1| ≤ 0.1; "
              "'±2 SE range' is the range Denoise states (two standard errors, the noise model's own uncertainty "
              "included; where the noise was estimated, widened to cover Stein's estimate as well as the reported one). "
-             "Reported: where Denoise estimated the noise (noise=auto), the posterior variance at the noise level the "
-             "result's residual is consistent with, R·D/(V − D); where it was told, Stein's estimate (engine/noise/Sure). Where an 8-bit image clipped, Denoise estimates the error over the pixels whose result "
+             "Reported: where Denoise estimated the noise (noise=auto), Stein's estimate and the posterior variance at "
+             "the noise level the result's residual is consistent with, R·D/(V − D), weighted by the inverse of their "
+             "variances; where it was told, Stein's estimate alone (engine/noise/Sure). The per-image tables also give "
+             "Stein's estimate alone and the terms R (mean squared residual), V (mean noise variance) and D (mean "
+             "weighted divergence) it is made of. Where an 8-bit image clipped, Denoise estimates the error over the pixels whose result "
              "lies more than 2 σ from the clipped value, and the true error is taken over the same pixels "
              "('pixels covered').", ""]
     for label in ("validation", "test"):
@@ -198,12 +202,20 @@ def write(path, rows, seconds, told=False, cleaned=False):
                   "model, chosen from this line of an earlier run.", "",
                   "By kind (median / max): " + "; ".join(f"{k} {np.median(v):.3f} / {np.max(v):.3f}"
                                                         for k, v in by_kind.items()) + ".", ""]
-    lines += ["## Per image (test)", "", "| kind | noise | image | true | estimated | ±2 SE range | ratio | covered |",
-              "|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        if r[0] == "test":
-            lines.append(f"| {r[1]} | {fmt_cond(r[2])} | {r[3]} | {r[5]:.3f} | {r[4]:.3f} | {r[6]:.3f}–{r[7]:.3f} | "
-                         f"{r[4] / r[5]:.3f} | {100 * r[8]:.0f} % |")
+    for label in ("validation", "test"):
+        if not any(r[0] == label for r in rows):
+            continue
+        lines += [f"## Per image ({label})", "", "| kind | noise | image | true | estimated | ±2 SE range | ratio | covered | "
+                  "Stein's estimate | its ratio | noise RMS √V | residual R | D = mean v·df/dy |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for r in rows:
+            if r[0] == label:
+                v, d, res = r[9] if r[9] is not None else (float("nan"),) * 3
+                stein = float(np.sqrt(max(res - v + d, 0)))  # d: the Log's divergence term, 2·mean(v·df/dy)
+                lines.append(f"| {r[1]} | {fmt_cond(r[2])} | {r[3]} | {r[5]:.3f} | {r[4]:.3f} | {r[6]:.3f}–{r[7]:.3f} | "
+                             f"{r[4] / r[5]:.3f} | {100 * r[8]:.0f} % | {stein:.3f} | {stein / r[5]:.3f} | "
+                             f"{np.sqrt(v):.3f} | {res:.4g} | {d / 2:.4g} |")
+        lines.append("")
     lines += ["", "Batch wall time per folder (s, JVM start included): " + ", ".join(
         f"{k[0]} {k[1]} {fmt_cond(k[2])} {v:.0f}" for k, v in seconds.items()), ""]
     os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -221,7 +221,7 @@ public final class DenoisePipeline {
 			// (the σ told to the denoiser changes below, not the transform: the transformed plane is kept for the run)
 			transformed[i] = models.get(i).forward(planes[i]);
 			s[i] = NoiseSettings.estimateSigma(transformed[i], width, planes[i].length / width, null, new double[] { clip[0],
-				clip[1] });
+				clip[1] }, false);
 		}
 		Arrays.sort(s);
 		final double m = s[s.length / 2];

@@ -47,4 +47,28 @@ class HaarSigmaTest {
 		final double[] hh = { 0.3, 1.7, 0.9, 2.2, 1.1 };
 		assertEquals(1.1, NoiseSettings.haarMedian(hh.clone(), false), 0);
 	}
+
+	/**
+	 * Fine texture over half a plane reaches the finest diagonal band and reads as noise over the
+	 * whole plane; read over the flatter half of the plane's regions, σ is the noise's.
+	 */
+	@Test
+	void textureIsLeftOutWithTheRougherHalf() {
+		final int w = 256, h = 256;
+		final double sigma = 10;
+		final Random r = new Random(11);
+		final float[] plane = new float[w * h];
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++) {
+				final double texture = x < w / 2 ? 20 * Math.sin(2.3 * x + 1.7 * y) + 15 * Math.sin(1.1 * x - 2.9 * y) : 0;
+				plane[y * w + x] = (float) Math.rint(128 + texture + sigma * r.nextGaussian());
+			}
+		final double truth = Math.sqrt(sigma * sigma + 1 / 12.0);
+		final double[] none = { Double.NaN, Double.NaN };
+		final double all = NoiseSettings.estimateSigma(plane, w, h, null, none, false);
+		final double flatter = NoiseSettings.estimateSigma(plane, w, h, null, none, true);
+		assertTrue(all > 1.1 * truth, "the whole plane reads the texture as noise: " + all);
+		assertEquals(truth, flatter, 0.03 * truth, "the flatter half");
+		assertEquals(flatter, NoiseSettings.estimateSigma(plane, w, h), 0, "the default reads the flatter half");
+	}
 }

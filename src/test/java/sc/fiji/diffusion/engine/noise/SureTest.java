@@ -138,7 +138,10 @@ class SureTest {
 	 * Pixels drawn from a Gaussian prior N(100, 10²) and denoised by that prior's posterior mean at
 	 * the true σ, f(y) = 100 + (y − 100)·τ²/(τ² + σ²), whose error is τ²σ²/(τ² + σ²): told a σ 15 %
 	 * too high, Stein's estimate misses it by far, the consistent form R·D/(V − D) does not (the
-	 * noise scale cancels from it), and it is what an estimated noise model reports.
+	 * noise scale cancels from it). An estimated noise model reports the two weighted by the
+	 * inverse of their variances: where the noise model states the uncertainty its error has (the
+	 * variance 32 % off) the consistent form carries the estimate; with the right σ known to 0.1 %,
+	 * Stein's does.
 	 */
 	@Test
 	void aWrongNoiseScaleCancelsFromTheConsistentEstimate() {
@@ -158,20 +161,29 @@ class SureTest {
 		final double truth = mse(fy, clean);
 		assertEquals(tau * tau * sigma * sigma / (tau * tau + sigma * sigma), truth, 0.03 * truth, "the scene itself");
 		final Sure.Estimate told = Sure.of(y, fy, w, h, new AdditiveGaussian(sigma, false), f, 3, 1 << 20);
-		final Sure.Estimate wrong = Sure.of(y, fy, w, h, new AdditiveGaussian(1.15 * sigma, true), f, 3, 1 << 20);
+		final Sure.Estimate wrong = Sure.of(y, fy, w, h, new AdditiveGaussian(1.15 * sigma, true, 1.15 * 1.15 - 1), f, 3, 1 << 20);
 		// with the right σ both forms hold; Stein's is what a given noise model reports
 		assertEquals(truth, told.mse, 0.05 * truth);
 		assertEquals(truth, told.consistentMse, 0.05 * truth);
 		assertEquals(told.mse, told.reportedMse());
-		// σ 15 % high: Stein's estimate off by more than half, the consistent one unmoved, and reported
+		// σ 15 % high: Stein's estimate off by more than half, the consistent one unmoved
 		assertTrue(Math.abs(wrong.mse - truth) > 0.5 * truth, "Stein's estimate " + wrong.mse + " vs " + truth);
 		assertEquals(truth, wrong.consistentMse, 0.05 * truth);
-		assertEquals(wrong.consistentMse, wrong.reportedMse());
-		assertEquals(Math.sqrt(wrong.consistentMse), wrong.rmse(), 1e-9);
+		// reported: the inverse-variance weighted mean, here mostly the consistent form, within 10 % of the truth
+		final double ws = Math.pow(wrong.standardError, -2), wc = 1 / (Math.pow(Sure.CONSISTENT_RELATIVE_ERROR *
+			wrong.consistentMse, 2) + Math.pow(wrong.consistentError, 2));
+		assertEquals((ws * wrong.mse + wc * wrong.consistentMse) / (ws + wc), wrong.reportedMse(), 1e-9 * truth);
+		assertTrue(wrong.steinWeight < 0.2, "Stein's weight " + wrong.steinWeight);
+		assertEquals(truth, wrong.reportedMse(), 0.1 * truth);
+		assertEquals(Math.sqrt(wrong.reportedMse()), wrong.rmse(), 1e-9);
 		// the stated range covers both
 		final double[] range = wrong.rmseRange();
 		assertTrue(range[0] <= Math.sqrt(Math.max(wrong.mse, 0)) && range[0] <= wrong.rmse() && range[1] >= wrong.rmse() &&
 			range[1] >= Math.sqrt(Math.max(wrong.mse, 0)), java.util.Arrays.toString(range) + " " + wrong);
 		assertTrue(wrong.toString().contains("Stein's estimate"), wrong.toString());
+		// the right σ, estimated but known to 0.1 %: Stein's estimate carries the weight
+		final Sure.Estimate sure = Sure.of(y, fy, w, h, new AdditiveGaussian(sigma, true, 0.001), f, 3, 1 << 20);
+		assertTrue(sure.steinWeight > 0.8, "Stein's weight " + sure.steinWeight);
+		assertEquals(truth, sure.reportedMse(), 0.05 * truth);
 	}
 }

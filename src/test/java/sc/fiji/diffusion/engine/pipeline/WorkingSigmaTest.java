@@ -48,7 +48,7 @@ class WorkingSigmaTest {
 		final double[] own = CameraFit.clipValues(t);
 		assertEquals(0, own[0], 0, "the transformed plane's floor reads as a low clip");
 		// ... but the measured σ is that of all blocks, as for any unclipped plane
-		final double all = NoiseSettings.estimateSigma(t, w, h, null, new double[] { Double.NaN, Double.NaN });
+		final double all = NoiseSettings.estimateSigma(t, w, h, null, new double[] { Double.NaN, Double.NaN }, false);
 		final float[][] transformed = new float[1][];
 		final List<NoiseModel> measured = DenoisePipeline.measured(Collections.singletonList(camera), new float[][] { z }, w,
 			transformed, Monitor.NONE, "");
