@@ -60,10 +60,15 @@ public final class DiffusionModel implements AutoCloseable {
 	 * otherwise. Training never uses this object's network (it loads the float32 weights itself).
 	 */
 	public static DiffusionModel load(final Path dir, final Device device) {
+		return load(dir, device, !device.isGpu() && Devices.cpuHasBfloat16());
+	}
+
+	/** As {@link #load(Path, Device)}, the inference copy taken where it exists and {@code inferenceCopy} holds. */
+	static DiffusionModel load(final Path dir, final Device device, final boolean inferenceCopy) {
 		final ModelDescriptor d = ModelDescriptor.read(dir);
 		final Path inference = d.verifiedInferenceWeights();
-		if (inference != null && !device.isGpu() && Devices.cpuHasBfloat16()) return new DiffusionModel(d, device, inference,
-			d.inferencePrecision(), null, true);
+		if (inference != null && inferenceCopy) return new DiffusionModel(d, device, inference, d.inferencePrecision(), null,
+			true);
 		return new DiffusionModel(d, device, d.verifiedWeights(), "float32", null, true);
 	}
 
@@ -101,13 +106,17 @@ public final class DiffusionModel implements AutoCloseable {
 	 * device, loaded on first use and closed with this model. For what needs finite differences of
 	 * the network (the error estimate's divergence), which bfloat16 rounding would swamp.
 	 */
-	public synchronized DiffusionModel float32() {
+	public DiffusionModel float32() {
 		if (precision.equals("float32")) return this;
-		// a one-step network's float32 copy is the one its model's float32 copy uses (loaded once)
+		// a one-step network's float32 copy is the one its model's float32 copy uses (loaded once). Asked without this
+		// network's lock: locks go from a model to its one-step network (close() holds the model's while it closes the
+		// network), never back — a background load asking this while the model was closed deadlocked
 		if (standsFor != null) return standsFor.float32().oneStep(Double.NaN);
-		if (float32 == null) float32 = new DiffusionModel(descriptor, device, descriptor.verifiedWeights(), "float32", null,
-			distilled);
-		return float32;
+		synchronized (this) {
+			if (float32 == null) float32 = new DiffusionModel(descriptor, device, descriptor.verifiedWeights(), "float32",
+				null, distilled);
+			return float32;
+		}
 	}
 
 	private DiffusionModel oneStep;

@@ -240,4 +240,48 @@ class OneStepNetworkTest {
 	private static float[] mean(final DiffusionModel m, final float[] y, final double sigma, final int w, final int h) {
 		return Denoise.with(m).sigma(sigma).output("mean").run(Images.plane(y, w, h), Monitor.NONE).pixels();
 	}
+
+	/**
+	 * A one-step network's {@code float32()} asks its model, and {@code close()} of the model closes
+	 * the network while it holds the model's lock: the network must not hold its own lock while it
+	 * waits for the model's. (It did: a batch whose files were all refused closed the model while
+	 * the background load was still asking for the float32 copy, and never exited.) Nothing here
+	 * runs a network, so the bfloat16 copy is taken whatever the CPU.
+	 */
+	@Test
+	void aOneStepNetworkWaitsForItsModelWithoutHoldingItsOwnLock() throws InterruptedException {
+		try (DiffusionModel m = DiffusionModel.load(Models.resolve("grayscale"), Device.cpu(), true)) {
+			final DiffusionModel one = m.oneStep(Double.NaN);
+			assertTrue(one != null && one.isOneStep() && !one.precision().equals("float32"), "a reduced-precision one-step " +
+				"network");
+			final DiffusionModel[] copy = new DiffusionModel[1];
+			final Thread asking = new Thread(() -> copy[0] = one.float32(), "asking");
+			final Thread locking = new Thread(() -> {
+				synchronized (one) {
+					// what the model's close() does next while holding the model's lock
+				}
+			}, "locking");
+			final Thread.State waiting;
+			final boolean lockFree;
+			synchronized (m) { // as close() does
+				asking.start();
+				final long until = System.nanoTime() + 10_000_000_000L;
+				while (asking.getState() != Thread.State.BLOCKED && asking.isAlive() && System.nanoTime() < until)
+					Thread.sleep(5);
+				waiting = asking.getState();
+				locking.start();
+				locking.join(2000);
+				lockFree = !locking.isAlive();
+			}
+			// both threads end once the model's lock is free; only then may the model close (with the fault, closing it
+			// while the asking thread held the network's lock is the very deadlock)
+			asking.join(10000);
+			locking.join(10000);
+			assertFalse(asking.isAlive() || locking.isAlive(), "the threads ended");
+			assertEquals(Thread.State.BLOCKED, waiting, "float32() waited for the model's lock");
+			assertTrue(lockFree, "the one-step network's lock is held while it waits for its model's: the model's close() " +
+				"would deadlock");
+			assertSame(m.float32().oneStep(Double.NaN), copy[0], "the float32 copy of the model's float32 copy");
+		}
+	}
 }
