@@ -139,7 +139,8 @@ public final class NoiseSettings {
 	 * slice's grain comes out as 5–9 % more σ (15–20 % more variance, which moves Stein's error
 	 * estimate by more than the error it estimates). So the blocks are grouped in regions of
 	 * {@link #FLAT_REGION}² blocks, each region's texture measured by the mean of LH² + HL² over
-	 * its blocks, and |HH| is read only in the regions whose texture is at most the median. For
+	 * its blocks, and |HH| is read only in the regions whose texture is at most the median of the
+	 * regions of about the same intensity (see {@link #flatter}). For
 	 * Gaussian white noise a block's HH, LH and HL are independent (an orthonormal transform),
 	 * so choosing regions by LH and HL does not bias the noise read in HH; the texture that
 	 * reaches HH mostly comes with texture in LH and HL, and is left out with it.
@@ -157,6 +158,8 @@ public final class NoiseSettings {
 	static final int FLAT_REGION = 4;
 	/** The fewest regions for which {@link #estimateSigma} chooses the flatter half. */
 	static final int FLAT_MIN_REGIONS = 16;
+	/** Intensity bins within each of which {@link #estimateSigma} keeps the flatter half of the regions. */
+	static final int FLAT_BINS = 8;
 
 	/**
 	 * As {@link #estimateSigma(float[], int, int)} from the 2×2 blocks with no pixel in
@@ -226,9 +229,8 @@ public final class NoiseSettings {
 				final double censored = censoredSigma(plane, w, h, skip, clip);
 				return Double.isFinite(censored) ? censored : first;
 			}
-			blocks = k;
 		}
-		if (flatter) flatter(tex, use, bw, bh);
+		if (flatter) flatter(tex, mean, use, bw, bh);
 		int k = 0;
 		for (final boolean u : use)
 			if (u) k++;
@@ -245,37 +247,61 @@ public final class NoiseSettings {
 	}
 
 	/**
-	 * Clears use[] outside the flatter half of the regions of {@link #FLAT_REGION}² blocks: those
-	 * with at least half their blocks in use whose mean texture is at most the median such
-	 * region's. Blocks outside whole regions are cleared too. Leaves use[] as it is where fewer
-	 * than {@link #FLAT_MIN_REGIONS} regions qualify.
+	 * Clears use[] outside the flatter half of the regions of {@link #FLAT_REGION}² blocks: of
+	 * the regions with at least half their blocks in use, ranked by their mean intensity into
+	 * {@link #FLAT_BINS} bins of equal count, those whose mean texture is at most their bin's
+	 * median. Chosen within each intensity bin so that the half kept spans the plane's
+	 * intensities as the whole plane does: where the noise grows with the signal (photon noise
+	 * read as constant), the flattest regions overall are the darkest, and σ read there alone came
+	 * out low (1–2 dB lost on photon-limited images denoised with noise=gaussian,
+	 * tools/micro_report.py). Blocks outside whole regions are cleared too. Leaves use[] as it is
+	 * where fewer than {@link #FLAT_MIN_REGIONS} regions qualify.
 	 */
-	private static void flatter(final double[] tex, final boolean[] use, final int bw, final int bh) {
+	private static void flatter(final double[] tex, final double[] mean, final boolean[] use, final int bw, final int bh) {
 		final int r = FLAT_REGION, rw = bw / r, rh = bh / r;
 		if (rw * rh < FLAT_MIN_REGIONS) return;
-		final double[] t = new double[rw * rh];
-		final double[] eligible = new double[rw * rh];
+		final double[] t = new double[rw * rh], level = new double[rw * rh];
+		final int[] eligible = new int[rw * rh];
 		int n = 0;
 		for (int ry = 0; ry < rh; ry++)
 			for (int rx = 0; rx < rw; rx++) {
-				double sum = 0;
+				double sum = 0, m = 0;
 				int count = 0;
 				for (int y = ry * r; y < ry * r + r; y++)
 					for (int x = rx * r; x < rx * r + r; x++)
 						if (use[y * bw + x]) {
 							sum += tex[y * bw + x];
+							m += mean[y * bw + x];
 							count++;
 						}
-				t[ry * rw + rx] = 2 * count >= r * r ? sum / count : Double.NaN;
-				if (2 * count >= r * r) eligible[n++] = t[ry * rw + rx];
+				final int j = ry * rw + rx;
+				t[j] = Double.NaN;
+				if (2 * count < r * r) continue;
+				t[j] = sum / count;
+				level[j] = m / count;
+				eligible[n++] = j;
 			}
 		if (n < FLAT_MIN_REGIONS) return;
-		final double limit = OrderStatistics.median(Arrays.copyOf(eligible, n));
+		// the eligible regions by intensity, then within each of FLAT_BINS equal slices of that order the flatter half
+		final double[] levels = new double[n];
+		for (int i = 0; i < n; i++)
+			levels[i] = level[eligible[i]];
+		final int[] byLevel = OrderStatistics.stableOrder(levels);
+		final boolean[] keep = new boolean[rw * rh];
+		for (int bin = 0; bin < FLAT_BINS; bin++) {
+			final int from = (int) ((long) n * bin / FLAT_BINS), to = (int) ((long) n * (bin + 1) / FLAT_BINS);
+			if (to <= from) continue;
+			final double[] tb = new double[to - from];
+			for (int i = from; i < to; i++)
+				tb[i - from] = t[eligible[byLevel[i]]];
+			final double limit = OrderStatistics.median(tb);
+			for (int i = from; i < to; i++)
+				if (t[eligible[byLevel[i]]] <= limit) keep[eligible[byLevel[i]]] = true;
+		}
 		for (int by = 0; by < bh; by++)
 			for (int bx = 0; bx < bw; bx++) {
 				final int rx = bx / r, ry = by / r;
-				final boolean inside = rx < rw && ry < rh && t[ry * rw + rx] <= limit; // NaN: not eligible
-				if (!inside) use[by * bw + bx] = false;
+				if (!(rx < rw && ry < rh && keep[ry * rw + rx])) use[by * bw + bx] = false;
 			}
 	}
 
