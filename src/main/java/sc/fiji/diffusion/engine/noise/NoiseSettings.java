@@ -196,7 +196,7 @@ public final class NoiseSettings {
 		final int bw = w / 2, bh = h / 2;
 		if (bw < 1 || bh < 1) return 0;
 		// per block of the bw × bh grid: |HH|, the texture LH² + HL², the mean; use[] false where a pixel is skipped
-		final double[] hh = new double[bw * bh], tex = new double[bw * bh], mean = new double[bw * bh];
+		final double[] hh = new double[bw * bh], tex = flatter ? new double[bw * bh] : null, mean = new double[bw * bh];
 		final boolean[] use = new boolean[bw * bh];
 		int blocks = 0;
 		boolean whole = true;
@@ -208,8 +208,10 @@ public final class NoiseSettings {
 				// (once a value is not whole, the rest need no test)
 				whole = whole && a == Math.rint(a) && b == Math.rint(b) && c == Math.rint(c) && d == Math.rint(d);
 				hh[j] = Math.abs((a - b - c + d) / 2.0);
-				final double lh = (a + b - c - d) / 2.0, hl = (a - b + c - d) / 2.0;
-				tex[j] = lh * lh + hl * hl;
+				if (flatter) {
+					final double lh = (a + b - c - d) / 2.0, hl = (a - b + c - d) / 2.0;
+					tex[j] = lh * lh + hl * hl;
+				}
 				mean[j] = (a + b + c + d) / 4.0;
 				use[j] = true;
 				blocks++;
@@ -234,7 +236,8 @@ public final class NoiseSettings {
 		int k = 0;
 		for (final boolean u : use)
 			if (u) k++;
-		return haarMedian(gather(hh, use, k), whole) / 0.6745;
+		// every block in use: hh itself (haarMedian may reorder it; it is not read again)
+		return haarMedian(k == hh.length ? hh : gather(hh, use, k), whole) / 0.6745;
 	}
 
 	/** The values whose use[] is set (there are n). */
