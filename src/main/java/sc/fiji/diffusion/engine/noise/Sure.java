@@ -42,7 +42,7 @@ import sc.fiji.diffusion.engine.GaussianNoise;
  * cancels (D / V does not change); what this trusts instead is the prior (its posterior variance is
  * its error only on images like its training data). On the 45 validation cases of
  * tools/error_report.py (noise not told) the weighted estimate came within 10 % of the true error
- * on 14, the consistent form alone on 12 and Stein's on 11 (21 / 13 / 21 against references
+ * on 15, the consistent form alone on 13 and Stein's on 11 (21 / 13 / 19 against references
  * cleaned of their own noise); where the noise is given, Stein's estimate is the better one (30 of
  * 44 against 15) and is reported alone.
  * <p>
