@@ -170,6 +170,16 @@ public final class SparkDenoise {
 				return Normalization.percentiles(new float[][] { all }, lo, hi);
 			}, say, "");
 			final ValueMap values = job.plan.values();
+			final float[][] centreMeans = DenoisePipeline.blockMeans(centre, ew, DenoisePipeline.PERCENTILE_BLOCK);
+			for (int p = 0; p < centre.length; p++) {
+				final double photons = DenoisePipeline.photons(centreMeans[p], job.plan.noise[p]);
+				if (!Double.isNaN(DenoisePipeline.refinement(photons, job.plan.noise[p], settings))) {
+					System.out.println(String.format(Locale.ROOT, "spark denoise: plane %d has %.3g photons at the 99.5th " +
+						"percentile: batch and the Fiji command refine such a plane with a second pass (0.4 x the image + 0.6 x " +
+						"the first result); spark makes one pass, so its result differs from theirs there", p + 1, photons));
+					break;
+				}
+			}
 			job.scale = values.scale();
 			job.offset = values.offset();
 			job.sigma = new double[(int) in.planes()];

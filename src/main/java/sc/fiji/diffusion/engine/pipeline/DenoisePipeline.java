@@ -530,7 +530,7 @@ public final class DenoisePipeline {
 	 * ({@link PoissonGaussian}); NaN under any other noise model (Gaussian, or a camera wrapped
 	 * because the file clipped its values).
 	 */
-	static double photons(final float[] blockMeans, final NoiseModel noise) {
+	public static double photons(final float[] blockMeans, final NoiseModel noise) {
 		if (!(noise instanceof PoissonGaussian)) return Double.NaN;
 		final PoissonGaussian pg = (PoissonGaussian) noise;
 		final double p = Normalization.percentiles(new float[][] { blockMeans }, 99.5, 99.5)[1];
@@ -542,7 +542,7 @@ public final class DenoisePipeline {
 	 * {@link #REFINE_LAMBDA} for output=mean or std of a plane with at most {@link #REFINE_PHOTONS}
 	 * {@link #photons}.
 	 */
-	static double refinement(final double photons, final NoiseModel noise, final DenoiseSettings s) {
+	public static double refinement(final double photons, final NoiseModel noise, final DenoiseSettings s) {
 		return noise instanceof PoissonGaussian && (s.output().equals("mean") || s.output().equals("std")) &&
 			photons <= REFINE_PHOTONS ? REFINE_LAMBDA : Double.NaN;
 	}

@@ -113,6 +113,45 @@ class PoissonGaussianTest {
 	}
 
 	@Test
+	void aMixOfTheImageAndItsMeanIsTheMixedCamerasImage() {
+		// m = λ z + (1 − λ) E[z] (an estimate without error): the mixed camera's variance line holds for m, its
+		// transform has unit variance where z's (at 3 photons) does not, and its inverse gives E[z] back
+		final double gain = 2, offset = 100, sigma = 2, lambda = 0.4;
+		final PoissonGaussian pg = PoissonGaussian.of(gain, offset, sigma), mixed = pg.mixed(lambda);
+		final Random r = new Random(5);
+		final double photons = 3, mean = gain * photons + offset;
+		final int n = 200000;
+		final float[] z = new float[n], m = new float[n];
+		for (int i = 0; i < n; i++) {
+			z[i] = camera(r, photons, gain, offset, sigma);
+			m[i] = (float) (lambda * z[i] + (1 - lambda) * mean);
+		}
+		double vm = 0;
+		for (final float x : m)
+			vm += (x - mean) * (x - mean) / n;
+		assertEquals(mixed.variance(mean), vm, 0.02 * vm, "variance of the mix");
+		assertEquals(lambda * lambda * pg.variance(mean), mixed.variance(mean), 1e-9);
+		final double vz = variance(pg.forward(z)), vMixed = variance(mixed.forward(m));
+		assertTrue(Math.abs(vMixed - 1) < 0.03 && Math.abs(vz - 1) > 2 * Math.abs(vMixed - 1), "transformed variance: " +
+			"mix " + vMixed + ", image " + vz);
+		double f = 0;
+		for (final float x : mixed.forward(m))
+			f += x / (double) n;
+		assertEquals(mean, mixed.inverse(new float[] { (float) f })[0], 0.02 * gain * photons);
+		assertThrows(IllegalArgumentException.class, () -> pg.mixed(0));
+		assertThrows(IllegalArgumentException.class, () -> pg.mixed(1.5));
+	}
+
+	private static double variance(final float[] f) {
+		double m = 0, v = 0;
+		for (final float x : f)
+			m += x / (double) f.length;
+		for (final float x : f)
+			v += (x - m) * (x - m) / f.length;
+		return v;
+	}
+
+	@Test
 	void theInverseJoinsTheClosedFormSmoothly() {
 		final PoissonGaussian pg = PoissonGaussian.of(1, 0, 0.7);
 		// just below and above the end of the table
