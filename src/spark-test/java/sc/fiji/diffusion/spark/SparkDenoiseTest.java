@@ -164,6 +164,60 @@ class SparkDenoiseTest {
 	 * for Poisson–Gaussian noise of an unknown camera: both call the Denoise pipeline, whose plan
 	 * (camera fit, Anscombe transform, value map, inverse) Spark applies block by block.
 	 */
+	/**
+	 * A plane of a few photons is refined by a second pass (DenoisePipeline.mean): Spark's two
+	 * passes over blocks, the second reading the first's result with a halo, give batch's pixels.
+	 */
+	@Test
+	void aPlaneOfAFewPhotonsGetsTheSingleMachinesTwoPasses() throws Exception {
+		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 9).get(0);
+		final java.util.Random r = new java.util.Random(6);
+		final short[] z = new short[W * H];
+		for (int i = 0; i < z.length; i++) {
+			final double lambda = 0.5 + 0.03 * Math.max(0, blobs[i]); // up to about 7 photons
+			z[i] = (short) Math.max(0, Math.min(65535, Math.round(2 * poisson(r, lambda) + 100 + 2 * r.nextGaussian())));
+		}
+		final Path folder = Files.createDirectories(tmp.resolve("dim-tiff"));
+		new FileSaver(new ImagePlus("dim", new ShortProcessor(W, H, z, null))).saveAsTiff(folder.resolve("dim.tif")
+			.toString());
+		final Path in = tmp.resolve("dim.ome.zarr"), out = tmp.resolve("dim-out.ome.zarr");
+		writeOmeZarr(in, z, "<u2", "yx");
+		final Map<String, String> o = keys("mean", out.toString());
+		o.put("in", in.toString());
+		o.put("noise", "poisson");
+		o.put("gain", "2");
+		o.put("sigma", "2");
+		o.put("offset", "100");
+		final java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+		final java.io.PrintStream stdout = System.out;
+		System.setOut(new java.io.PrintStream(said, true, "UTF-8"));
+		try {
+			SparkDenoise.main(o);
+		}
+		finally {
+			System.setOut(stdout);
+		}
+		final String log = said.toString("UTF-8");
+		assertTrue(log.contains("refined by a second pass"), log);
+		assertTrue(!Files.exists(out.resolve(".diffusion-work")), "work array removed");
+		final Map<String, String> b = new HashMap<>();
+		b.put("task", "denoise");
+		b.put("in", folder.toString());
+		b.put("out", tmp.resolve("dim-batch").toString());
+		b.put("model", model.toString());
+		b.put("noise", "poisson");
+		b.put("gain", "2");
+		b.put("sigma", "2");
+		b.put("offset", "100");
+		b.put("seed", "5");
+		sc.fiji.diffusion.cli.Batch.run(b);
+		final float[] single = (float[]) new Opener().openImage(tmp.resolve("dim-batch").resolve("dim-denoised.tif")
+			.toString()).getProcessor().getPixels();
+		final double d = maxDiff(result(out), single);
+		System.out.println("few photons: max |spark - batch| = " + d);
+		assertTrue(d <= TOLERANCE, "max difference " + d);
+	}
+
 	@Test
 	void poissonNoiseGivesTheSingleMachineResult() throws Exception {
 		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0);

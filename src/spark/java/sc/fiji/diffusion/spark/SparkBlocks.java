@@ -6,6 +6,7 @@ import java.util.List;
 
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
+import sc.fiji.diffusion.engine.noise.PoissonGaussian;
 import sc.fiji.diffusion.engine.pipeline.DenoisePipeline;
 import sc.fiji.diffusion.engine.pipeline.Seeds;
 import sc.fiji.diffusion.engine.tasks.BlockDenoise;
@@ -104,6 +105,10 @@ final class SparkBlocks {
 	static void meanBlock(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {
 		final long[] ci = chunkIndex(job.in, b, job.block);
 		if (job.out.hasChunk(ci)) return; // complete from an earlier (interrupted) run
+		// a plane of a few photons: this is its first pass, into the work array
+		final boolean refined = job.refine != null && !Double.isNaN(job.refine[(int) b.plane]);
+		if (refined && job.stateOut.hasChunk(new long[] { b.plane, b.y / job.stateOut.chunks()[1], b.x / job.stateOut
+			.chunks()[2] })) return;
 		beforeBlock(job, b);
 		final DiffusionModel m = ExecutorModels.get(files, job.device);
 		final BlockDenoise bd = geometry(job, m, b.plane);
@@ -114,7 +119,54 @@ final class SparkBlocks {
 			b.plane, y, x, h, w), reg[0], reg[1])));
 		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
 		final float[] x0 = bd.move(0, bd.start(yRegion), reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
-		job.out.writeChunk(ci, fullChunk(job.plan.noise[(int) b.plane].inverse(bd.toImage(x0)), b, job.out));
+		final float[] result = job.plan.noise[(int) b.plane].inverse(bd.toImage(x0));
+		if (refined) writeWork(job.stateOut, b, result);
+		else job.out.writeChunk(ci, fullChunk(result, b, job.out));
+	}
+
+	/** A block's core (image coordinates) into its chunk of a work array (plane, y, x), padded to the chunk. */
+	private static void writeWork(final ZarrArray a, final SparkDenoise.Block b, final float[] core) throws IOException {
+		final int[] c = a.chunks();
+		final float[] full = new float[c[1] * c[2]];
+		for (int j = 0; j < b.h; j++)
+			System.arraycopy(core, j * b.w, full, j * c[2], b.w);
+		a.writeChunk(new long[] { b.plane, b.y / c[1], b.x / c[2] }, full);
+	}
+
+	/**
+	 * The second pass of a plane of a few photons (DenoisePipeline.mean): the block's region of
+	 * λ·image + (1 − λ)·first result, transformed for the mixed camera, denoised at its σ with the
+	 * value map scaled by λ, and back.
+	 */
+	static void refineBlock(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {
+		final long[] ci = chunkIndex(job.in, b, job.block);
+		if (job.out.hasChunk(ci)) return;
+		beforeBlock(job, b);
+		final DiffusionModel m = ExecutorModels.get(files, job.device);
+		final int p = (int) b.plane;
+		final double lambda = job.refine[p];
+		final PoissonGaussian mixed = ((PoissonGaussian) job.plan.noise[p]).mixed(lambda);
+		final BlockDenoise bd = new BlockDenoise(m, ValueMap.of(job.scale * lambda, job.offset, ""), (int) job.in.width(),
+			(int) job.in.height(), mixed.workingSigma(), job.output, job.steps, Seeds.plane(job.seed, p), job.tileBatch);
+		final long[] off = bd.imageOffset();
+		final long[] cMin = { b.y + off[0], b.x + off[1] }, cSize = { b.h, b.w };
+		final long[][] reg = bd.region(cMin, cSize);
+		final float[] raw = bd.readRegion((y, x, h, w) -> read(job.in, b.plane, y, x, h, w), reg[0], reg[1]);
+		final float[] first = bd.readRegion((y, x, h, w) -> {
+			try {
+				return job.stateIn.read(new long[] { b.plane, y, x }, new int[] { 1, h, w });
+			}
+			catch (final IOException e) {
+				throw new java.io.UncheckedIOException(e);
+			}
+		}, reg[0], reg[1]);
+		final float[] mix = new float[raw.length];
+		for (int i = 0; i < mix.length; i++)
+			mix[i] = (float) (lambda * raw[i] + (1 - lambda) * first[i]);
+		final float[] yRegion = bd.toModel(mixed.forward(mix));
+		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
+		final float[] x0 = bd.move(0, bd.start(yRegion), reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
+		job.out.writeChunk(ci, fullChunk(mixed.inverse(bd.toImage(x0)), b, job.out));
 	}
 
 	static void sampleMove(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {

@@ -60,6 +60,8 @@ public final class SparkDenoise {
 		/** The pipeline's plan: each plane's noise model (image ↔ working units) and the value map. */
 		DenoisePipeline.Plan plan;
 		double[] sigma; // per plane, working units
+		/** Per plane, the noisy image's weight in the second pass of a plane of a few photons; NaN: one pass. */
+		double[] refine;
 		String output, device;
 		double scale, offset;
 		int move = -1;
@@ -170,14 +172,20 @@ public final class SparkDenoise {
 				return Normalization.percentiles(new float[][] { all }, lo, hi);
 			}, say, "");
 			final ValueMap values = job.plan.values();
+			// planes of a few photons get a second pass, as in the pipeline (DenoisePipeline.mean); their photons are read
+			// on the same centre crop the noise was (the whole plane up to 2048²)
 			final float[][] centreMeans = DenoisePipeline.blockMeans(centre, ew, DenoisePipeline.PERCENTILE_BLOCK);
+			job.refine = new double[centre.length];
+			boolean twoPasses = false;
 			for (int p = 0; p < centre.length; p++) {
 				final double photons = DenoisePipeline.photons(centreMeans[p], job.plan.noise[p]);
-				if (!Double.isNaN(DenoisePipeline.refinement(photons, job.plan.noise[p], settings))) {
-					System.out.println(String.format(Locale.ROOT, "spark denoise: plane %d has %.3g photons at the 99.5th " +
-						"percentile: batch and the Fiji command refine such a plane with a second pass (0.4 x the image + 0.6 x " +
-						"the first result); spark makes one pass, so its result differs from theirs there", p + 1, photons));
-					break;
+				job.refine[p] = job.output.equals("mean") ? DenoisePipeline.refinement(photons, job.plan.noise[p], settings) :
+					Double.NaN;
+				if (!Double.isNaN(job.refine[p])) {
+					twoPasses = true;
+					System.out.println(String.format(Locale.ROOT, "spark denoise: plane %d: %.3g photons at the 99.5th " +
+						"percentile (up to %.0f): refined by a second pass on %.1f x the image + %.1f x the first result, as the " +
+						"Fiji command does", p + 1, photons, DenoisePipeline.REFINE_PHOTONS, job.refine[p], 1 - job.refine[p]));
 				}
 			}
 			job.scale = values.scale();
@@ -199,7 +207,25 @@ public final class SparkDenoise {
 			final DiffusionModel local = ExecutorModels.get(model.value(), job.device);
 			final BlockDenoise geometry = new BlockDenoise(local, ValueMap.of(job.scale, job.offset, ""), (int) in.width(),
 				(int) in.height(), job.sigma[0], job.output, job.steps, job.seed, job.tileBatch);
-			if (job.output.equals("mean")) {
+			if (job.output.equals("mean") && twoPasses) {
+				// the first results of the refined planes go to a work array, read back (with a halo) by the second pass
+				final Path work = outPath.resolve(".diffusion-work"), first = work.resolve("first");
+				job.stateOut = Files.exists(first.resolve(".zarray")) ? ZarrArray.open(first) : ZarrArray.create(first,
+					new long[] { in.planes(), in.height(), in.width() }, new int[] { 1, (int) Math.min(block, in.height()),
+						(int) Math.min(block, in.width()) }, "none");
+				job.tag = "first";
+				progress.start("denoise (first pass)", outBlocks.size());
+				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> SparkBlocks.meanBlock(job, model.value(), b));
+				job.stateIn = ZarrArray.open(first);
+				job.tag = "second";
+				final List<Block> refined = new ArrayList<>();
+				for (final Block b : outBlocks)
+					if (!Double.isNaN(job.refine[(int) b.plane])) refined.add(b);
+				progress.start("denoise (second pass)", refined.size());
+				sc.parallelize(refined, refined.size()).foreach(b -> SparkBlocks.refineBlock(job, model.value(), b));
+				if (!Boolean.parseBoolean(o.getOrDefault("keep-work", "false"))) deleteTree(work);
+			}
+			else if (job.output.equals("mean")) {
 				progress.start("denoise", outBlocks.size());
 				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> SparkBlocks.meanBlock(job, model.value(), b));
 			}
