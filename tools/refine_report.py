@@ -51,6 +51,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "results", "refine-choice.md"))
     ap.add_argument("--baseline", required=True, help="target/classes of a build without the second pass")
     ap.add_argument("--schedules", default="0.35,0.4,0.5,0.65,0.7/0.4,0.8/0.6/0.4/0.25")
+    ap.add_argument("--peaks", default="2,5,12,30,100")
+    ap.add_argument("--kinds", default="fluo,em,photo")
     args = ap.parse_args()
     cp_now = classpath()
     cp_one = args.baseline + ":" + cp_now.split(":", 1)[1]
@@ -60,9 +62,11 @@ def main():
     log = open(os.path.join(args.work, "log.txt"), "w")
     told = {"noise": "poisson", "gain": GAIN, "sigma": READ, "offset": OFFSET, "output": "mean"}
     rows, per_image = [], []
-    for mod in ("fluo", "em", "photo"):
+    for mod in args.kinds.split(","):
         images = read_dir(os.path.join(args.data, "tune", mod))
         for pi, peak_photons in enumerate(PEAKS):
+            if str(peak_photons) not in args.peaks.split(","):
+                continue
             cond = ("peak", peak_photons)
             data = {}
             base = os.path.join(args.work, f"{mod}-peak{peak_photons}")

@@ -145,7 +145,8 @@ final class SparkBlocks {
 		final DiffusionModel m = ExecutorModels.get(files, job.device);
 		final int p = (int) b.plane;
 		final double lambda = job.refine[p];
-		final PoissonGaussian mixed = ((PoissonGaussian) job.plan.noise[p]).mixed(lambda);
+		final PoissonGaussian mixed = ((PoissonGaussian) job.plan.noise[p]).mixed(lambda).withWorkingSigma(job.refineSigma[
+			p]);
 		final BlockDenoise bd = new BlockDenoise(m, ValueMap.of(job.scale * lambda, job.offset, ""), (int) job.in.width(),
 			(int) job.in.height(), mixed.workingSigma(), job.output, job.steps, Seeds.plane(job.seed, p), job.tileBatch);
 		final long[] off = bd.imageOffset();
@@ -160,10 +161,7 @@ final class SparkBlocks {
 				throw new java.io.UncheckedIOException(e);
 			}
 		}, reg[0], reg[1]);
-		final float[] mix = new float[raw.length];
-		for (int i = 0; i < mix.length; i++)
-			mix[i] = (float) (lambda * raw[i] + (1 - lambda) * first[i]);
-		final float[] yRegion = bd.toModel(mixed.forward(mix));
+		final float[] yRegion = bd.toModel(mixed.forward(DenoisePipeline.mix(raw, first, lambda)));
 		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
 		final float[] x0 = bd.move(0, bd.start(yRegion), reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
 		job.out.writeChunk(ci, fullChunk(mixed.inverse(bd.toImage(x0)), b, job.out));

@@ -19,6 +19,7 @@ import org.apache.spark.broadcast.Broadcast;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.PoissonGaussian;
 import sc.fiji.diffusion.engine.pipeline.DenoisePipeline;
 import sc.fiji.diffusion.engine.pipeline.DenoiseSettings;
 import sc.fiji.diffusion.engine.tasks.BlockDenoise;
@@ -62,6 +63,8 @@ public final class SparkDenoise {
 		double[] sigma; // per plane, working units
 		/** Per plane, the noisy image's weight in the second pass of a plane of a few photons; NaN: one pass. */
 		double[] refine;
+		/** Per refined plane, the σ after the mixed image's transform (read on the centre crop, as the noise fit is). */
+		double[] refineSigma;
 		String output, device;
 		double scale, offset;
 		int move = -1;
@@ -217,6 +220,16 @@ public final class SparkDenoise {
 				progress.start("denoise (first pass)", outBlocks.size());
 				sc.parallelize(outBlocks, outBlocks.size()).foreach(b -> SparkBlocks.meanBlock(job, model.value(), b));
 				job.stateIn = ZarrArray.open(first);
+				// the second pass's σ, read on the same centre crop as the noise (the whole plane up to 2048²)
+				job.refineSigma = new double[centre.length];
+				for (int p = 0; p < centre.length; p++) {
+					if (Double.isNaN(job.refine[p])) continue;
+					final float[] firstCentre = job.stateIn.read(new long[] { p, (in.height() - eh) / 2, (in.width() - ew) / 2 },
+						new int[] { 1, eh, ew });
+					final PoissonGaussian mixed = ((PoissonGaussian) job.plan.noise[p]).mixed(job.refine[p]);
+					job.refineSigma[p] = DenoisePipeline.secondPassSigma(mixed.forward(DenoisePipeline.mix(centre[p],
+						firstCentre, job.refine[p])), ew, eh);
+				}
 				job.tag = "second";
 				final List<Block> refined = new ArrayList<>();
 				for (final Block b : outBlocks)

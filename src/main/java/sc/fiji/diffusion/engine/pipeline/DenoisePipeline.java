@@ -412,19 +412,21 @@ public final class DenoisePipeline {
 					final Monitor denoising = perPlane.range(0, main);
 					final double photons = photons(statPlanes[i], noise);
 					final double lambda = refinement(photons, noise, s);
+					final Refinement refine = Refinement.of(lambda);
 					out[index] = s.output().equals("std") ? errorBar(planes[i], plane, w, h, values, noise, s, index, fallback,
-						denoising, msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg), lambda) : fallback
+						denoising, msg -> monitor.log("Denoise: " + prefix + "slice " + (index + 1) + ": " + msg), refine) : fallback
 							.run((m, batch) -> mean(estimate ? forEstimate(m, w, h) : m, planes[i], plane, w, h, values, noise, s,
-								index, batch, denoising, lambda));
+								index, batch, denoising, refine));
 					used[index] = noise;
 					if (estimate) errors[index] = estimateError(planes[i], out[index], w, h, values, noise, s, index, fallback,
-						perPlane.range(main, 1).prefixed("error estimate "), null, lambda);
+						perPlane.range(main, 1).prefixed("error estimate "), null, refine);
 					monitor.log(String.format(Locale.ROOT, "Denoise: %sslice %d: %s%s%s", prefix, index + 1, noise.isStabilised() ?
 						"stabilised, sigma 1" : String.format(Locale.ROOT, "sigma %.4g%s (image units)", noise.workingSigma(),
 							noise.estimated() ? " estimated" : ""), Double.isNaN(lambda) ? "" : String.format(Locale.ROOT,
 								"; %.3g photons at the 99.5th percentile (up to %.0f: refined by a second pass on %.1f x the image + " +
-									"%.1f x the first result, stabilised again at %.3g times the photons)", photons, REFINE_PHOTONS, lambda,
-								1 - lambda, 1 / (lambda * lambda)), estimate ? "; " + errors[index] : ""));
+									"%.1f x the first result, stabilised again at %.3g times the photons, sigma %.3f after its transform)",
+								photons, REFINE_PHOTONS, lambda, 1 - lambda, 1 / (lambda * lambda), refine.sigma), estimate ? "; " +
+									errors[index] : ""));
 					done++;
 					doneHere++;
 					if (done == 1 && in.planeCount() > 2) {
@@ -554,25 +556,65 @@ public final class DenoisePipeline {
 	 * pass denoises m = λ·z + (1 − λ)·x̂₁, which has z's mean and (x̂₁'s error being small against
 	 * z's noise) the variance λ²·var(z): a camera of gain λ²a holding 1/λ² times the photons
 	 * ({@link PoissonGaussian#mixed}), transformed again and denoised at σ 1 with the same value
-	 * map scaled by λ (m's transform is z's divided by about λ). The error estimate probes both
-	 * passes together.
+	 * map scaled by λ (m's transform is z's divided by about λ), at the σ measured after m's
+	 * transform (as the first pass's). The error estimate probes both passes together.
 	 *
 	 * @param raw the plane in image units (only read)
 	 * @param work its transform under {@code noise} (what {@link #plane} takes)
-	 * @param lambda the noisy image's weight in the second pass; NaN: one pass ({@link #plane})
+	 * @param refine the second pass, or null for one ({@link #plane})
 	 */
 	static float[] mean(final DiffusionModel m, final float[] raw, final float[] work, final int w, final int h,
 		final ValueMap values, final NoiseModel noise, final DenoiseSettings s, final int index, final int batch,
-		final Monitor monitor, final double lambda)
+		final Monitor monitor, final Refinement refine)
 	{
-		if (Double.isNaN(lambda)) return plane(m, work, w, h, values, noise, s, index, batch, monitor);
+		if (refine == null) return plane(m, work, w, h, values, noise, s, index, batch, monitor);
 		final float[] first = plane(m, work, w, h, values, noise, s, index, batch, monitor.range(0, 0.5));
+		final double lambda = refine.lambda;
 		final PoissonGaussian mixed = ((PoissonGaussian) noise).mixed(lambda);
+		final float[] work2 = mixed.forward(mix(raw, first, lambda));
+		// the noise left after this transform, measured as for the first pass (on the plane's own run; its probes reuse
+		// it): told the nominal 1 instead, the second pass gained 0.1 dB less at 2-5 photons (results/refine-choice.md)
+		if (Double.isNaN(refine.sigma)) refine.sigma = secondPassSigma(work2, w, h);
+		return plane(m, work2, w, h, ValueMap.of(values.scale() * lambda, values.offset(), values.toString()), mixed
+			.withWorkingSigma(refine.sigma), s, index, batch, monitor.range(0.5, 1));
+	}
+
+	/** λ·raw + (1 − λ)·first, the image of {@link #mean}'s second pass (image units, a new array). */
+	public static float[] mix(final float[] raw, final float[] first, final double lambda) {
 		final float[] z = new float[raw.length];
 		for (int i = 0; i < z.length; i++)
 			z[i] = (float) (lambda * raw[i] + (1 - lambda) * first[i]);
-		return plane(m, mixed.forward(z), w, h, ValueMap.of(values.scale() * lambda, values.offset(), values.toString()),
-			mixed, s, index, batch, monitor.range(0.5, 1));
+		return z;
+	}
+
+	/**
+	 * The σ left after the transform of {@link #mix}'s image (its w × h transform under the mixed
+	 * camera), read as the first pass's is; the nominal 1 where it falls outside 0.7–1.6.
+	 */
+	public static double secondPassSigma(final float[] mixedWork, final int w, final int h) {
+		final double s = NoiseSettings.estimateSigma(mixedWork, w, h, null, new double[] { Double.NaN, Double.NaN }, false);
+		return s >= 0.7 && s <= 1.6 ? s : 1;
+	}
+
+	/**
+	 * A plane's second pass ({@link #mean}): the noisy image's weight λ, and the σ left after the
+	 * mixed image's transform, measured on the plane's own run and kept for the runs of the
+	 * error estimate's probes (a probed crop would read a σ of its own, and the estimate would be
+	 * of another denoiser).
+	 */
+	static final class Refinement {
+
+		final double lambda;
+		volatile double sigma = Double.NaN;
+
+		Refinement(final double lambda) {
+			this.lambda = lambda;
+		}
+
+		/** A refinement with weight λ, or null for one pass (λ NaN). */
+		static Refinement of(final double lambda) {
+			return Double.isNaN(lambda) ? null : new Refinement(lambda);
+		}
 	}
 
 	/** One plane in working units → the result in image units. */
@@ -598,23 +640,23 @@ public final class DenoisePipeline {
 		final ValueMap values, final NoiseModel noise, final DenoiseSettings mean, final int index, final Fallback fallback,
 		final Monitor monitor, final double[] terms)
 	{
-		return estimateError(raw, result, w, h, values, noise, mean, index, fallback, monitor, terms, Double.NaN);
+		return estimateError(raw, result, w, h, values, noise, mean, index, fallback, monitor, terms, null);
 	}
 
 	/**
 	 * As {@link #estimateError(float[], float[], int, int, ValueMap, NoiseModel, DenoiseSettings, int, Fallback, Monitor, double[])}
-	 * of a result refined with weight {@code lambda} ({@link #mean}; NaN: one pass): the probe runs
-	 * both passes, so the estimate is of the result as it was made.
+	 * of a result refined by a second pass ({@link #mean}; null: one pass): the probe runs both
+	 * passes, so the estimate is of the result as it was made.
 	 */
 	static Sure.Estimate estimateError(final float[] raw, final float[] result, final int w, final int h,
 		final ValueMap values, final NoiseModel noise, final DenoiseSettings mean, final int index, final Fallback fallback,
-		final Monitor monitor, final double[] terms, final double lambda)
+		final Monitor monitor, final double[] terms, final Refinement refine)
 	{
 		// finite differences of a bfloat16 network measure its rounding more than its slope: the probe runs in float32,
 		// and so does its unprobed run, unless the result itself came from float32 (forEstimate)
 		final boolean reduced = !fallback.model().precision().equals("float32") && !resultInFloat32(w, h);
 		return Sure.of(raw, result, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> mean(m.float32(), y, noise.forward(
-			y), cw, ch, values, noise, mean, index, batch, monitor, lambda)), Seeds.plane(mean.seed(), index), ESTIMATE_BUDGET,
+			y), cw, ch, values, noise, mean, index, batch, monitor, refine)), Seeds.plane(mean.seed(), index), ESTIMATE_BUDGET,
 			terms, reduced);
 	}
 
@@ -663,13 +705,13 @@ public final class DenoisePipeline {
 	 */
 	static float[] errorBar(final float[] raw, final float[] working, final int w, final int h, final ValueMap values,
 		final NoiseModel noise, final DenoiseSettings s, final int index, final Fallback fallback, final Monitor monitor,
-		final Consumer<String> say, final double lambda)
+		final Consumer<String> say, final Refinement refine)
 	{
 		final DenoiseSettings mean = s.toBuilder().output("mean").build();
 		final int probes = s.samples(), n = raw.length;
 		final double parts = probes + 1;
 		final float[] f = fallback.run((m, batch) -> mean(m.float32(), raw, working, w, h, values, noise, mean, index, batch,
-			monitor.range(0, 1 / parts).prefixed("mean "), lambda));
+			monitor.range(0, 1 / parts).prefixed("mean "), refine));
 		final double[] q = new double[n], one = new double[n], terms = new double[n];
 		double div = 0, mse = 0, se = 0;
 		String estimate = null;
@@ -678,7 +720,7 @@ public final class DenoisePipeline {
 				" ");
 			// the whole plane probed at once (a budget above its size): every pixel gets its own response
 			final Sure.Estimate e = Sure.of(raw, f, w, h, noise, (y, cw, ch) -> fallback.run((m, batch) -> mean(m.float32(),
-				y, noise.forward(y), cw, ch, values, noise, mean, index, batch, perProbe, lambda)), Seeds.sample(s.seed(), index,
+				y, noise.forward(y), cw, ch, values, noise, mean, index, batch, perProbe, refine)), Seeds.sample(s.seed(), index,
 					k), Sure.wholePlane(w, h), terms, one, false);
 			for (int i = 0; i < n; i++)
 				q[i] += one[i] / probes;
