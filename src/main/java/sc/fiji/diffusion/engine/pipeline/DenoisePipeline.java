@@ -520,10 +520,10 @@ public final class DenoisePipeline {
 	/**
 	 * Photons (the 99.5th percentile of the plane's 4×4 block means, in photons of the camera
 	 * model) up to which output=mean and output=std refine a photon-limited plane ({@link #mean}).
-	 * Chosen on the validation images of tools/micro_testset.py (the tuning set; fluorescence,
-	 * photographs and EM at peaks 5, 12, 30 and 100 photons): a second pass gained 0.2–0.8 dB
-	 * where that percentile was below about 12 photons, 0–0.2 dB at 20–30 and −0.1 to +0.1 dB at
-	 * 65–95, for twice the network's time.
+	 * Chosen on the validation images of tools/micro_testset.py (tools/refine_report.py →
+	 * results/refine-choice.md: fluorescence, photographs and EM at peaks 2 to 100): the second
+	 * pass gained up to 0.7 dB where that percentile was below about 12 photons and 0.1–0.2 dB at
+	 * 20–100 (fluorescence ±0.1), for twice the network's time — kept where it pays most.
 	 */
 	public static final double REFINE_PHOTONS = 16;
 
@@ -555,9 +555,9 @@ public final class DenoisePipeline {
 	 * Gaussian, its inverse biased), and the first result x̂₁ leaves structured error. The second
 	 * pass denoises m = λ·z + (1 − λ)·x̂₁, which has z's mean and (x̂₁'s error being small against
 	 * z's noise) the variance λ²·var(z): a camera of gain λ²a holding 1/λ² times the photons
-	 * ({@link PoissonGaussian#mixed}), transformed again and denoised at σ 1 with the same value
-	 * map scaled by λ (m's transform is z's divided by about λ), at the σ measured after m's
-	 * transform (as the first pass's). The error estimate probes both passes together.
+	 * ({@link PoissonGaussian#mixed}), transformed again and denoised with the same value map
+	 * scaled by λ (m's transform is z's divided by about λ) at the σ measured after m's transform
+	 * (nominally 1, measured as the first pass's is). The error estimate probes both passes together.
 	 *
 	 * @param raw the plane in image units (only read)
 	 * @param work its transform under {@code noise} (what {@link #plane} takes)
