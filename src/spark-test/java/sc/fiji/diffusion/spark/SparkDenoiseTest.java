@@ -164,6 +164,16 @@ class SparkDenoiseTest {
 	 * for Poisson–Gaussian noise of an unknown camera: both call the Denoise pipeline, whose plan
 	 * (camera fit, Anscombe transform, value map, inverse) Spark applies block by block.
 	 */
+	@Test
+	void poissonNoiseGivesTheSingleMachineResult() throws Exception {
+		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0);
+		// a ramp of 2 to 40 photons under the blobs: smooth areas at many brightnesses for the camera fit
+		final short[] z = photons(i -> 2 + 38.0 * (i % W) / W + 0.1 * Math.max(0, blobs[i]), 4);
+		final double d = sparkAgainstBatch("photons", z, camera("0", "0", "auto"), new StringBuilder());
+		System.out.println("poisson: max |spark - batch| = " + d);
+		assertTrue(d <= TOLERANCE, "max difference " + d);
+	}
+
 	/**
 	 * A plane of a few photons is refined by a second pass (DenoisePipeline.mean): Spark's two
 	 * passes over blocks, the second reading the first's result with a halo, give batch's pixels.
@@ -171,91 +181,72 @@ class SparkDenoiseTest {
 	@Test
 	void aPlaneOfAFewPhotonsGetsTheSingleMachinesTwoPasses() throws Exception {
 		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 9).get(0);
-		final java.util.Random r = new java.util.Random(6);
+		final short[] z = photons(i -> 0.5 + 0.03 * Math.max(0, blobs[i]), 6); // up to about 7 photons
+		final StringBuilder said = new StringBuilder();
+		final double d = sparkAgainstBatch("dim", z, camera("2", "2", "100"), said);
+		assertTrue(said.toString().contains("refined by a second pass"), said.toString());
+		System.out.println("few photons: max |spark - batch| = " + d);
+		assertTrue(d <= TOLERANCE, "max difference " + d);
+	}
+
+	/** A W × H camera image: pixel i holds λ(i) photons on average, gain 2, offset 100, read noise 2 (16 bits). */
+	private static short[] photons(final java.util.function.IntToDoubleFunction lambda, final long seed) {
+		final java.util.Random r = new java.util.Random(seed);
 		final short[] z = new short[W * H];
-		for (int i = 0; i < z.length; i++) {
-			final double lambda = 0.5 + 0.03 * Math.max(0, blobs[i]); // up to about 7 photons
-			z[i] = (short) Math.max(0, Math.min(65535, Math.round(2 * poisson(r, lambda) + 100 + 2 * r.nextGaussian())));
-		}
-		final Path folder = Files.createDirectories(tmp.resolve("dim-tiff"));
-		new FileSaver(new ImagePlus("dim", new ShortProcessor(W, H, z, null))).saveAsTiff(folder.resolve("dim.tif")
+		for (int i = 0; i < z.length; i++)
+			z[i] = (short) Math.max(0, Math.min(65535, Math.round(2 * poisson(r, lambda.applyAsDouble(i)) + 100 + 2 * r
+				.nextGaussian())));
+		return z;
+	}
+
+	/** noise=poisson with these gain, sigma and offset keys. */
+	private static Map<String, String> camera(final String gain, final String sigma, final String offset) {
+		final Map<String, String> k = new HashMap<>();
+		k.put("noise", "poisson");
+		k.put("gain", gain);
+		k.put("sigma", sigma);
+		k.put("offset", offset);
+		return k;
+	}
+
+	/**
+	 * Denoises the 16-bit W × H image z with the given noise keys through Spark (as OME-Zarr) and
+	 * through batch, the Fiji command (as a TIFF): the largest difference of their results. What
+	 * Spark printed is appended to {@code said} (and printed); its work folder must be gone.
+	 */
+	private static double sparkAgainstBatch(final String name, final short[] z, final Map<String, String> noise,
+		final StringBuilder said) throws Exception
+	{
+		final Path folder = Files.createDirectories(tmp.resolve(name + "-tiff"));
+		new FileSaver(new ImagePlus(name, new ShortProcessor(W, H, z, null))).saveAsTiff(folder.resolve(name + ".tif")
 			.toString());
-		final Path in = tmp.resolve("dim.ome.zarr"), out = tmp.resolve("dim-out.ome.zarr");
+		final Path in = tmp.resolve(name + ".ome.zarr"), out = tmp.resolve(name + "-out.ome.zarr");
 		writeOmeZarr(in, z, "<u2", "yx");
 		final Map<String, String> o = keys("mean", out.toString());
 		o.put("in", in.toString());
-		o.put("noise", "poisson");
-		o.put("gain", "2");
-		o.put("sigma", "2");
-		o.put("offset", "100");
-		final java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+		o.putAll(noise);
+		final java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
 		final java.io.PrintStream stdout = System.out;
-		System.setOut(new java.io.PrintStream(said, true, "UTF-8"));
+		System.setOut(new java.io.PrintStream(printed, true, "UTF-8"));
 		try {
 			SparkDenoise.main(o);
 		}
 		finally {
 			System.setOut(stdout);
 		}
-		final String log = said.toString("UTF-8");
-		assertTrue(log.contains("refined by a second pass"), log);
-		assertTrue(!Files.exists(out.resolve(".diffusion-work")), "work array removed");
-		final Map<String, String> b = new HashMap<>();
+		said.append(printed.toString("UTF-8"));
+		System.out.print(printed.toString("UTF-8"));
+		assertTrue(!Files.exists(out.resolve(".diffusion-work")), "work folder removed");
+		final Map<String, String> b = new HashMap<>(noise);
 		b.put("task", "denoise");
 		b.put("in", folder.toString());
-		b.put("out", tmp.resolve("dim-batch").toString());
+		b.put("out", tmp.resolve(name + "-batch").toString());
 		b.put("model", model.toString());
-		b.put("noise", "poisson");
-		b.put("gain", "2");
-		b.put("sigma", "2");
-		b.put("offset", "100");
 		b.put("seed", "5");
 		sc.fiji.diffusion.cli.Batch.run(b);
-		final float[] single = (float[]) new Opener().openImage(tmp.resolve("dim-batch").resolve("dim-denoised.tif")
-			.toString()).getProcessor().getPixels();
-		final double d = maxDiff(result(out), single);
-		System.out.println("few photons: max |spark - batch| = " + d);
-		assertTrue(d <= TOLERANCE, "max difference " + d);
-	}
-
-	@Test
-	void poissonNoiseGivesTheSingleMachineResult() throws Exception {
-		final float[] blobs = sc.fiji.diffusion.testing.TestData.blobs(1, W, H, 8).get(0);
-		final java.util.Random r = new java.util.Random(4);
-		final short[] z = new short[W * H];
-		for (int i = 0; i < z.length; i++) {
-			// a ramp of 2 to 40 photons under the blobs: smooth areas at many brightnesses for the camera fit
-			final double lambda = 2 + 38.0 * (i % W) / W + 0.1 * Math.max(0, blobs[i]);
-			z[i] = (short) Math.max(0, Math.min(65535, Math.round(2 * poisson(r, lambda) + 100 + 2 * r.nextGaussian())));
-		}
-		final Path folder = Files.createDirectories(tmp.resolve("photons-tiff"));
-		new FileSaver(new ImagePlus("photons", new ShortProcessor(W, H, z, null))).saveAsTiff(folder.resolve("photons.tif")
-			.toString());
-		final Path in = tmp.resolve("photons.ome.zarr"), out = tmp.resolve("photons-out.ome.zarr");
-		writeOmeZarr(in, z, "<u2", "yx");
-		final Map<String, String> o = keys("mean", out.toString());
-		o.put("in", in.toString());
-		o.put("noise", "poisson");
-		o.put("sigma", "0");
-		o.put("gain", "0");
-		o.put("offset", "auto");
-		SparkDenoise.main(o);
-		final Map<String, String> b = new HashMap<>();
-		b.put("task", "denoise");
-		b.put("in", folder.toString());
-		b.put("out", tmp.resolve("photons-batch").toString());
-		b.put("model", model.toString());
-		b.put("noise", "poisson");
-		b.put("sigma", "0");
-		b.put("gain", "0");
-		b.put("offset", "auto");
-		b.put("seed", "5");
-		sc.fiji.diffusion.cli.Batch.run(b);
-		final float[] single = (float[]) new Opener().openImage(tmp.resolve("photons-batch").resolve(
-			"photons-denoised.tif").toString()).getProcessor().getPixels();
-		final double d = maxDiff(result(out), single);
-		System.out.println("poisson: max |spark - batch| = " + d);
-		assertTrue(d <= TOLERANCE, "max difference " + d);
+		final float[] single = (float[]) new Opener().openImage(tmp.resolve(name + "-batch").resolve(name +
+			"-denoised.tif").toString()).getProcessor().getPixels();
+		return maxDiff(result(out), single);
 	}
 
 	static int poisson(final java.util.Random r, final double lambda) {
