@@ -107,8 +107,7 @@ final class SparkBlocks {
 		if (job.out.hasChunk(ci)) return; // complete from an earlier (interrupted) run
 		// a plane of a few photons: this is its first pass, into the work array
 		final boolean refined = job.refine != null && !Double.isNaN(job.refine[(int) b.plane]);
-		if (refined && job.stateOut.hasChunk(new long[] { b.plane, b.y / job.stateOut.chunks()[1], b.x / job.stateOut
-			.chunks()[2] })) return;
+		if (refined && job.stateOut.hasChunk(workChunk(job.stateOut, b))) return;
 		beforeBlock(job, b);
 		final DiffusionModel m = ExecutorModels.get(files, job.device);
 		final BlockDenoise bd = geometry(job, m, b.plane);
@@ -124,13 +123,19 @@ final class SparkBlocks {
 		else job.out.writeChunk(ci, fullChunk(result, b, job.out));
 	}
 
-	/** A block's core (image coordinates) into its chunk of a work array (plane, y, x), padded to the chunk. */
+	/** A block's core into its chunk of a work array (plane, y, x; the block's coordinates), padded to the chunk. */
 	private static void writeWork(final ZarrArray a, final SparkDenoise.Block b, final float[] core) throws IOException {
 		final int[] c = a.chunks();
 		final float[] full = new float[c[1] * c[2]];
 		for (int j = 0; j < b.h; j++)
 			System.arraycopy(core, j * b.w, full, j * c[2], b.w);
-		a.writeChunk(new long[] { b.plane, b.y / c[1], b.x / c[2] }, full);
+		a.writeChunk(workChunk(a, b), full);
+	}
+
+	/** The chunk of a work array (plane, y, x; the block's coordinates) that holds a block's core. */
+	private static long[] workChunk(final ZarrArray a, final SparkDenoise.Block b) {
+		final int[] c = a.chunks();
+		return new long[] { b.plane, b.y / c[1], b.x / c[2] };
 	}
 
 	/**
@@ -168,8 +173,7 @@ final class SparkBlocks {
 	}
 
 	static void sampleMove(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {
-		final long[] ci = { b.plane, b.y / job.block, b.x / job.block };
-		if (job.stateOut.hasChunk(ci)) return;
+		if (job.stateOut.hasChunk(workChunk(job.stateOut, b))) return;
 		beforeBlock(job, b);
 		final DiffusionModel m = ExecutorModels.get(files, job.device);
 		final BlockDenoise bd = geometry(job, m, b.plane);
@@ -180,12 +184,7 @@ final class SparkBlocks {
 		final float[] state = job.move == 0 ? bd.start(yRegion) : job.stateIn.read(new long[] { b.plane, reg[0][0],
 			reg[0][1] }, new int[] { 1, (int) reg[1][0], (int) reg[1][1] });
 		final float[] yCore = crop(yRegion, reg[1][1], cMin[0] - reg[0][0], cMin[1] - reg[0][1], b.h, b.w);
-		final float[] next = bd.move(job.move, state, reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE);
-		final int[] c = job.stateOut.chunks();
-		final float[] full = new float[c[1] * c[2]];
-		for (int j = 0; j < b.h; j++)
-			System.arraycopy(next, j * b.w, full, j * c[2], b.w);
-		job.stateOut.writeChunk(ci, full);
+		writeWork(job.stateOut, b, bd.move(job.move, state, reg[0], reg[1], yCore, cMin, cSize, Monitor.NONE));
 	}
 
 	static void finalBlock(final SparkDenoise.Job job, final ExecutorModels.Files0 files, final SparkDenoise.Block b) throws IOException {
