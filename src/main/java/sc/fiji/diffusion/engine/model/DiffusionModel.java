@@ -89,6 +89,27 @@ public final class DiffusionModel implements AutoCloseable {
 		return m;
 	}
 
+	/**
+	 * The same model (its own float32 weights) with another one-step network of the same
+	 * architecture (e.g. the descriptor's one-step network adapted to an image), loaded from
+	 * {@code oneStepWeights} now; a new model, to be closed by the caller.
+	 */
+	public DiffusionModel withOneStepWeights(final Path oneStepWeights) {
+		final DiffusionModel m = new DiffusionModel(descriptor, device, descriptor.verifiedWeights(), "float32", null, true);
+		try {
+			final DiffusionModel o = new DiffusionModel(descriptor, device, oneStepWeights, "float32", m, false);
+			synchronized (m) {
+				m.oneStep = o;
+			}
+			o.net();
+		}
+		catch (final RuntimeException e) {
+			m.close();
+			throw e;
+		}
+		return m;
+	}
+
 	/** The TorchScript file the network runs from (the inference copy, or the weights themselves). */
 	public Path weightsFile() {
 		return weightsFile;

@@ -5,6 +5,8 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 
@@ -19,7 +21,10 @@ import sc.fiji.diffusion.engine.training.Trainer;
  * Denoise's {@code adapt=N}: before denoising, the prior is fine-tuned for N steps on the very
  * upper halves of the planes being denoised, with Stein's unbiased risk estimate of the one-step
  * posterior mean at their own noise level as the loss ({@link Objective.Sure}) — no clean image, nothing written to
- * the model folders. The adapted weights live in a temporary file only while they are loaded;
+ * the model folders. Only the per-channel scales and shifts of the network's blocks train (the
+ * biases of their FiLM layers, {@link #TRAINABLE}: GainTuning, Mohan et al. 2021), in the network
+ * that denoises the plane: the model's one-step network where it covers the plane's noise level,
+ * else the model's own. The adapted weights live in a temporary file only while they are loaded;
  * the model the caller gets is a new one (to be closed), the shared model is untouched.
  */
 final class Adaptation {
@@ -28,8 +33,23 @@ final class Adaptation {
 	static final double SHARE = 0.8;
 	/** Patches per step and their side (at most; a multiple of the model's size step). */
 	static final int BATCH = 4, PATCH = 64;
-	/** Adam's learning rate: small, the prior is only nudged towards the image. */
-	static final double LR = 2e-5;
+	/**
+	 * Adam's learning rate for the {@link #TRAINABLE} parameters. Chosen on the validation images of
+	 * tools/adapt_report.py (adapt=100, the checks overruled): at 3e-4 fluorescence at photon peak 30
+	 * / peak 5 moved by +0.02 / +0.10 dB, EM σ 25 by −0.10 against its raw slices and +0.21 against
+	 * slices cleaned of their own grain; at 1e-3 by 0.00 / −0.12 / −0.31 (raw EM; the one-step
+	 * network). Every weight at 2e-5 (before) lost 0.1–0.6 / 0.7–3.6 / 5.5–6.9 dB per image.
+	 */
+	static final double LR = 3e-4;
+	/**
+	 * Name fragments of the parameters that train: the FiLM biases, each block's per-channel scale
+	 * and shift (704 numbers in the bundled one-step network, 1408 in its own): too few to learn
+	 * the noise, or to bend the network at the probe's scale, which every weight did. (Validation,
+	 * adapt=100, checks overruled: every bias at 1e-4 did about as well, −0.02 / +0.05 / +0.28 dB at
+	 * fluorescence peak 30 / 5 / cleaned EM against +0.02 / +0.10 / +0.21; at 3e-4 worse, and the
+	 * FiLM weights with the output layer lost 0.6–6 dB.)
+	 */
+	static final List<String> TRAINABLE = Collections.singletonList("film.bias");
 
 	private Adaptation() {}
 
@@ -77,6 +97,7 @@ final class Adaptation {
 		ts.batch = BATCH;
 		ts.patch = patch;
 		ts.lr = LR;
+		ts.trainable = TRAINABLE;
 		ts.warmup = Math.min(20, steps / 10);
 		ts.emaDecay = 0; // the weights as trained: a few hundred steps leave an average behind
 		ts.seed = seed;
@@ -85,9 +106,16 @@ final class Adaptation {
 		final long t0 = System.nanoTime();
 		final double[] first = { Double.NaN }, last = { Double.NaN };
 		final Path weights;
-		try (Trainer trainer = new Trainer(base.descriptor().verifiedWeights(), base.device(), base.schedule(), ts, patches,
-			null, null, new Objective.Sure()))
+		// the network that will denoise the plane: the one-step network where it covers the level (Denoise's posterior mean)
+		final double sigmaT = base.schedule().sigma(base.schedule().timestepForSigma(plan.noise[0].workingSigma() *
+			plan.scale));
+		final boolean oneStep = base.descriptor().hasOneStep() && base.descriptor().oneStepCovers(sigmaT) && !base
+			.descriptor().isAdapted();
+		final int[] count = { 0 };
+		try (Trainer trainer = new Trainer(oneStep ? base.descriptor().verifiedOneStepWeights(false) : base.descriptor()
+			.verifiedWeights(), base.device(), base.schedule(), ts, patches, null, null, new Objective.Sure()))
 		{
+			count[0] = trainer.parameterCount();
 			trainer.run(monitor.prefixed("adapting "), new Trainer.Listener() {
 
 				@Override
@@ -105,10 +133,11 @@ final class Adaptation {
 			throw new UncheckedIOException("adapt: cannot write the adapted weights to a temporary file: " + e.getMessage(), e);
 		}
 		try {
-			final DiffusionModel adapted = base.withWeights(weights);
-			log.accept(String.format(Locale.ROOT, "adapt=%d: the prior fine-tuned on this image (SURE of the posterior mean, " +
-				"%d patches of %d² per step, lr %.0e) in %.1f s; SURE loss %.4f at the first step, %.4f at the last", steps,
-				BATCH, patch, LR, (System.nanoTime() - t0) / 1e9, first[0], last[0]));
+			final DiffusionModel adapted = oneStep ? base.withOneStepWeights(weights) : base.withWeights(weights);
+			log.accept(String.format(Locale.ROOT, "adapt=%d: the prior's %s network fine-tuned on this image (its %d " +
+				"per-channel scales and shifts; SURE of the posterior mean, %d patches of %d² per step, lr %.0e) in %.1f s; " +
+				"SURE loss %.4f at the first step, %.4f at the last", steps, oneStep ? "one-step" : "own", count[0], BATCH,
+				patch, LR, (System.nanoTime() - t0) / 1e9, first[0], last[0]));
 			return adapted;
 		}
 		finally {

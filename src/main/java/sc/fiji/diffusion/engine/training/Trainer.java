@@ -86,6 +86,12 @@ public final class Trainer implements AutoCloseable {
 		/** The class label the network is given (the null class of a conditional model; 0 otherwise). */
 		public long label = 0;
 
+		/**
+		 * Name fragments of the parameters that train (a parameter trains when its name contains
+		 * one); null: all. The others keep the file's values.
+		 */
+		public List<String> trainable = null;
+
 		/** The settings as recorded in a model's {@code training:} section. */
 		public Map<String, Object> asMap() {
 			final Map<String, Object> m = new LinkedHashMap<>();
@@ -96,6 +102,7 @@ public final class Trainer implements AutoCloseable {
 			m.put("warmup_steps", warmupSteps());
 			m.put("ema_decay", emaDecay);
 			m.put("seed", seed);
+			if (trainable != null) m.put("trainable", String.join(",", trainable));
 			m.put("loss", "simple epsilon loss, t uniform on 0..T-1"); // replaced by the objective's own description
 			m.put("optimizer", "Adam (beta1 0.9, beta2 0.999, eps 1e-8)");
 			m.put("augmentation", "random crops, flips and 90-degree rotations");
@@ -162,6 +169,10 @@ public final class Trainer implements AutoCloseable {
 		final ParameterList list = block.getParameters();
 		if (freshInit != null) NetworkInit.initialise(list, freshInit, settings.seed);
 		for (final Pair<String, Parameter> p : list) {
+			if (settings.trainable != null && settings.trainable.stream().noneMatch(p.getKey()::contains)) {
+				p.getValue().freeze(true);
+				continue;
+			}
 			names.add(p.getKey());
 			params.add(p.getValue().getArray());
 		}

@@ -50,7 +50,7 @@ class AdaptTest {
 		final List<String> log = new ArrayList<>();
 		final DenoisePipeline.Result adapted = DenoisePipeline.run(source, in, base.toBuilder().adapt(10).build(), Monitor
 			.logging(log::add));
-		assertTrue(log.stream().anyMatch(l -> l.contains("adapt=10: the prior fine-tuned on this image")), String.join("\n",
+		assertTrue(log.stream().anyMatch(l -> l.contains("adapt=10: the prior's one-step network fine-tuned on this image (its 704 per-channel scales and shifts")), String.join("\n",
 			log));
 		assertTrue(log.stream().anyMatch(l -> l.contains("adapt: estimated RMS error")), String.join("\n", log));
 		assertTrue(log.stream().anyMatch(l -> l.contains("on the rows the adaptation did not see")), String.join("\n", log));
