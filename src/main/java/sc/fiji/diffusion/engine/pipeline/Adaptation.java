@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
@@ -63,12 +64,20 @@ final class Adaptation {
 	}
 
 	/**
+	 * Fine-tunes a copy; every {@link #evaluationEvery} steps and at the end the weights so far are
+	 * denoised with and {@code heldOut} estimates their error on the rows the fine-tuning never
+	 * saw; the run stops at the first evaluation that is not lower than the best before it, and the
+	 * best weights are returned — or null where none was lower than the prior as it was.
+	 *
 	 * @param work the planes in working units (after the noise transform), each {@code width} wide
 	 * @param plan their noise models and the map into model units
+	 * @param heldOut a model → its estimated mean squared error on the unseen rows ({@link #trainingRows}
+	 *          on); NaN where none can be made (then nothing is kept)
+	 * @return the adapted model (the caller closes it), or null
 	 */
 	static DiffusionModel adapt(final DiffusionModel base, final float[][] raw, final float[][] work,
 		final DenoisePipeline.Plan plan, final int width, final int steps, final long seed, final Monitor monitor,
-		final Consumer<String> log)
+		final Consumer<String> log, final ToDoubleFunction<DiffusionModel> heldOut)
 	{
 		final int height = work[0].length / width, rows = trainingRows(height);
 		final int step = Math.max(1, base.descriptor().sizeMultiple()[base.descriptor().sizeMultiple().length - 1]);
@@ -105,13 +114,19 @@ final class Adaptation {
 		ts.validationEvery = Integer.MAX_VALUE;
 		final long t0 = System.nanoTime();
 		final double[] first = { Double.NaN }, last = { Double.NaN };
-		final Path weights;
 		// the network that will denoise the plane: the one-step network where it covers the level (Denoise's posterior mean)
 		final double sigmaT = base.schedule().sigma(base.schedule().timestepForSigma(plan.noise[0].workingSigma() *
 			plan.scale));
 		final boolean oneStep = base.descriptor().hasOneStep() && base.descriptor().oneStepCovers(sigmaT) && !base
 			.descriptor().isAdapted();
-		final int[] count = { 0 };
+		// the estimate on the unseen rows, as it was and at each evaluation; the run stops once it stops falling
+		final int every = evaluationEvery(steps);
+		final double baseMse = heldOut.applyAsDouble(base);
+		final double[] bestMse = { baseMse };
+		final int[] bestStep = { 0 }, count = { 0 }, lastStep = { 0 };
+		final DiffusionModel[] best = { null };
+		final boolean[] stop = { false };
+		final StringBuilder curve = new StringBuilder();
 		try (Trainer trainer = new Trainer(oneStep ? base.descriptor().verifiedOneStepWeights(false) : base.descriptor()
 			.verifiedWeights(), base.device(), base.schedule(), ts, patches, null, null, new Objective.Sure()))
 		{
@@ -122,26 +137,64 @@ final class Adaptation {
 				public void step(final int k, final int n, final double loss, final double rate) {
 					if (k == 1) first[0] = loss;
 					last[0] = loss;
+					lastStep[0] = k;
+					if (k % every != 0 && k != n) return;
+					final DiffusionModel m = load(base, trainer, oneStep);
+					final double mse = heldOut.applyAsDouble(m);
+					curve.append(String.format(Locale.ROOT, ", %d: %.4g", k, Math.sqrt(Math.max(0, mse))));
+					if (mse < bestMse[0]) {
+						if (best[0] != null) best[0].close();
+						best[0] = m;
+						bestMse[0] = mse;
+						bestStep[0] = k;
+					}
+					else {
+						m.close();
+						stop[0] = true; // the estimate stopped improving
+					}
+				}
+
+				@Override
+				public boolean stop() {
+					return stop[0];
 				}
 			}, null);
+		}
+		catch (final IOException | RuntimeException e) {
+			if (best[0] != null) best[0].close();
+			if (e instanceof IOException) throw new UncheckedIOException("adapt: " + e.getMessage(), (IOException) e);
+			throw (RuntimeException) e;
+		}
+		log.accept(String.format(Locale.ROOT, "adapt=%d: the prior's %s network fine-tuned on this image (its %d " +
+			"per-channel scales and shifts; SURE of the posterior mean, %d patches of %d² per step, lr %.0e) for %d steps " +
+			"in %.1f s; SURE loss %.4f at the first step, %.4f at the last; estimated RMS error on the rows it did not see " +
+			"(Stein), step 0 (as it was): %.4g%s; %s", steps, oneStep ? "one-step" : "own", count[0], BATCH, patch, LR,
+			lastStep[0], (System.nanoTime() - t0) / 1e9, first[0], last[0], Math.sqrt(Math.max(0, baseMse)), curve,
+			best[0] == null ? "it never fell: the prior stays as it was" : "kept the weights of step " + bestStep[0] +
+				(lastStep[0] < steps ? " (stopped where the estimate rose)" : "")));
+		return best[0];
+	}
+
+	/** Steps between two evaluations of the held-out estimate: about a quarter of the run, at least 25. */
+	static int evaluationEvery(final int steps) {
+		return Math.max(25, (steps + 3) / 4);
+	}
+
+	/** The trainer's current weights as a model (a temporary file, deleted once loaded). */
+	private static DiffusionModel load(final DiffusionModel base, final Trainer trainer, final boolean oneStep) {
+		Path weights = null;
+		try {
 			weights = Files.createTempFile("diffusion-adapted-", ".pt");
 			try (OutputStream out = Files.newOutputStream(weights)) {
 				trainer.export(out);
 			}
+			return oneStep ? base.withOneStepWeights(weights) : base.withWeights(weights);
 		}
 		catch (final IOException e) {
 			throw new UncheckedIOException("adapt: cannot write the adapted weights to a temporary file: " + e.getMessage(), e);
 		}
-		try {
-			final DiffusionModel adapted = oneStep ? base.withOneStepWeights(weights) : base.withWeights(weights);
-			log.accept(String.format(Locale.ROOT, "adapt=%d: the prior's %s network fine-tuned on this image (its %d " +
-				"per-channel scales and shifts; SURE of the posterior mean, %d patches of %d² per step, lr %.0e) in %.1f s; " +
-				"SURE loss %.4f at the first step, %.4f at the last", steps, oneStep ? "one-step" : "own", count[0], BATCH,
-				patch, LR, (System.nanoTime() - t0) / 1e9, first[0], last[0]));
-			return adapted;
-		}
 		finally {
-			try {
+			if (weights != null) try {
 				Files.deleteIfExists(weights);
 			}
 			catch (final IOException e) {

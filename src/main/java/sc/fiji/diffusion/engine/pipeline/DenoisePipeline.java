@@ -250,6 +250,29 @@ public final class DenoisePipeline {
 	}
 
 	/**
+	 * Stein's estimate of the mean squared error of {@code f}'s posterior mean of one plane over the
+	 * rows adapt=N never fits ({@link Adaptation#trainingRows} on, pixels near clipped values left
+	 * out); NaN where no pixel counts.
+	 */
+	static double heldOutMse(final Fallback f, final float[] raw, final float[] work, final int w, final int h,
+		final ValueMap values, final NoiseModel noise, final DenoiseSettings s, final int index, final Monitor quiet)
+	{
+		final DenoiseSettings mean = s.toBuilder().output("mean").ensemble(1).build();
+		final float[] r = f.run((m, batch) -> plane(forEstimate(m, w, h), work, w, h, values, noise, mean, index, batch,
+			quiet));
+		final double[] t = new double[raw.length];
+		estimateError(raw, r, w, h, values, noise, mean, index, f, quiet, t);
+		double sum = 0;
+		int n = 0;
+		for (int i = Adaptation.trainingRows(h) * w; i < raw.length; i++)
+			if (!Double.isNaN(t[i])) {
+				sum += t[i];
+				n++;
+			}
+		return n > 0 ? sum / n : Double.NaN;
+	}
+
+	/**
 	 * Whether the adapted model's posterior mean of one plane has a lower error than the base
 	 * model's over the rows the adaptation never saw ({@link Adaptation#trainingRows}), by two
 	 * checks that must agree: Stein's estimate (unbiased there for both models while the noise
@@ -262,29 +285,17 @@ public final class DenoisePipeline {
 		final DenoiseSettings mean = s.toBuilder().output("mean").ensemble(1).build();
 		final Monitor quiet = monitor.withoutProgress();
 		final Fallback tuned = new Fallback(ModelSource.of(adapted), quiet, "Denoise");
-		final float[] fb = base.run((m, batch) -> plane(forEstimate(m, w, h), work, w, h, values, noise, mean, index, batch,
-			quiet));
-		final float[] fa = tuned.run((m, batch) -> plane(forEstimate(m, w, h), work, w, h, values, noise, mean, index, batch,
-			quiet));
-		final double[] tb = new double[raw.length], ta = new double[raw.length];
-		estimateError(raw, fb, w, h, values, noise, mean, index, base, quiet, tb);
-		estimateError(raw, fa, w, h, values, noise, mean, index, tuned, quiet, ta);
-		double sb = 0, sa = 0;
-		int n = 0;
-		for (int i = Adaptation.trainingRows(h) * w; i < raw.length; i++)
-			if (!Double.isNaN(tb[i]) && !Double.isNaN(ta[i])) {
-				sb += tb[i];
-				sa += ta[i];
-				n++;
-			}
-		final double rb = Math.sqrt(Math.max(0, sb / Math.max(1, n))), ra = Math.sqrt(Math.max(0, sa / Math.max(1, n)));
+		final double sb = heldOutMse(base, raw, work, w, h, values, noise, s, index, quiet), sa = heldOutMse(tuned, raw, work,
+			w, h, values, noise, s, index, quiet);
+		final boolean measured = !Double.isNaN(sb) && !Double.isNaN(sa);
+		final double rb = Math.sqrt(Math.max(0, measured ? sb : 0)), ra = Math.sqrt(Math.max(0, measured ? sa : 0));
 		// Stein's estimate alone was fooled: at a few photons per pixel the adapted prior learnt to lower it while its
 		// true error rose (tools/adapt_report.py, validation: kept on 7 of 8 fluorescence images, each 0.3-3.6 dB worse);
 		// the split-pixel check needs no noise model, and both must agree
 		final SplitCheck.Result split = SplitCheck.compare(raw, work, w, h, Adaptation.trainingRows(h), CameraFit.clipValues(
 			raw), noise, (g, gw, gh) -> tuned.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)),
 			(g, gw, gh) -> base.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)));
-		final boolean byStein = n > 0 && Sure.lower(sa, sb), bySplit = split.lower(2);
+		final boolean byStein = measured && Sure.lower(sa, sb), bySplit = split.lower(2);
 		final boolean helps = byStein && bySplit;
 		monitor.log(String.format(Locale.ROOT, "Denoise: %sadapt: estimated RMS error of the posterior mean on the rows " +
 			"the adaptation did not see: %.4g adapted, %.4g as it was (Stein); split-pixel check there (each prior " +
@@ -362,9 +373,12 @@ public final class DenoisePipeline {
 			final Monitor perChannel = monitor.share(c, nc);
 			final double adaptShare = s.adapt() > 0 ? Adaptation.SHARE : 0;
 			final Monitor channelWork = perChannel.range(adaptShare, 1);
+			final int first0 = in.index(c, 0, 0);
+			final Monitor quiet = monitor.withoutProgress();
 			DiffusionModel tuned = s.adapt() > 0 ? Adaptation.adapt(models.model(), planes, work, plan, w, s.adapt(), s
-				.seed() + c, perChannel.range(0, adaptShare).prefixed(prefix), msg -> monitor.log("Denoise: " + prefix + msg)) :
-				null;
+				.seed() + c, perChannel.range(0, adaptShare).prefixed(prefix), msg -> monitor.log("Denoise: " + prefix + msg),
+				m -> heldOutMse(new Fallback(ModelSource.of(m), quiet, "Denoise"), planes[0], work[0], w, h, values,
+					plan.noise[0], s, first0, quiet)) : null;
 			// kept only where the error estimate says it helps (on the channel's first plane)
 			if (tuned != null && !adaptationHelps(baseFallback, tuned, planes[0], work[0], w, h, values, plan.noise[0], s, in
 				.index(c, 0, 0), monitor, prefix)) {

@@ -59,6 +59,14 @@ public final class Trainer implements AutoCloseable {
 
 		/** After each validation: the loss on the held-out patches. */
 		default void validation(final int step, final double loss) {}
+
+		/**
+		 * Asked after every step: true ends the run there, as if its steps were done (e.g. a
+		 * held-out estimate stopped improving). A cancel is the monitor's, not this.
+		 */
+		default boolean stop() {
+			return false;
+		}
 	}
 
 	/** All settings of a run; they are recorded with the trained model. */
@@ -293,6 +301,7 @@ public final class Trainer implements AutoCloseable {
 					listener.validation(step, v);
 				}
 				if (checkpoint != null && (step % settings.checkpointEvery == 0 || step == settings.steps)) save(checkpoint);
+				if (listener.stop()) break;
 			}
 		}
 		finally {

@@ -73,6 +73,37 @@ class TrainableParametersTest {
 		assertTrue(changed > film / 2, "the FiLM biases trained: " + changed + " of " + film + " moved");
 	}
 
+	/** A listener's stop() ends the run after that step, as if its steps were done (adapt's early stop). */
+	@Test
+	void aListenerCanEndTheRunEarly() throws Exception {
+		final ModelDescriptor tiny = TrainTest.tiny();
+		final Trainer.Settings ts = new Trainer.Settings();
+		ts.steps = 10;
+		ts.batch = 2;
+		ts.patch = 32;
+		ts.lr = 1e-3;
+		final Patches patches = new Patches(32);
+		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(1, 48, 48, 4))
+			patches.add(px, 48, 48, 0, 48);
+		final int[] seen = { 0 };
+		try (Trainer trainer = new Trainer(tiny.verifiedWeights(), Device.cpu(), tiny.schedule(), ts, patches, null, null)) {
+			trainer.run(sc.fiji.diffusion.engine.Monitor.NONE, new Trainer.Listener() {
+
+				@Override
+				public void step(final int step, final int steps, final double loss, final double rate) {
+					seen[0] = step;
+				}
+
+				@Override
+				public boolean stop() {
+					return seen[0] >= 3;
+				}
+			}, null);
+			assertEquals(3, trainer.step());
+			assertEquals(3, seen[0]);
+		}
+	}
+
 	/** Every parameter of a TorchScript file by name. */
 	private static Map<String, float[]> parameters(final Path file) throws Exception {
 		final Map<String, float[]> out = new LinkedHashMap<>();
