@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 import sc.fiji.diffusion.engine.Monitor;
@@ -66,18 +67,23 @@ final class Adaptation {
 	/**
 	 * Fine-tunes a copy; every {@link #evaluationEvery} steps and at the end the weights so far are
 	 * denoised with and {@code heldOut} estimates their error on the rows the fine-tuning never
-	 * saw; the run stops at the first evaluation that is not lower than the best before it, and the
-	 * best weights are returned — or null where none was lower than the prior as it was.
+	 * saw, and {@code againstBase} compares them with the prior as it was there by the split-pixel
+	 * check. Weights become the best when their estimate is lower than the best before and the
+	 * split check does not find them worse on average; the run stops at the first evaluation that
+	 * does not make a new best, or where the split check finds them worse by two standard errors
+	 * (Stein's estimate gamed). Returns the best weights, or null where none was kept.
 	 *
 	 * @param work the planes in working units (after the noise transform), each {@code width} wide
 	 * @param plan their noise models and the map into model units
 	 * @param heldOut a model → its estimated mean squared error on the unseen rows ({@link #trainingRows}
 	 *          on); NaN where none can be made (then nothing is kept)
+	 * @param againstBase a model → the split-pixel check of it against the prior as it was there
 	 * @return the adapted model (the caller closes it), or null
 	 */
 	static DiffusionModel adapt(final DiffusionModel base, final float[][] raw, final float[][] work,
 		final DenoisePipeline.Plan plan, final int width, final int steps, final long seed, final Monitor monitor,
-		final Consumer<String> log, final ToDoubleFunction<DiffusionModel> heldOut)
+		final Consumer<String> log, final ToDoubleFunction<DiffusionModel> heldOut,
+		final Function<DiffusionModel, SplitCheck.Result> againstBase)
 	{
 		final int height = work[0].length / width, rows = trainingRows(height);
 		final int step = Math.max(1, base.descriptor().sizeMultiple()[base.descriptor().sizeMultiple().length - 1]);
@@ -141,17 +147,20 @@ final class Adaptation {
 					if (k % every != 0 && k != n) return;
 					final DiffusionModel m = load(base, trainer, oneStep);
 					final double mse = heldOut.applyAsDouble(m);
-					curve.append(String.format(Locale.ROOT, ", %d: %.4g", k, Math.sqrt(Math.max(0, mse))));
-					if (mse < bestMse[0]) {
+					final SplitCheck.Result split = againstBase.apply(m);
+					curve.append(String.format(Locale.ROOT, ", %d: %.4g (split %+.3g +- %.2g)", k, Math.sqrt(Math.max(0, mse)),
+						split.mean, split.error));
+					// the split check needs no noise model: where it finds the weights clearly worse than the prior as they
+					// were, Stein's estimate is being gamed (at a few photons it fell while the error rose) and the run ends
+					final boolean gamed = split.pixels > 1 && split.mean - 2 * split.error > 0;
+					if (mse < bestMse[0] && !(split.mean > 0)) {
 						if (best[0] != null) best[0].close();
 						best[0] = m;
 						bestMse[0] = mse;
 						bestStep[0] = k;
 					}
-					else {
-						m.close();
-						stop[0] = true; // the estimate stopped improving
-					}
+					else m.close();
+					if (!(mse < bestMse[0] || bestStep[0] == k) || gamed) stop[0] = true;
 				}
 
 				@Override
@@ -170,8 +179,9 @@ final class Adaptation {
 			"in %.1f s; SURE loss %.4f at the first step, %.4f at the last; estimated RMS error on the rows it did not see " +
 			"(Stein), step 0 (as it was): %.4g%s; %s", steps, oneStep ? "one-step" : "own", count[0], BATCH, patch, LR,
 			lastStep[0], (System.nanoTime() - t0) / 1e9, first[0], last[0], Math.sqrt(Math.max(0, baseMse)), curve,
-			best[0] == null ? "it never fell: the prior stays as it was" : "kept the weights of step " + bestStep[0] +
-				(lastStep[0] < steps ? " (stopped where the estimate rose)" : "")));
+			best[0] == null ? "no step lowered the estimate without a worse split check: the prior stays as it was" :
+				"kept the weights of step " + bestStep[0] + (lastStep[0] < steps ? " (stopped where the estimate rose or " +
+					"the split check found the weights worse)" : "")));
 		return best[0];
 	}
 

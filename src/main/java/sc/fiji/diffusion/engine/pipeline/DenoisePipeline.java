@@ -273,6 +273,20 @@ public final class DenoisePipeline {
 	}
 
 	/**
+	 * The {@link SplitCheck} of {@code tuned} against {@code base} on the rows adapt=N never fits:
+	 * each denoises one diagonal of every 2×2 cell there, compared with the other diagonal.
+	 */
+	static SplitCheck.Result splitAgainst(final Fallback base, final Fallback tuned, final float[] raw, final float[] work,
+		final int w, final int h, final ValueMap values, final NoiseModel noise, final DenoiseSettings s, final int index,
+		final Monitor quiet)
+	{
+		final DenoiseSettings mean = s.toBuilder().output("mean").ensemble(1).build();
+		return SplitCheck.compare(raw, work, w, h, Adaptation.trainingRows(h), CameraFit.clipValues(raw), noise, (g, gw,
+			gh) -> tuned.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)), (g, gw, gh) -> base
+				.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)));
+	}
+
+	/**
 	 * Whether the adapted model's posterior mean of one plane has a lower error than the base
 	 * model's over the rows the adaptation never saw ({@link Adaptation#trainingRows}), by two
 	 * checks that must agree: Stein's estimate (unbiased there for both models while the noise
@@ -292,9 +306,7 @@ public final class DenoisePipeline {
 		// Stein's estimate alone was fooled: at a few photons per pixel the adapted prior learnt to lower it while its
 		// true error rose (tools/adapt_report.py, validation: kept on 7 of 8 fluorescence images, each 0.3-3.6 dB worse);
 		// the split-pixel check needs no noise model, and both must agree
-		final SplitCheck.Result split = SplitCheck.compare(raw, work, w, h, Adaptation.trainingRows(h), CameraFit.clipValues(
-			raw), noise, (g, gw, gh) -> tuned.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)),
-			(g, gw, gh) -> base.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)));
+		final SplitCheck.Result split = splitAgainst(base, tuned, raw, work, w, h, values, noise, s, index, quiet);
 		final boolean byStein = measured && Sure.lower(sa, sb), bySplit = split.lower(2);
 		final boolean helps = byStein && bySplit;
 		monitor.log(String.format(Locale.ROOT, "Denoise: %sadapt: estimated RMS error of the posterior mean on the rows " +
@@ -378,7 +390,8 @@ public final class DenoisePipeline {
 			DiffusionModel tuned = s.adapt() > 0 ? Adaptation.adapt(models.model(), planes, work, plan, w, s.adapt(), s
 				.seed() + c, perChannel.range(0, adaptShare).prefixed(prefix), msg -> monitor.log("Denoise: " + prefix + msg),
 				m -> heldOutMse(new Fallback(ModelSource.of(m), quiet, "Denoise"), planes[0], work[0], w, h, values,
-					plan.noise[0], s, first0, quiet)) : null;
+					plan.noise[0], s, first0, quiet), m -> splitAgainst(baseFallback, new Fallback(ModelSource.of(m), quiet,
+						"Denoise"), planes[0], work[0], w, h, values, plan.noise[0], s, first0, quiet)) : null;
 			// kept only where the error estimate says it helps (on the channel's first plane)
 			if (tuned != null && !adaptationHelps(baseFallback, tuned, planes[0], work[0], w, h, values, plan.noise[0], s, in
 				.index(c, 0, 0), monitor, prefix)) {
