@@ -26,8 +26,10 @@ import sc.fiji.diffusion.engine.training.Trainer;
  * the model folders. Only the per-channel scales and shifts of the network's blocks train (the
  * biases of their FiLM layers, {@link #TRAINABLE}: GainTuning, Mohan et al. 2021), in the network
  * that denoises the plane: the model's one-step network where it covers the plane's noise level,
- * else the model's own. The adapted weights live in a temporary file only while they are loaded;
- * the model the caller gets is a new one (to be closed), the shared model is untouched.
+ * else the model's own. The run is steered by the error on the rows it never trains on (Stein's
+ * estimate and the split-pixel check, see {@link #adapt}) and keeps its best weights. The adapted
+ * weights live in a temporary file only while they are loaded; the model the caller gets is a new
+ * one (to be closed), the shared model is untouched.
  */
 final class Adaptation {
 

@@ -296,7 +296,6 @@ public final class DenoisePipeline {
 		final float[] work, final int w, final int h, final ValueMap values, final NoiseModel noise, final DenoiseSettings s,
 		final int index, final Monitor monitor, final String prefix)
 	{
-		final DenoiseSettings mean = s.toBuilder().output("mean").ensemble(1).build();
 		final Monitor quiet = monitor.withoutProgress();
 		final Fallback tuned = new Fallback(ModelSource.of(adapted), quiet, "Denoise");
 		final double sb = heldOutMse(base, raw, work, w, h, values, noise, s, index, quiet), sa = heldOutMse(tuned, raw, work,
@@ -393,8 +392,8 @@ public final class DenoisePipeline {
 					plan.noise[0], s, first0, quiet), m -> splitAgainst(baseFallback, new Fallback(ModelSource.of(m), quiet,
 						"Denoise"), planes[0], work[0], w, h, values, plan.noise[0], s, first0, quiet)) : null;
 			// kept only where the error estimate says it helps (on the channel's first plane)
-			if (tuned != null && !adaptationHelps(baseFallback, tuned, planes[0], work[0], w, h, values, plan.noise[0], s, in
-				.index(c, 0, 0), monitor, prefix)) {
+			if (tuned != null && !adaptationHelps(baseFallback, tuned, planes[0], work[0], w, h, values, plan.noise[0], s,
+				first0, monitor, prefix)) {
 				tuned.close();
 				tuned = null;
 			}
