@@ -148,8 +148,16 @@ final class Adaptation {
 					lastStep[0] = k;
 					if (k % every != 0 && k != n) return;
 					final DiffusionModel m = load(base, trainer, oneStep);
-					final double mse = heldOut.applyAsDouble(m);
-					final SplitCheck.Result split = againstBase.apply(m);
+					final double mse;
+					final SplitCheck.Result split;
+					try {
+						mse = heldOut.applyAsDouble(m);
+						split = againstBase.apply(m);
+					}
+					catch (final RuntimeException e) {
+						m.close(); // cancelled (or failed) while judging these weights
+						throw e;
+					}
 					curve.append(String.format(Locale.ROOT, ", %d: %.4g (split %+.3g +- %.2g)", k, Math.sqrt(Math.max(0, mse)),
 						split.mean, split.error));
 					// the split check needs no noise model: where it finds the weights clearly worse than the prior as they
