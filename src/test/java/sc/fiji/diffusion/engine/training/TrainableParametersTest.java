@@ -35,19 +35,10 @@ class TrainableParametersTest {
 	void onlyTheNamedParametersTrain() throws Exception {
 		final ModelDescriptor tiny = TrainTest.tiny();
 		final Path base = tiny.verifiedWeights();
-		final Trainer.Settings ts = new Trainer.Settings();
-		ts.steps = 3;
-		ts.batch = 2;
-		ts.patch = 32;
-		ts.lr = 1e-2;
+		final Trainer.Settings ts = settings(3, 1e-2);
 		ts.emaDecay = 0;
 		ts.trainable = Collections.singletonList("film.bias");
-		final Patches patches = new Patches(32);
-		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(2, 48, 48, 3)) {
-			for (int i = 0; i < px.length; i++)
-				px[i] = px[i] / 127.5f - 1; // model units
-			patches.add(px, 48, 48, 0, 48);
-		}
+		final Patches patches = blobs(2, 3);
 		final Path out = tmp.resolve("tuned.pt");
 		final long expected;
 		try (Trainer trainer = new Trainer(base, Device.cpu(), tiny.schedule(), ts, patches, null, null)) {
@@ -77,14 +68,8 @@ class TrainableParametersTest {
 	@Test
 	void aListenerCanEndTheRunEarly() throws Exception {
 		final ModelDescriptor tiny = TrainTest.tiny();
-		final Trainer.Settings ts = new Trainer.Settings();
-		ts.steps = 10;
-		ts.batch = 2;
-		ts.patch = 32;
-		ts.lr = 1e-3;
-		final Patches patches = new Patches(32);
-		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(1, 48, 48, 4))
-			patches.add(px, 48, 48, 0, 48);
+		final Trainer.Settings ts = settings(10, 1e-3);
+		final Patches patches = blobs(1, 4);
 		final int[] seen = { 0 };
 		try (Trainer trainer = new Trainer(tiny.verifiedWeights(), Device.cpu(), tiny.schedule(), ts, patches, null, null)) {
 			trainer.run(sc.fiji.diffusion.engine.Monitor.NONE, new Trainer.Listener() {
@@ -102,6 +87,27 @@ class TrainableParametersTest {
 			assertEquals(3, trainer.step());
 			assertEquals(3, seen[0]);
 		}
+	}
+
+	/** Batches of 2 patches of 32² at learning rate lr. */
+	private static Trainer.Settings settings(final int steps, final double lr) {
+		final Trainer.Settings ts = new Trainer.Settings();
+		ts.steps = steps;
+		ts.batch = 2;
+		ts.patch = 32;
+		ts.lr = lr;
+		return ts;
+	}
+
+	/** Patches of n 48² blob images in model units. */
+	private static Patches blobs(final int n, final long seed) {
+		final Patches patches = new Patches(32);
+		for (final float[] px : sc.fiji.diffusion.testing.TestData.blobs(n, 48, 48, seed)) {
+			for (int i = 0; i < px.length; i++)
+				px[i] = px[i] / 127.5f - 1;
+			patches.add(px, 48, 48, 0, 48);
+		}
+		return patches;
 	}
 
 	/** Every parameter of a TorchScript file by name. */
