@@ -58,6 +58,26 @@ final class Adaptation {
 	private Adaptation() {}
 
 	/**
+	 * The best weights of a run ({@link #adapt}) with what the run measured of them on the unseen
+	 * rows: Stein's estimate for them and for the prior as it was, and the split-pixel check
+	 * against the prior — what the final decision reads ({@link DenoisePipeline}).
+	 */
+	static final class Adapted {
+
+		/** The adapted model (the caller closes it). */
+		final DiffusionModel model;
+		final double mse, baseMse;
+		final SplitCheck.Result split;
+
+		Adapted(final DiffusionModel model, final double mse, final double baseMse, final SplitCheck.Result split) {
+			this.model = model;
+			this.mse = mse;
+			this.baseMse = baseMse;
+			this.split = split;
+		}
+	}
+
+	/**
 	 * The rows [0, rows) the fine-tuning learns from: the upper half. The lower half's noise stays
 	 * unseen, so the error estimate there is unbiased for the adapted model too — the check of
 	 * whether adapting helped (an estimate on pixels the network was fitted to leans optimistic).
@@ -73,16 +93,17 @@ final class Adaptation {
 	 * check. Weights become the best when their estimate is lower than the best before and the
 	 * split check does not find them worse on average; the run stops at the first evaluation that
 	 * does not make a new best, or where the split check finds them worse by two standard errors
-	 * (Stein's estimate gamed). Returns the best weights, or null where none was kept.
+	 * (Stein's estimate gamed). Returns the best weights with their measures, or null where none
+	 * was kept.
 	 *
 	 * @param work the planes in working units (after the noise transform), each {@code width} wide
 	 * @param plan their noise models and the map into model units
 	 * @param heldOut a model → its estimated mean squared error on the unseen rows ({@link #trainingRows}
 	 *          on); NaN where none can be made (then nothing is kept)
 	 * @param againstBase a model → the split-pixel check of it against the prior as it was there
-	 * @return the adapted model (the caller closes it), or null
+	 * @return the adapted model (the caller closes it) and its measures, or null
 	 */
-	static DiffusionModel adapt(final DiffusionModel base, final float[][] raw, final float[][] work,
+	static Adapted adapt(final DiffusionModel base, final float[][] raw, final float[][] work,
 		final DenoisePipeline.Plan plan, final int width, final int steps, final long seed, final Monitor monitor,
 		final Consumer<String> log, final ToDoubleFunction<DiffusionModel> heldOut,
 		final Function<DiffusionModel, SplitCheck.Result> againstBase)
@@ -133,6 +154,7 @@ final class Adaptation {
 		final double[] bestMse = { baseMse };
 		final int[] bestStep = { 0 }, count = { 0 }, lastStep = { 0 };
 		final DiffusionModel[] best = { null };
+		final SplitCheck.Result[] bestSplit = { null };
 		final boolean[] stop = { false };
 		final StringBuilder curve = new StringBuilder();
 		try (Trainer trainer = new Trainer(oneStep ? base.descriptor().verifiedOneStepWeights(false) : base.descriptor()
@@ -167,6 +189,7 @@ final class Adaptation {
 						if (best[0] != null) best[0].close();
 						best[0] = m;
 						bestMse[0] = mse;
+						bestSplit[0] = split;
 						bestStep[0] = k;
 					}
 					else m.close();
@@ -192,7 +215,7 @@ final class Adaptation {
 			best[0] == null ? "no step lowered the estimate without a worse split check: the prior stays as it was" :
 				"kept the weights of step " + bestStep[0] + (lastStep[0] < steps ? " (stopped where the estimate rose or " +
 					"the split check found the weights worse)" : "")));
-		return best[0];
+		return best[0] == null ? null : new Adapted(best[0], bestMse[0], baseMse, bestSplit[0]);
 	}
 
 	/** Steps between two evaluations of the held-out estimate: about a quarter of the run, at least 25. */

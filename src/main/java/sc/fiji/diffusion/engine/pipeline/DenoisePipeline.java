@@ -289,23 +289,18 @@ public final class DenoisePipeline {
 	/**
 	 * Whether the adapted model's posterior mean of one plane has a lower error than the base
 	 * model's over the rows the adaptation never saw ({@link Adaptation#trainingRows}), by two
-	 * checks that must agree: Stein's estimate (unbiased there for both models while the noise
-	 * model holds) and {@link SplitCheck} (no noise model; lower by two standard errors).
+	 * checks that must agree, both measured by the run itself ({@link Adaptation.Adapted}): Stein's
+	 * estimate (unbiased there for both models while the noise model holds) and {@link SplitCheck}
+	 * (no noise model; lower by two standard errors).
 	 */
-	private static boolean adaptationHelps(final Fallback base, final DiffusionModel adapted, final float[] raw,
-		final float[] work, final int w, final int h, final ValueMap values, final NoiseModel noise, final DenoiseSettings s,
-		final int index, final Monitor monitor, final String prefix)
-	{
-		final Monitor quiet = monitor.withoutProgress();
-		final Fallback tuned = new Fallback(ModelSource.of(adapted), quiet, "Denoise");
-		final double sb = heldOutMse(base, raw, work, w, h, values, noise, s, index, quiet), sa = heldOutMse(tuned, raw, work,
-			w, h, values, noise, s, index, quiet);
+	private static boolean adaptationHelps(final Adaptation.Adapted a, final Monitor monitor, final String prefix) {
+		final double sb = a.baseMse, sa = a.mse;
 		final boolean measured = !Double.isNaN(sb) && !Double.isNaN(sa);
 		final double rb = Math.sqrt(Math.max(0, measured ? sb : 0)), ra = Math.sqrt(Math.max(0, measured ? sa : 0));
 		// Stein's estimate alone was fooled: at a few photons per pixel the adapted prior learnt to lower it while its
 		// true error rose (tools/adapt_report.py, validation: kept on 7 of 8 fluorescence images, each 0.3-3.6 dB worse);
 		// the split-pixel check needs no noise model, and both must agree
-		final SplitCheck.Result split = splitAgainst(base, tuned, raw, work, w, h, values, noise, s, index, quiet);
+		final SplitCheck.Result split = a.split;
 		final boolean byStein = measured && Sure.lower(sa, sb), bySplit = split.lower(2);
 		final boolean helps = byStein && bySplit;
 		monitor.log(String.format(Locale.ROOT, "Denoise: %sadapt: estimated RMS error of the posterior mean on the rows " +
@@ -386,14 +381,14 @@ public final class DenoisePipeline {
 			final Monitor channelWork = perChannel.range(adaptShare, 1);
 			final int first0 = in.index(c, 0, 0);
 			final Monitor quiet = monitor.withoutProgress();
-			DiffusionModel tuned = s.adapt() > 0 ? Adaptation.adapt(models.model(), planes, work, plan, w, s.adapt(), s
-				.seed() + c, perChannel.range(0, adaptShare).prefixed(prefix), msg -> monitor.log("Denoise: " + prefix + msg),
+			final Adaptation.Adapted run = s.adapt() > 0 ? Adaptation.adapt(models.model(), planes, work, plan, w, s.adapt(),
+				s.seed() + c, perChannel.range(0, adaptShare).prefixed(prefix), msg -> monitor.log("Denoise: " + prefix + msg),
 				m -> heldOutMse(new Fallback(ModelSource.of(m), quiet, "Denoise"), planes[0], work[0], w, h, values,
 					plan.noise[0], s, first0, quiet), m -> splitAgainst(baseFallback, new Fallback(ModelSource.of(m), quiet,
 						"Denoise"), planes[0], work[0], w, h, values, plan.noise[0], s, first0, quiet)) : null;
-			// kept only where the error estimate says it helps (on the channel's first plane)
-			if (tuned != null && !adaptationHelps(baseFallback, tuned, planes[0], work[0], w, h, values, plan.noise[0], s,
-				first0, monitor, prefix)) {
+			// kept only where both checks say it helps (on the channel's first plane; measured during the run)
+			DiffusionModel tuned = run == null ? null : run.model;
+			if (run != null && !adaptationHelps(run, monitor, prefix)) {
 				tuned.close();
 				tuned = null;
 			}
