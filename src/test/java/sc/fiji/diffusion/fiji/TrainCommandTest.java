@@ -135,9 +135,13 @@ class TrainCommandTest {
 		assertEquals(tmp.resolve("grayscale"), locator.resolve("grayscale"));
 	}
 
-	/** data=noisy: the prior adapts to noisy images alone; Denoise then uses the matching estimator by itself. */
+	/**
+	 * data=noisy: the prior adapts to noisy images alone, by SURE at their own noise level; the
+	 * model is one Denoise reads as any other (no entering above the noise), and its record says
+	 * what was trained on what.
+	 */
 	@Test
-	void trainsOnNoisyImagesAndDenoiseUsesTheAdaptedEstimator() throws Exception {
+	void trainsOnNoisyImagesAtTheirOwnNoiseLevel() throws Exception {
 		final ImagePlus noisy = stack();
 		final java.util.Random r = new java.util.Random(3);
 		for (int z = 1; z <= noisy.getStackSize(); z++) {
@@ -159,12 +163,19 @@ class TrainCommandTest {
 		in.put("sigma", 0.0);
 		final Module m = run(TrainCommand.class, in);
 		assertFalse(((Cancelable) m).isCanceled(), ((Cancelable) m).getCancelReason());
-		final String rdf = new String(Files.readAllBytes(tmp.resolve("noisy-cells").resolve("rdf.yaml")), "UTF-8");
-		assertTrue(rdf.contains("adapted:") && rdf.contains("data: noisy") && rdf.contains("ambient"), rdf);
 		final sc.fiji.diffusion.engine.model.ModelDescriptor d = sc.fiji.diffusion.engine.model.ModelDescriptor.read(tmp
 			.resolve("noisy-cells"));
-		assertTrue(d.isAdapted());
-		assertEquals(20, d.adaptedSigmaMin() * 127.5, 4, "the data's sigma, in model units, recorded");
+		assertFalse(d.isAdapted(), "Denoise reads it at the image's own noise level, as any model");
+		@SuppressWarnings("unchecked")
+		final Map<String, Object> training = (Map<String, Object>) d.copyOfYaml().get("training");
+		assertTrue(String.valueOf(training.get("loss")).contains("SURE"), training.toString());
+		assertEquals("film.bias", training.get("trainable"), "the FiLM biases alone train");
+		@SuppressWarnings("unchecked")
+		final Map<String, Object> adapted = (Map<String, Object>) training.get("adapted");
+		assertEquals("noisy", adapted.get("data"));
+		assertEquals(20, ((Number) adapted.get("sigma_model_min")).doubleValue() * 127.5, 4,
+			"the data's sigma, in model units, recorded");
+		assertTrue(String.valueOf(adapted.get("weights_kept")).contains("last"), "no held-out data: the last weights");
 		// clean images have no noise to adapt to: refused before any step
 		in.put("image", stack());
 		in.put("name", "clean-as-noisy");
@@ -176,7 +187,7 @@ class TrainCommandTest {
 
 	/**
 	 * data=noisy with held-out images: an adaptation that made the prior worse (a learning rate
-	 * far too high) is not put in place; the command says so with both estimated errors, and the
+	 * far too high) is not put in place; the command says so with the held-out estimates, and the
 	 * adapted model waits in the checkpoint folder.
 	 */
 	@Test
@@ -194,13 +205,12 @@ class TrainCommandTest {
 		}
 		final Map<String, Object> in = new HashMap<>();
 		in.put("image", new ImagePlus("noisy", st));
-		in.put("base", Paths.get(TrainCommandTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent()
-			.toString());
+		in.put("base", "grayscale"); // its one-step network is what trains at this noise level
 		in.put("name", "ruined");
 		in.put("steps", 6);
 		in.put("batch", 2);
 		in.put("patch", 32);
-		in.put("lr", 0.05);
+		in.put("lr", 1.0);
 		in.put("validation", 0.2);
 		in.put("data", "noisy");
 		in.put("noise", "gaussian");
@@ -208,15 +218,24 @@ class TrainCommandTest {
 		final Module m = run(TrainCommand.class, in);
 		assertTrue(((Cancelable) m).isCanceled(), "a worse model must not be reported as trained");
 		final String why = ((Cancelable) m).getCancelReason();
-		assertTrue(why.contains("did not make it better") && why.contains("estimated RMS error"), why);
-		assertTrue(why.contains("split-pixel check"), "both checks are named: " + why);
+		assertTrue(why.contains("did not make it better") && why.contains("held-out noisy patches"), why);
+		assertTrue(why.contains("no step's weights estimated lower than the base's"), "no step beat the base: " + why);
 		assertFalse(Files.exists(tmp.resolve("ruined")), "no model in place");
 		final Path aside = TrainPipeline.checkpoint(tmp, "ruined").resolve("not-better-ruined");
 		assertTrue(Files.isRegularFile(aside.resolve("weights.pt")), "the adapted model is kept aside");
 		// the verdict (made without clean images) agrees with the truth: against the clean images, Denoise with the
 		// adapted model is worse than with its base
-		final Path base = Paths.get(TrainCommandTest.class.getResource("/models/tiny-gray/rdf.yaml").toURI()).getParent();
+		final Path base = Models.resolve("grayscale");
 		assertTrue(trueMse(aside, imgs, noisy) > trueMse(base, imgs, noisy), "the rejected model is really worse");
+		// what was trained is the base's one-step network (it covers this noise level); its own network is copied as it was
+		final sc.fiji.diffusion.engine.model.ModelDescriptor a = sc.fiji.diffusion.engine.model.ModelDescriptor.read(aside);
+		final sc.fiji.diffusion.engine.model.ModelDescriptor gray = sc.fiji.diffusion.engine.model.ModelDescriptor.read(base);
+		assertEquals(sc.fiji.diffusion.engine.model.ModelDescriptor.sha256(gray.verifiedWeights()),
+			sc.fiji.diffusion.engine.model.ModelDescriptor.sha256(a.verifiedWeights()));
+		assertTrue(a.hasOneStep() && a.verifiedOneStepWeights(false).getFileName().toString().equals("weights-one-step.pt"));
+		assertFalse(java.util.Arrays.equals(Files.readAllBytes(gray.verifiedOneStepWeights(false)), Files.readAllBytes(a
+			.verifiedOneStepWeights(false))), "the one-step network trained");
+		assertEquals(null, a.verifiedOneStepWeights(true), "no bfloat16 copy of the base's one-step weights");
 		// the same images and settings with a sane learning rate: whatever the verdict, the log states it
 		in.put("lr", 1e-5);
 		in.put("name", "gentle");

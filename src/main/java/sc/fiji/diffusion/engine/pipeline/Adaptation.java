@@ -15,6 +15,7 @@ import java.util.function.ToDoubleFunction;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.noise.CameraFit;
+import sc.fiji.diffusion.engine.noise.NoiseModel;
 import sc.fiji.diffusion.engine.training.Objective;
 import sc.fiji.diffusion.engine.training.Patches;
 import sc.fiji.diffusion.engine.training.Trainer;
@@ -118,13 +119,10 @@ final class Adaptation {
 		final double[] clip = CameraFit.clipValues(raw);
 		long excluded = 0;
 		for (int i = 0; i < work.length; i++) {
-			final float[] px = new float[work[i].length], counts = new float[px.length];
+			final float[] px = new float[work[i].length], counts = countingMask(raw[i], plan.noise[i], clip);
 			for (int k = 0; k < px.length; k++) {
 				px[k] = (float) (work[i][k] * plan.scale + plan.offset);
-				final double z = raw[i][k], sd = 2 * Math.sqrt(Math.max(0, plan.noise[i].variance(z)));
-				final boolean near = Math.abs(z - clip[0]) <= sd || Math.abs(z - clip[1]) <= sd;
-				counts[k] = near ? 0 : 1;
-				if (near) excluded++;
+				if (counts[k] == 0) excluded++;
 			}
 			patches.add(px, counts, plan.noise[i].workingSigma() * plan.scale, width, height, 0, rows);
 		}
@@ -216,6 +214,22 @@ final class Adaptation {
 				"kept the weights of step " + bestStep[0] + (lastStep[0] < steps ? " (stopped where the estimate rose or " +
 					"the split check found the weights worse)" : "")));
 		return best[0] == null ? null : new Adapted(best[0], bestMse[0], baseMse, bestSplit[0]);
+	}
+
+	/**
+	 * 1 where a pixel counts in the SURE loss, 0 where its value lies within two noise σ of a
+	 * clipped value ({@code clip}, see {@link CameraFit#clipValues}): there the noise was cut off,
+	 * not the Gaussian the estimate assumes.
+	 *
+	 * @param raw a plane in image units
+	 */
+	static float[] countingMask(final float[] raw, final NoiseModel noise, final double[] clip) {
+		final float[] counts = new float[raw.length];
+		for (int k = 0; k < raw.length; k++) {
+			final double z = raw[k], sd = 2 * Math.sqrt(Math.max(0, noise.variance(z)));
+			counts[k] = Math.abs(z - clip[0]) <= sd || Math.abs(z - clip[1]) <= sd ? 0 : 1;
+		}
+		return counts;
 	}
 
 	/** Steps between two evaluations of the held-out estimate: about a quarter of the run, at least 25. */

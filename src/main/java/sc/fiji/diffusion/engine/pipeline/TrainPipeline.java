@@ -45,6 +45,9 @@ public final class TrainPipeline {
 		}
 	}
 
+	/** data=noisy: held-out patches of the estimate that picks the weights kept (Trainer's default: 16). */
+	static final int NOISY_VALIDATION_PATCHES = 64;
+
 	/** The hidden checkpoint folder of a model being trained into {@code folder}. */
 	public static Path checkpoint(final Path folder, final String name) {
 		return folder.resolve("." + name + ".training");
@@ -60,6 +63,8 @@ public final class TrainPipeline {
 		final ModelFolders locator, final Monitor monitor, final Trainer.Listener listener) throws IOException
 	{
 		final String name = s.name();
+		if (s.noisy() && s.fresh()) throw new IllegalArgumentException("data=noisy adapts a trained prior to noisy " +
+			"images: choose a base model (e.g. base=grayscale); base=none trains fresh weights on clean images only");
 		if (locator.isBundledName(name)) {
 			if (!s.overwrite()) throw new IllegalArgumentException("'" + name + "' is the name of a model bundled with " +
 				"the plugin; a trained model of that name would replace it for every command that uses it (by default, too). " +
@@ -84,6 +89,8 @@ public final class TrainPipeline {
 		if (!Files.isWritable(folder)) throw new IllegalArgumentException("cannot write to the models folder " + folder);
 
 		final TrainingData d = TrainingData.prepare(base, planes, s, bits, monitor);
+		// data=noisy trains the network Denoise will use at the data's noise: the one-step network where it covers it
+		final boolean oneStep = s.noisy() && oneStepCovers(base, d.sigmaModel);
 		final Trainer.Settings ts = new Trainer.Settings();
 		ts.steps = s.steps();
 		ts.batch = s.batch();
@@ -93,7 +100,15 @@ public final class TrainPipeline {
 		ts.checkpointEvery = s.checkpointEvery();
 		ts.validationEvery = s.validationEvery();
 		ts.label = base.isConditional() ? base.nullClass() : 0; // a conditional base learns the unconditional model
-		final Path network = s.resume() ? ckpt.resolve("network.pt") : base.verifiedWeights();
+		if (s.noisy()) {
+			// the per-channel scales and shifts only, as Denoise's adapt: every weight learned the noise (0.3-0.8 dB worse)
+			ts.trainable = Adaptation.TRAINABLE;
+			// the weights as trained: the held-out estimate picks among them, an average would be a model never judged
+			ts.emaDecay = 0;
+			ts.validationPatches = NOISY_VALIDATION_PATCHES;
+		}
+		final Path network = s.resume() ? ckpt.resolve("network.pt") : oneStep ? base.verifiedOneStepWeights(false) : base
+			.verifiedWeights();
 		final Device dev = Devices.resolve(s.device());
 		try (Trainer trainer = new Trainer(network, dev, base.schedule(), ts, d.train, d.val.size() > 0 ? d.val : null, s
 			.fresh() && !s.resume() ? base.zeroInit() : null, d.objective))
@@ -102,12 +117,29 @@ public final class TrainPipeline {
 				trainer.restore(ckpt);
 				monitor.log("Train: resuming '" + name + "' at step " + trainer.step() + " of " + ts.steps);
 			}
-			monitor.log(String.format(Locale.ROOT, "Train: %s '%s' (%d parameters) on %s: %s", s.fresh() ?
-				"fresh weights of" : "fine-tuning", base.name(), trainer.parameterCount(), Devices.describe(dev), ts.asMap()));
+			monitor.log(String.format(Locale.ROOT, "Train: %s '%s'%s (%d parameters) on %s: %s", s.fresh() ?
+				"fresh weights of" : "fine-tuning", base.name(), s.noisy() ? (oneStep ? "'s one-step network" :
+					"'s own network") + ", its per-channel scales and shifts (FiLM biases), by Stein's unbiased risk " +
+					"estimate of Denoise's one-step posterior mean at each image's noise level" : "", trainer.parameterCount(),
+				Devices.describe(dev), ts.asMap()));
 			monitor.log("Train: checkpoints in " + ckpt + "; the model will be " + target);
-			trainer.run(monitor, listener, ckpt);
-			final Path written = TrainedModelFolder.write(trainer, base, s, data == null ? "" : data.trim(), d, s.noisy() ?
-				judge(base, s, monitor) : null, folder, target, ckpt, monitor);
+			final BestWeights best = s.noisy() && d.val.size() > 0 ? BestWeights.start(trainer, ckpt, s.resume()) : null;
+			trainer.run(monitor, best == null ? listener : best.watching(listener), ckpt);
+			TrainedModelFolder.Judge judge = null;
+			Path weights = null;
+			if (s.noisy()) {
+				judge = judge(base, s, monitor);
+				if (best != null) {
+					monitor.log("Train: data=noisy: " + best.describe());
+					d.adapted.put("held_out_estimate", best.describe());
+					// no step better on the held-out patches: the last weights are set aside, nothing replaces the base
+					if (best.step() == 0) judge = (candidate, heldOut) -> new TrainedModelFolder.Verdict(false, best
+						.describe());
+					else weights = best.file();
+				}
+			}
+			final Path written = TrainedModelFolder.write(trainer, weights, oneStep, base, s, data == null ? "" : data
+				.trim(), d, judge, folder, target, ckpt, monitor);
 			monitor.log(String.format(Locale.ROOT, "Train: wrote model '%s' to %s (%d steps, %.1f min)", name, written,
 				trainer.step(), trainer.seconds() / 60));
 			if (s.keepCheckpoint()) monitor.log("Train: the checkpoint stays in " + ckpt + " (keep_checkpoint=true): " +
@@ -118,6 +150,17 @@ public final class TrainPipeline {
 			}
 			return written;
 		}
+	}
+
+	/**
+	 * Whether the base's one-step network covers the level Denoise enters at for every plane's
+	 * noise σ (model units): then it is the network Denoise uses on such images.
+	 */
+	static boolean oneStepCovers(final ModelDescriptor base, final double[] sigmaModel) {
+		if (!base.hasOneStep() || base.isAdapted() || sigmaModel.length == 0) return false;
+		for (final double sy : sigmaModel)
+			if (!base.oneStepCovers(base.schedule().sigma(base.schedule().timestepForSigma(sy)))) return false;
+		return true;
 	}
 
 	/** The patch is a size the base's network accepts, and the base has one channel. */

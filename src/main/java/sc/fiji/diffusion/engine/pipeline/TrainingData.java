@@ -10,14 +10,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 
-import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.Monitor;
 import sc.fiji.diffusion.engine.image.Hyperstack;
-import sc.fiji.diffusion.engine.image.Images;
-import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
+import sc.fiji.diffusion.engine.noise.CameraFit;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
-import sc.fiji.diffusion.engine.tasks.Denoise;
 import sc.fiji.diffusion.engine.training.Objective;
 import sc.fiji.diffusion.engine.training.Patches;
 import sc.fiji.diffusion.engine.values.ValueMap;
@@ -25,18 +22,13 @@ import sc.fiji.diffusion.engine.values.ValueMap;
 /**
  * Train's images as the {@link sc.fiji.diffusion.engine.training.Trainer} takes them: each plane
  * through its noise model (data=noisy), all into the model's units by one {@link ValueMap} (as
- * the image commands make it), the base model's posterior means below the data's noise
- * (data=noisy), and split into training and validation patches — whole planes when there are
- * at least 5, else the bottom rows of every plane.
+ * the image commands make it), and split into training and validation patches — whole planes
+ * when there are at least 5, else the bottom rows of every plane. With data=noisy every patch
+ * carries its image's noise σ and a mask of the pixels that count (not near a clipped value),
+ * and the objective is Stein's unbiased risk estimate of Denoise's one-step posterior mean at
+ * that σ ({@link Objective.Sure}).
  */
 final class TrainingData {
-
-	/** Levels σ_t ≥ this × the data's σ are learned from noisy data (see {@link Objective.Ambient}). */
-	static final double AMBIENT_FACTOR = 1.25;
-	/** Fraction of patches trained below that level, on the base model's posterior means. */
-	static final double AMBIENT_LOW_FRACTION = 0.3;
-	/** Draws of extra noise Denoise averages with an adapted model (output=mean). */
-	static final int ADAPTED_DRAWS = 4;
 
 	/** The map from image units (after any noise transform) to the model's. */
 	final ValueMap values;
@@ -47,13 +39,16 @@ final class TrainingData {
 	final String split;
 	/** The planes trained on. */
 	final int count;
-	/** data=noisy: what Denoise needs to use the adapted model ({@code config.diffusion.adapted}); else null. */
+	/** data=noisy: the model card's record of the data (noise, σ in model units); else null. */
 	final Map<String, Object> adapted;
 	final Objective objective;
+	/** data=noisy: each plane's noise σ in model units (0 for clean data). */
+	final double[] sigmaModel;
 
 	private TrainingData(final ValueMap values, final Patches train, final Patches val, final String split,
-		final int count, final Map<String, Object> adapted, final Objective objective)
+		final int count, final Map<String, Object> adapted, final Objective objective, final double[] sigmaModel)
 	{
+		this.sigmaModel = sigmaModel;
 		this.values = values;
 		this.train = train;
 		this.val = val;
@@ -89,10 +84,11 @@ final class TrainingData {
 		}
 		final ValueMap values = s.normalization().map(base, stabilised ? 32 : bits, image);
 		monitor.log("Train: normalize=" + s.normalization() + ": " + values);
-		final float[][] model = new float[n][], twins = new float[n][];
+		final float[][] model = new float[n][], masks = new float[n][];
 		final double[] sigmaModel = new double[n];
 		for (int i = 0; i < n; i++)
 			model[i] = values.toModel(image[i]);
+		long excluded = 0, total = 0;
 		if (noisy) {
 			for (int i = 0; i < n; i++) {
 				sigmaModel[i] = noise[i].workingSigma() * values.scale();
@@ -102,21 +98,17 @@ final class TrainingData {
 					sigmaModel[i]));
 				monitor.log(String.format(Locale.ROOT, "Train: data=noisy: image %d: %s, sigma %.4g in model units", i + 1,
 					noise[i], sigmaModel[i]));
+				// pixels near a clipped value do not count in the loss: their noise was cut off (as in Denoise's adapt)
+				final float[] raw = planes.get(i).plane(0);
+				masks[i] = Adaptation.countingMask(raw, noise[i], CameraFit.clipValues(raw));
+				for (final float v : masks[i])
+					if (v == 0) excluded++;
+				total += raw.length;
 			}
-			// the base model's posterior means: what the levels below the data's noise are held to
-			final long t0 = System.nanoTime();
-			try (DiffusionModel b = DiffusionModel.load(base.dir(), Devices.resolve(s.device()))) {
-				for (int i = 0; i < n; i++) {
-					monitor.checkCanceled();
-					final Hyperstack p = planes.get(i);
-					twins[i] = Denoise.with(b).values(ValueMap.of(1, 0, "model units")).sigma(sigmaModel[i]).run(Images.plane(
-						model[i], p.width(), p.height()), Monitor.NONE).pixels();
-				}
-			}
-			monitor.log(String.format(Locale.ROOT, "Train: data=noisy: the base model's posterior means of the %d image(s) " +
-				"in %.1f s (the levels below %.2f x the data's noise are held to them)", n, (System.nanoTime() - t0) / 1e9,
-				AMBIENT_FACTOR));
+			if (excluded > 0) monitor.log(String.format(Locale.ROOT, "Train: data=noisy: %.0f %% of the pixels lie near " +
+				"clipped values and do not count in the loss", 100.0 * excluded / total));
 		}
+		final float[][] twins = noisy ? masks : new float[n][];
 
 		final Patches train = new Patches(s.patch()), val = new Patches(s.patch());
 		final List<Hyperstack> heldOut = new ArrayList<>();
@@ -167,12 +159,10 @@ final class TrainingData {
 			adapted.put("noise", s.noise().toString() + (n > 0 ? ": " + noise[0] : ""));
 			adapted.put("sigma_model", Math.round(sorted[n / 2] * 1e6) / 1e6);
 			adapted.put("sigma_model_min", Math.round(sorted[0] * 1e6) / 1e6);
-			adapted.put("factor", AMBIENT_FACTOR);
-			adapted.put("draws", ADAPTED_DRAWS);
+			adapted.put("sigma_model_max", Math.round(sorted[n - 1] * 1e6) / 1e6);
 		}
-		final Objective objective = noisy ? new Objective.Ambient(AMBIENT_FACTOR, AMBIENT_LOW_FRACTION) :
-			new Objective.Clean();
-		final TrainingData d = new TrainingData(values, train, val, split, n, adapted, objective);
+		final Objective objective = noisy ? new Objective.Sure() : new Objective.Clean();
+		final TrainingData d = new TrainingData(values, train, val, split, n, adapted, objective, sigmaModel);
 		d.heldOut.addAll(heldOut);
 		return d;
 	}

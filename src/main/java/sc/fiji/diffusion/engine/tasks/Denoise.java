@@ -202,11 +202,12 @@ public final class Denoise extends ImageTask<Denoise> {
 	}
 
 	/**
-	 * A prior adapted on noisy data knows the levels above factor × the data's σ (see
-	 * {@link sc.fiji.diffusion.engine.training.Objective.Ambient}): the image is noised further to
-	 * σ_e = factor·σ (z = y + τ η, τ = √(σ_e² − σ²), exactly the forward process at σ_e) and the
-	 * posterior mean E[x₀ | z] is averaged over the model's number of draws of η; a sample walks
-	 * DDRM down from σ_e with one draw.
+	 * A prior adapted on noisy data by the ambient Tweedie loss (Daras et al. 2024; what Train
+	 * data=noisy wrote before it fitted the one-step network by SURE, recorded in the model's
+	 * {@code config.diffusion.adapted}) knows only the levels above factor × the data's σ: the image
+	 * is noised further to σ_e = factor·σ (z = y + τ η, τ = √(σ_e² − σ²), exactly the forward process
+	 * at σ_e) and the posterior mean E[x₀ | z] is averaged over the model's number of draws of η;
+	 * a sample walks DDRM down from σ_e with one draw.
 	 */
 	private Result adapted(final NDArray y, final double sigmaModel, final double sigmaImage, final Canvas c,
 		final Denoiser d, final DdrmSampler s, final GaussianNoise noise, final Monitor monitor)

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -15,8 +14,8 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
 /**
  * What the network is trained to predict from a batch of patches: the noisy input x_t at level
  * t, a target for ε̂(x_t, t) and a weight per patch; the loss is mean(w · (ε̂ − target)²).
- * {@link Clean} is the simple DDPM loss on clean images; {@link Ambient} learns the same
- * predictor from noisy images (see its comment).
+ * {@link Clean} is the simple DDPM loss on clean images; {@link Sure} fits the estimator
+ * Denoise uses to noisy images alone, at their own noise level.
  */
 public interface Objective {
 
@@ -99,87 +98,6 @@ public interface Objective {
 		public Map<String, Object> describe() {
 			final Map<String, Object> m = new LinkedHashMap<>();
 			m.put("loss", "simple epsilon loss, t uniform on 0..T-1");
-			return m;
-		}
-	}
-
-	/**
-	 * Learning a prior of clean images from noisy ones y = x₀ + σ_y n (model units), after
-	 * Daras et al. (2024), "Consistent Diffusion Meets Tweedie". In the variance-exploding view
-	 * (σ_t = √((1−ᾱ_t)/ᾱ_t), x_t = √ᾱ_t (x₀ + σ_t ε)), a level above the data's own noise can be
-	 * reached from y alone: z = y + τ η with τ = √(σ_t² − σ_y²) is exactly x₀ + σ_t ε. The
-	 * network's x̂₀ = z − σ_t ε̂ then implies ŷ = z − (τ²/σ_t) ε̂, and the loss ‖ŷ − y‖² on what
-	 * we do have is, up to the factor τ⁴/σ_t²,
-	 * <pre>
-	 *   ‖ε̂ − (σ_t/τ) η‖²
-	 * </pre>
-	 * whose minimiser is ε̂ = (σ_t/τ) E[η | z] = E[ε | z]: the clean-image predictor, learned
-	 * without a clean image. Near σ_y the target's variance (σ_t/τ)² explodes (the data carry no
-	 * signal there), so only levels σ_t ≥ {@code factor}·σ_y are trained this way, with weight
-	 * (τ/σ_t)², which keeps the gradient's noise bounded. Levels below carry no information in
-	 * the data; there the network is held to what it was, through the simple loss on the twin
-	 * images (the base model's posterior means of y), on a fraction {@code lowFraction} of the
-	 * patches. Denoise with such a model therefore enters above σ_y: it adds noise to reach
-	 * factor·σ_y and averages a few draws (see the Denoise task).
-	 */
-	final class Ambient implements Objective {
-
-		private final double factor, lowFraction;
-
-		public Ambient(final double factor, final double lowFraction) {
-			if (!(factor > 1)) throw new IllegalArgumentException("the level factor must be > 1, was " + factor);
-			if (!(lowFraction >= 0 && lowFraction < 1)) throw new IllegalArgumentException("low fraction in [0, 1)");
-			this.factor = factor;
-			this.lowFraction = lowFraction;
-		}
-
-		public double factor() {
-			return factor;
-		}
-
-		@Override
-		public void batch(final float[] y, final float[] twin, final float[] sigmaY, final int b, final int pp,
-			final NoiseSchedule schedule, final SplittableRandom r, final GaussianNoise noise, final long stream,
-			final Batch out)
-		{
-			final float[] eta = noise.floats(stream, 0, b * pp);
-			final int T = schedule.T();
-			for (int i = 0; i < b; i++) {
-				final double sMin = factor * sigmaY[i];
-				final int tMin = firstAtOrAbove(schedule, sMin);
-				final boolean low = twin != null && tMin > 0 && r.nextDouble() < lowFraction;
-				if (low) {
-					// below the data's noise: the simple loss on the twin (held as it was)
-					simple(twin, eta, r.nextInt(tMin), i, pp, schedule, out);
-					continue;
-				}
-				final int t = tMin >= T ? T - 1 : tMin + r.nextInt(T - tMin);
-				final double st = schedule.sigma(t), tau = Math.sqrt(Math.max(st * st - sigmaY[i] * sigmaY[i], 1e-12));
-				final float sa = (float) Math.sqrt(schedule.alphaBar(t));
-				final float scale = (float) (st / tau);
-				out.t[i] = t;
-				out.weight[i] = (float) ((tau / st) * (tau / st));
-				for (int k = i * pp; k < (i + 1) * pp; k++) {
-					out.xt[k] = sa * (y[k] + (float) tau * eta[k]);
-					out.target[k] = scale * eta[k];
-				}
-			}
-		}
-
-		/** The first timestep whose σ_t ≥ s (T when none). */
-		static int firstAtOrAbove(final NoiseSchedule schedule, final double s) {
-			for (int t = 0; t < schedule.T(); t++)
-				if (schedule.sigma(t) >= s) return t;
-			return schedule.T();
-		}
-
-		@Override
-		public Map<String, Object> describe() {
-			final Map<String, Object> m = new LinkedHashMap<>();
-			m.put("loss", String.format(Locale.ROOT, "ambient Tweedie loss on noisy data (Daras et al. 2024): " +
-				"levels sigma_t >= %.3g sigma_y trained on y + tau eta with target (sigma_t/tau) eta and weight " +
-				"(tau/sigma_t)^2; %.0f %% of the patches at lower levels held to the base model through its posterior " +
-				"means", factor, 100 * lowFraction));
 			return m;
 		}
 	}

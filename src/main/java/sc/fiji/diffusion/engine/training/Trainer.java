@@ -147,7 +147,7 @@ public final class Trainer implements AutoCloseable {
 		this(network, device, schedule, settings, train, validation, freshInit, new Objective.Clean());
 	}
 
-	/** @param objective what the network learns from the patches ({@link Objective.Clean}, {@link Objective.Ambient}) */
+	/** @param objective what the network learns from the patches ({@link Objective.Clean}, {@link Objective.Sure}) */
 	public Trainer(final Path network, final Device device, final NoiseSchedule schedule, final Settings settings,
 		final Patches train, final Patches validation, final List<String> freshInit, final Objective objective)
 	{
