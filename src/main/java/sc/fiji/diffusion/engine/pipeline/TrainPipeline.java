@@ -30,6 +30,12 @@ import sc.fiji.diffusion.engine.training.Trainer;
  * Starts from a base model's weights (fine-tuning) or from fresh weights of the base's
  * architecture ({@code base=none}). The training state is checkpointed in a hidden folder beside
  * the model ({@link #checkpoint}), from which {@code resume} continues (also after a cancel).
+ * <p>
+ * data=noisy fits the network Denoise uses at the images' noise level (the base's one-step
+ * network where it covers it, {@link #oneStepCovers}) to the noisy images alone: its FiLM biases,
+ * by Stein's unbiased risk estimate of the one-step posterior mean ({@code Objective.Sure}). The
+ * step with the lowest estimate on the held-out patches is kept ({@link BestWeights}); the model
+ * is written only where that step beat the base and the {@link #judge} agrees.
  */
 public final class TrainPipeline {
 

@@ -100,7 +100,7 @@ final class TrainingData {
 					noise[i], sigmaModel[i]));
 				// pixels near a clipped value do not count in the loss: their noise was cut off (as in Denoise's adapt)
 				final float[] raw = planes.get(i).plane(0);
-				masks[i] = Adaptation.countingMask(raw, noise[i], CameraFit.clipValues(raw));
+				masks[i] = Adaptation.countingMask(raw, planes.get(i).width(), noise[i], CameraFit.clipValues(raw));
 				for (final float v : masks[i])
 					if (v == 0) excluded++;
 				total += raw.length;
