@@ -69,4 +69,38 @@ class AdaptTest {
 		assertThrows(IllegalArgumentException.class, () -> base.toBuilder().adapt(-1).build());
 		assertThrows(IllegalArgumentException.class, () -> base.toBuilder().adapt(5).stack("volume").build());
 	}
+
+	/**
+	 * The SURE loss's mask of pixels near a clipped value: a dark clipped background is out, a
+	 * bright region in, and a pixel's own value never decides whether it counts (else the
+	 * background's pixels with positive noise would be kept and bias the estimate).
+	 */
+	@Test
+	void theLossMaskIgnoresThePixelsOwnValue() {
+		final int w = 40, h = 30;
+		final float[] y = new float[w * h];
+		final Random r = new Random(5);
+		for (int k = 0; k < y.length; k++) {
+			final double clean = k % w < 20 ? 0 : 150;
+			y[k] = (float) Math.max(0, Math.min(255, Math.round(clean + 25 * r.nextGaussian())));
+		}
+		final sc.fiji.diffusion.engine.noise.NoiseModel noise = new sc.fiji.diffusion.engine.noise.AdditiveGaussian(25,
+			false);
+		final double[] clip = { 0, Double.NaN };
+		final float[] mask = Adaptation.countingMask(y, w, noise, clip);
+		for (int row = 0; row < h; row++) {
+			assertTrue(mask[row * w + 5] == 0, "dark clipped background is out");
+			assertTrue(mask[row * w + 35] == 1, "bright region is in");
+		}
+		// changing any one pixel's value does not change whether that pixel counts
+		for (int k = 0; k < y.length; k += 7) {
+			final float[] z = y.clone();
+			z[k] = z[k] > 100 ? 0 : 255;
+			assertTrue(Adaptation.countingMask(z, w, noise, clip)[k] == mask[k], "pixel " + k);
+		}
+		// no clipped value: every pixel counts
+		final float[] all = Adaptation.countingMask(y, w, noise, new double[] { Double.NaN, Double.NaN });
+		for (final float v : all)
+			assertTrue(v == 1);
+	}
 }
