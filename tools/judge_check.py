@@ -76,7 +76,7 @@ def main():
     done = 0
     for steps in [int(s) for s in args.steps.split(",")]:
         out = java(["train", "--in", os.path.join(work, "adaptation"), "--base", "grayscale", "--name", "noisy", "--steps",
-                    str(steps), "--batch", "8", "--patch", "64", "--lr", "0.0001", "--seed", "1", "--validation", "0.2",
+                    str(steps), "--batch", "8", "--patch", "64", "--lr", "0.0002", "--seed", "1", "--validation", "0.2",
                     "--keep_checkpoint", "true", "--resume", "true" if done else "false", "--overwrite", "true", "--out",
                     models, "--data", "noisy"] + keys)
         done = steps

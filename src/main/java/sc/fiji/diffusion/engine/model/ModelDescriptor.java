@@ -231,7 +231,8 @@ public final class ModelDescriptor {
 			zero.add(String.valueOf(o));
 		zeroInit = Collections.unmodifiableList(zero);
 
-		// a prior adapted on noisy data (Train data=noisy): Denoise enters above the data's noise
+		// a prior adapted on noisy data by the ambient loss (Train data=noisy until 2026-12-07): Denoise enters above
+		// the data's noise
 		final Object ad = d.get("adapted");
 		if (ad instanceof Map) {
 			final Map<String, Object> m = f.cast(ad);

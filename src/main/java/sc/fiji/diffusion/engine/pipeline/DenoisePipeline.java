@@ -359,7 +359,7 @@ public final class DenoisePipeline {
 		final long t0 = System.nanoTime();
 		sayCost(in, s, monitor);
 		if (d.isAdapted()) monitor.log(String.format(Locale.ROOT, "Denoise: model '%s' was adapted on noisy data (Train " +
-			"data=noisy): it enters at %.2f x the image's noise level, %s", d.name(), d.adaptedFactor(), s.output().equals(
+			"data=noisy before 2026-12-07, the ambient loss): it enters at %.2f x the image's noise level, %s", d.name(), d.adaptedFactor(), s.output().equals(
 				"mean") ? "averaging " + d.adaptedDraws() + " draws of the extra noise" : "with one draw of the extra noise"));
 		final int nz = in.slices(), nt = in.frames(), nc = in.channels();
 		int done = 0;

@@ -38,7 +38,7 @@ public interface Objective {
 	 * Fills {@code out} from the patches (model units).
 	 *
 	 * @param y the patches as drawn (the images trained on)
-	 * @param twin the same patches of the twin images (Ambient: the base model's denoised images), or null
+	 * @param twin the same patches of the twin images (Sure: the mask of the pixels that count), or null
 	 * @param sigmaY per patch, the noise σ of its image in model units (0 for clean data)
 	 * @param noise the step's noise, read at stream {@code stream}
 	 */
