@@ -83,26 +83,36 @@ def main():
         m = re.search(r"is (\S+) with the adapted model against (\S+) with 'grayscale'; the split-pixel check .*? finds "
                       r"the adapted model's squared error (lower|higher) by (\S+) \+- (\S+): ([A-Za-z ,]+)", out)
         written = "did not make it better" not in out
+        # the step Train kept by Stein's estimate on the held-out patches (step 0: none beat the base, no judge asked)
+        hp = re.search(r"as a fraction of the noise variance: (\S+) with the base([^\n]*)", out)
+        kept = re.search(r"(\S+) at step (\d+) \(the lowest", hp.group(2)) if hp else None
+        patches = "?" if not hp else f"{hp.group(1)} → " + (f"{kept.group(1)} (step {kept.group(2)})" if kept else
+                                                             "none lower")
         model = os.path.join(models, "noisy") if written else os.path.join(models, ".noisy.training", "not-better-noisy")
         # a copy under its own name: the next milestone replaces the folder
         snap = os.path.join(work, f"adapted-{steps}")
         shutil.rmtree(snap, ignore_errors=True)
         shutil.copytree(model, snap)
         adapted = {label: rmse(snap, label) for label in sets}
-        rows.append((steps, m.groups() if m else ("?",) * 6, written, adapted))
+        rows.append((steps, patches, m.groups() if m else ("—",) * 6, written, adapted))
     lines = ["# Train's judge against the truth, on images whose truth is clean", "",
              f"Written by `/usr/bin/python3 tools/judge_check.py` (its docstring says how). Photon-limited, peak "
              f"{args.peak:g}, camera unknown. RMS error of Denoise output=mean against the cleaned images (photon units), "
-             "mean over the fields; 'held-out estimate' is what Train's judge read on the one held-out field, without "
-             "the clean image.", "",
-             "| steps | judge: held-out estimate (Stein), adapted vs base | judge: split-pixel check, adapted's squared "
-             "error | verdict | adaptation fields: base → adapted | test crops: base → adapted | adapted better on (test) |",
-             "|---|---|---|---|---|---|---|"]
-    for steps, (a, b, way, by, se, v), written, adapted in rows:
+             "mean over the fields; 'held-out patches' is Stein's estimate Train reads on the held-out field's patches "
+             "to pick the step it keeps (where no step beat the base, it writes nothing and asks no judge; the "
+             "adapted model scored is then the last step's, set aside); 'held-out estimate' is what Train's judge "
+             "read on the one held-out field, without the clean image.", "",
+             "| steps | held-out patches, Stein's MSE/σ²: base → kept step | judge: held-out estimate (Stein), adapted vs "
+             "base | judge: split-pixel check, adapted's squared error | verdict | adaptation fields: base → adapted | "
+             "test crops: base → adapted | adapted better on (test) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for steps, patches, (a, b, way, by, se, v), written, adapted in rows:
         tb, ta = np.mean(list(base["test"].values())), np.mean(list(adapted["test"].values()))
         ab, aa = np.mean(list(base["adaptation"].values())), np.mean(list(adapted["adaptation"].values()))
         wins = sum(adapted["test"][n] < base["test"][n] for n in base["test"])
-        lines.append(f"| {steps} | {a} vs {b} | {way} by {by} ± {se} | {'written' if written else 'NOT written'} | "
+        judge = f"{a} vs {b}" if a != "—" else "— (not asked)"
+        split = f"{way} by {by} ± {se}" if a != "—" else "—"
+        lines.append(f"| {steps} | {patches} | {judge} | {split} | {'written' if written else 'NOT written'} | "
                      f"{ab:.4f} → {aa:.4f} | "
                      f"{tb:.4f} → {ta:.4f} | {wins}/{len(base['test'])} |")
     lines += ["", "Per field (test crops), base / adapted at the last step: " + ", ".join(

@@ -51,8 +51,11 @@ public final class TrainPipeline {
 		}
 	}
 
-	/** data=noisy: held-out patches of the estimate that picks the weights kept (Trainer's default: 16). */
-	static final int NOISY_VALIDATION_PATCHES = 64;
+	/**
+	 * data=noisy: pixels of the held-out patches of the estimate that picks the weights kept (64
+	 * patches of 64²; fewer of larger patches, so one evaluation's memory stays the same).
+	 */
+	static final int NOISY_VALIDATION_PIXELS = 64 * 64 * 64;
 
 	/** The hidden checkpoint folder of a model being trained into {@code folder}. */
 	public static Path checkpoint(final Path folder, final String name) {
@@ -111,7 +114,7 @@ public final class TrainPipeline {
 			ts.trainable = Adaptation.TRAINABLE;
 			// the weights as trained: the held-out estimate picks among them, an average would be a model never judged
 			ts.emaDecay = 0;
-			ts.validationPatches = NOISY_VALIDATION_PATCHES;
+			ts.validationPatches = Math.max(4, NOISY_VALIDATION_PIXELS / (s.patch() * s.patch()));
 		}
 		final Path network = s.resume() ? ckpt.resolve("network.pt") : oneStep ? base.verifiedOneStepWeights(false) : base
 			.verifiedWeights();
