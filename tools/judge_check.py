@@ -116,7 +116,7 @@ def main():
                      f"{ab:.4f} → {aa:.4f} | "
                      f"{tb:.4f} → {ta:.4f} | {wins}/{len(base['test'])} |")
     lines += ["", "Per field (test crops), base / adapted at the last step: " + ", ".join(
-        f"{n[-8:]} {base['test'][n]:.4f} / {rows[-1][3]['test'][n]:.4f}" for n in sorted(base["test"])), ""]
+        f"{n[-8:]} {base['test'][n]:.4f} / {rows[-1][4]['test'][n]:.4f}" for n in sorted(base["test"])), ""]
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     open(args.out, "w").write("\n".join(lines))
     print("\n".join(lines))
