@@ -80,7 +80,7 @@ def main():
                     "--keep_checkpoint", "true", "--resume", "true" if done else "false", "--overwrite", "true", "--out",
                     models, "--data", "noisy"] + keys)
         done = steps
-        m = re.search(r"is (\S+) with the adapted model against (\S+) with 'grayscale'; the split-pixel check .*? finds "
+        m = re.search(r"is (unmeasurable \(MSE estimate \S+\)|\S+) with the adapted model against (unmeasurable \(MSE estimate \S+\)|\S+) with 'grayscale'; the split-pixel check .*? finds "
                       r"the adapted model's squared error (lower|higher) by (\S+) \+- (\S+): ([A-Za-z ,]+)", out)
         written = "did not make it better" not in out
         # the step Train kept by Stein's estimate on the held-out patches (step 0: none beat the base, no judge asked)

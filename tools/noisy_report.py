@@ -62,8 +62,8 @@ def verdict(out):
     import re
     written = NOT_BETTER not in out
     # the full check: Denoise's Stein estimate on the held-out plane(s) with each model, and the split-pixel check
-    m = re.search(r"estimated RMS error \(Stein's unbiased risk estimate, no clean image\) is (\S+) with the adapted "
-                  r"model against (\S+) with", out)
+    m = re.search(r"estimated RMS error \(Stein's unbiased risk estimate, no clean image\) is (unmeasurable \(MSE estimate \S+\)|\S+) "
+                  r"with the adapted model against (unmeasurable \(MSE estimate \S+\)|\S+) with", out)
     sp = re.search(r"finds the adapted model's squared error (lower|higher) by (\S+) \+- (\S+):", out)
     # the held-out patches during training: which step's weights were kept (step 0: none beat the base)
     b = re.search(r"as a fraction of the noise variance: (\S+) with the base([^\n]*)", out)

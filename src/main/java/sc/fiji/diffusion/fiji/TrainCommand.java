@@ -150,7 +150,7 @@ public class TrainCommand extends DiffusionCommand {
 	protected void execute(final Monitor monitor) throws Exception {
 		ImagePlanes.checkGrayscale(image, "training image");
 		final TrainSettings settings = settings().build();
-		final LossPlot plot = new LossPlot(name, steps);
+		final LossPlot plot = new LossPlot(name, steps, settings.noisy());
 		final Trainer.Listener listener = new Trainer.Listener() {
 
 			@Override
@@ -172,11 +172,13 @@ public class TrainCommand extends DiffusionCommand {
 				" slice(s), " + image.getBitDepth() + "-bit)", settings, locator(), monitor, listener);
 			trained = name;
 			folder = model.toString();
-			plot.finish();
 		}
 		catch (final CancellationException e) {
 			say("Train: " + e.getMessage() + "; run again with resume=true to continue");
 			throw e;
+		}
+		finally {
+			plot.finish(); // the whole curve, also of a run that was refused or cancelled
 		}
 	}
 
@@ -211,10 +213,20 @@ public class TrainCommand extends DiffusionCommand {
 		private ImagePlus batchPlot;
 		private long last;
 		private final boolean display = !GraphicsEnvironment.isHeadless();
+		/** Added to every loss before it is drawn; the axis's label. */
+		private final double offset;
+		private final String label;
 
-		LossPlot(final String name, final int steps) {
+		/**
+		 * @param noisy data=noisy: the loss is Stein's estimate of the denoiser's mean squared error
+		 *          over the noise variance, minus 1; drawn with the 1 added back, as that estimate
+		 */
+		LossPlot(final String name, final int steps, final boolean noisy) {
 			this.title = "Train '" + name + "': loss";
 			this.steps = steps;
+			this.offset = noisy ? 1 : 0;
+			this.label = noisy ? "Stein's estimate of the denoiser's MSE / noise variance" :
+				"loss (mean squared error of the noise)";
 		}
 
 		/** Training loss averaged over intervals of about steps/200 steps. */
@@ -223,7 +235,7 @@ public class TrainCommand extends DiffusionCommand {
 			n++;
 			if (n >= Math.max(1, steps / 200) || k == steps) {
 				x.add((double) k);
-				y.add(acc / n);
+				y.add(acc / n + offset);
 				acc = 0;
 				n = 0;
 				redraw(false);
@@ -232,7 +244,7 @@ public class TrainCommand extends DiffusionCommand {
 
 		void addValidation(final int k, final double loss) {
 			vx.add((double) k);
-			vy.add(loss);
+			vy.add(loss + offset);
 			redraw(false);
 		}
 
@@ -248,7 +260,7 @@ public class TrainCommand extends DiffusionCommand {
 			final long now = System.currentTimeMillis();
 			if (!force && now - last < 1000) return; // at most once a second
 			last = now;
-			final Plot p = new Plot(title, "step", "loss (mean squared error of the noise)");
+			final Plot p = new Plot(title, "step", label);
 			p.setColor(java.awt.Color.BLUE);
 			p.addPoints(toArray(x), toArray(y), Plot.LINE);
 			if (!vx.isEmpty()) {

@@ -122,6 +122,11 @@ final class BestWeights {
 		Files.move(tmp, dir.resolve(RECORD), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 	}
 
+	/** The base's held-out loss (before the first step). */
+	double baseLoss() {
+		return baseLoss;
+	}
+
 	/** The step whose weights are kept; 0 when none beat the base. */
 	int step() {
 		return step;

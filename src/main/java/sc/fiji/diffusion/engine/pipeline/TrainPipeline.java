@@ -133,6 +133,8 @@ public final class TrainPipeline {
 				Devices.describe(dev), ts.asMap()));
 			monitor.log("Train: checkpoints in " + ckpt + "; the model will be " + target);
 			final BestWeights best = s.noisy() && d.val.size() > 0 ? BestWeights.start(trainer, ckpt, s.resume()) : null;
+			// the base's held-out estimate: where the curve starts (and what a step must beat)
+			if (best != null && trainer.step() == 0) listener.validation(0, best.baseLoss());
 			trainer.run(monitor, best == null ? listener : best.watching(listener), ckpt);
 			TrainedModelFolder.Judge judge = null;
 			Path weights = null;

@@ -160,7 +160,7 @@ final class TrainedModelFolder {
 						deleteTree(kept);
 						Files.createDirectories(ckpt);
 						Files.move(tmp, kept);
-						throw new TrainPipeline.NotBetter("Train: adapting '" + base.name() + "' on these noisy images did not " +
+						throw new TrainPipeline.NotBetter("adapting '" + base.name() + "' on these noisy images did not " +
 							"make it better (" + v.why + "): no model '" + name + "' was written; keep using '" + base.name() +
 							"'. The adapted model is in " + kept + " (and the checkpoint beside it) if you want it anyway");
 					}
