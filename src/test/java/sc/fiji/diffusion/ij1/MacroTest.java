@@ -228,7 +228,7 @@ class MacroTest {
 		final HeadlessImageJ.Result res = HeadlessImageJ.runMacro(plugins, macro, null);
 		for (final String line : new String[] { "ensemble: photons3-denoised, 3", "std: photons3-std", "volume: " +
 			"photons3-denoised, 3", "adapted: photons3-denoised", "noise=auto: the noise variance grows",
-			"as one volume", "adapted on noisy data", "sigma=abc" })
+			"as one volume", "model 'macro-noisy'", "sigma=abc" })
 			assertTrue(res.output.contains(line), line + " missing from\n" + res.output);
 		assertTrue(!res.output.contains("still running"), "sigma=abc must stop the macro:\n" + res.output);
 		final String rdf = new String(Files.readAllBytes(tmp.resolve("models").resolve("macro-noisy").resolve("rdf.yaml")),
