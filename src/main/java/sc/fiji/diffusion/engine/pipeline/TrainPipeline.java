@@ -110,7 +110,7 @@ public final class TrainPipeline {
 		ts.validationEvery = s.validationEvery();
 		ts.label = base.isConditional() ? base.nullClass() : 0; // a conditional base learns the unconditional model
 		if (s.noisy()) {
-			// the per-channel scales and shifts only, as Denoise's adapt: every weight learned the noise (0.3-0.8 dB worse)
+			// the per-channel scales and shifts only, as Denoise's adapt (see Adaptation.TRAINABLE: every weight learned the noise)
 			ts.trainable = Adaptation.TRAINABLE;
 			// the weights as trained: the held-out estimate picks among them, an average would be a model never judged
 			ts.emaDecay = 0;

@@ -75,6 +75,41 @@ class BestWeightsTest {
 		}
 	}
 
+	/** The run ends after {@link BestWeights#PATIENCE} evaluations in a row without a new lowest estimate. */
+	@Test
+	void endsTheRunWhenTheEstimateStopsFalling() throws Exception {
+		final ModelDescriptor tiny = ModelDescriptor.read(Paths.get(BestWeightsTest.class.getResource(
+			"/models/tiny-gray/rdf.yaml").toURI()).getParent());
+		final Trainer.Settings ts = new Trainer.Settings();
+		ts.steps = 2;
+		ts.batch = 2;
+		ts.patch = 32;
+		ts.emaDecay = 0;
+		ts.trainable = Collections.singletonList("film.bias");
+		ts.validationPatches = 4;
+		try (Trainer trainer = new Trainer(tiny.verifiedWeights(), Device.cpu(), tiny.schedule(), ts, noisy(1), noisy(2),
+			null, new Objective.Sure()))
+		{
+			final BestWeights best = BestWeights.start(trainer, tmp, false);
+			final Trainer.Listener l = best.watching(new Trainer.Listener() {});
+			final double base = trainer.validationLoss();
+			int k = 0;
+			for (int i = 0; i < BestWeights.PATIENCE - 1; i++) {
+				l.validation(++k, base + 0.01);
+				assertFalse(l.stop(), "evaluation " + k);
+			}
+			l.validation(++k, base - 0.01); // a new lowest: the count starts again
+			assertEquals(k, best.step());
+			for (int i = 0; i < BestWeights.PATIENCE - 1; i++) {
+				l.validation(++k, base);
+				assertFalse(l.stop(), "evaluation " + k);
+			}
+			l.validation(++k, base);
+			assertTrue(l.stop(), "five evaluations without a lower estimate end the run");
+			assertTrue(best.describe().contains("stopped at step " + k), best.describe());
+		}
+	}
+
 	private static byte[] export(final Trainer trainer) {
 		final ByteArrayOutputStream out = new ByteArrayOutputStream();
 		trainer.export(out);
