@@ -33,19 +33,8 @@ class BestWeightsTest {
 
 	@Test
 	void keepsTheLowestStepAndOnlyBelowTheBase() throws Exception {
-		final ModelDescriptor tiny = ModelDescriptor.read(Paths.get(BestWeightsTest.class.getResource(
-			"/models/tiny-gray/rdf.yaml").toURI()).getParent());
-		final Trainer.Settings ts = new Trainer.Settings();
-		ts.steps = 3;
-		ts.batch = 2;
-		ts.patch = 32;
-		ts.lr = 1e-2;
-		ts.emaDecay = 0;
-		ts.trainable = Collections.singletonList("film.bias");
-		ts.validationPatches = 4;
-		try (Trainer trainer = new Trainer(tiny.verifiedWeights(), Device.cpu(), tiny.schedule(), ts, noisy(1), noisy(2),
-			null, new Objective.Sure()))
-		{
+		final Trainer.Settings ts = settings(3);
+		try (Trainer trainer = trainer(ts)) {
 			final BestWeights best = BestWeights.start(trainer, tmp, false);
 			final double base = trainer.validationLoss();
 			assertEquals(0, best.step(), "before any step the base is the best");
@@ -78,18 +67,7 @@ class BestWeightsTest {
 	/** The run ends after {@link BestWeights#PATIENCE} evaluations in a row without a new lowest estimate. */
 	@Test
 	void endsTheRunWhenTheEstimateStopsFalling() throws Exception {
-		final ModelDescriptor tiny = ModelDescriptor.read(Paths.get(BestWeightsTest.class.getResource(
-			"/models/tiny-gray/rdf.yaml").toURI()).getParent());
-		final Trainer.Settings ts = new Trainer.Settings();
-		ts.steps = 2;
-		ts.batch = 2;
-		ts.patch = 32;
-		ts.emaDecay = 0;
-		ts.trainable = Collections.singletonList("film.bias");
-		ts.validationPatches = 4;
-		try (Trainer trainer = new Trainer(tiny.verifiedWeights(), Device.cpu(), tiny.schedule(), ts, noisy(1), noisy(2),
-			null, new Objective.Sure()))
-		{
+		try (Trainer trainer = trainer(settings(2))) {
 			final BestWeights best = BestWeights.start(trainer, tmp, false);
 			final Trainer.Listener l = best.watching(new Trainer.Listener() {});
 			final double base = trainer.validationLoss();
@@ -108,6 +86,27 @@ class BestWeightsTest {
 			assertTrue(l.stop(), "five evaluations without a lower estimate end the run");
 			assertTrue(best.describe().contains("stopped at step " + k), best.describe());
 		}
+	}
+
+	/** The FiLM biases of tiny-gray by SURE, as Train data=noisy trains: batches of 2 patches of 32², lr 1e-2. */
+	private static Trainer.Settings settings(final int steps) {
+		final Trainer.Settings ts = new Trainer.Settings();
+		ts.steps = steps;
+		ts.batch = 2;
+		ts.patch = 32;
+		ts.lr = 1e-2;
+		ts.emaDecay = 0;
+		ts.trainable = Collections.singletonList("film.bias");
+		ts.validationPatches = 4;
+		return ts;
+	}
+
+	/** A trainer of tiny-gray on noisy blobs, with held-out noisy blobs of another seed. */
+	private static Trainer trainer(final Trainer.Settings ts) throws Exception {
+		final ModelDescriptor tiny = ModelDescriptor.read(Paths.get(BestWeightsTest.class.getResource(
+			"/models/tiny-gray/rdf.yaml").toURI()).getParent());
+		return new Trainer(tiny.verifiedWeights(), Device.cpu(), tiny.schedule(), ts, noisy(1), noisy(2), null,
+			new Objective.Sure());
 	}
 
 	private static byte[] export(final Trainer trainer) {
