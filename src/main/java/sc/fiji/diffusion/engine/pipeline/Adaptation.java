@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -235,39 +236,25 @@ final class Adaptation {
 		final int height = raw.length / width, r = MASK_RADIUS;
 		final float[] counts = new float[raw.length];
 		if (Double.isNaN(clip[0]) && Double.isNaN(clip[1])) {
-			java.util.Arrays.fill(counts, 1);
+			Arrays.fill(counts, 1);
 			return counts;
 		}
-		// column sums of the window's rows, then a sliding sum along each row
-		final double[] col = new double[width];
-		final int[] colCount = new int[width];
+		// summed-area table: any window's sum in four reads
+		final double[] sat = new double[(width + 1) * (height + 1)];
+		for (int y = 0; y < height; y++)
+			for (int x = 0; x < width; x++)
+				sat[(y + 1) * (width + 1) + x + 1] = raw[y * width + x] + sat[y * (width + 1) + x + 1] + sat[(y + 1) *
+					(width + 1) + x] - sat[y * (width + 1) + x];
 		for (int y = 0; y < height; y++) {
-			java.util.Arrays.fill(col, 0);
-			java.util.Arrays.fill(colCount, 0);
-			for (int yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++)
-				for (int x = 0; x < width; x++) {
-					col[x] += raw[yy * width + x];
-					colCount[x]++;
-				}
-			double sum = 0;
-			int count = 0;
-			for (int x = 0; x <= Math.min(width - 1, r); x++) {
-				sum += col[x];
-				count += colCount[x];
-			}
+			final int y0 = Math.max(0, y - r), y1 = Math.min(height, y + r + 1);
 			for (int x = 0; x < width; x++) {
-				final int k = y * width + x;
-				final double m = count > 1 ? (sum - raw[k]) / (count - 1) : raw[k];
+				final int x0 = Math.max(0, x - r), x1 = Math.min(width, x + r + 1), k = y * width + x;
+				final int n = (y1 - y0) * (x1 - x0) - 1;
+				final double sum = sat[y1 * (width + 1) + x1] - sat[y0 * (width + 1) + x1] - sat[y1 * (width + 1) + x0] +
+					sat[y0 * (width + 1) + x0] - raw[k];
+				final double m = n > 0 ? sum / n : raw[k];
 				final double sd = 2 * Math.sqrt(Math.max(0, noise.variance(m)));
 				counts[k] = Math.abs(m - clip[0]) <= sd || Math.abs(m - clip[1]) <= sd ? 0 : 1;
-				if (x + r + 1 < width) {
-					sum += col[x + r + 1];
-					count += colCount[x + r + 1];
-				}
-				if (x - r >= 0) {
-					sum -= col[x - r];
-					count -= colCount[x - r];
-				}
 			}
 		}
 		return counts;
