@@ -117,7 +117,8 @@ final class TrainedModelFolder {
 			final Map<String, Object> ts = (Map<String, Object>) w.get("torchscript");
 			ts.put("source", "weights.pt");
 			ts.put("sha256", ModelDescriptor.sha256(weights));
-			// the base's bfloat16 copies hold the weights that were trained here: not these
+			// the base's bfloat16 copy of its own network: stale where that network trained; where only the one-step
+			// network did, not copied (Denoise runs the one-step network at the data's noise level)
 			w.remove("torchscript_inference");
 			if (oneStep) {
 				// the base's own network, as it was; the one-step network is the one trained
