@@ -15,7 +15,8 @@ gain 2, offset 100, read noise 2 (16-bit; nothing told: noise=auto); EM with Gau
 BM3D (k = 6, as tools/std_report.py), then degraded alike -- the raw slices carry white noise of their own
 (a PCA estimate of ~9-18 grey levels) that no denoiser can tell from the added noise, and which a PSNR
 against the raw slice counts as signal.
-Methods: Denoise output=mean with adapt=0 (the base), 100, 300 (batch, the Fiji command's pipeline);
+Methods: Denoise output=mean with adapt=0 (the base), 100, 300 (batch, the Fiji command's pipeline), and with
+ensemble=8 (the result averaged over the 8 flips and rotations) at adapt=0 and 300;
 a Gaussian blur whose σ is tuned *per image on its clean image* (an oracle no user has; the bar the
 issue sets). PSNR against the clean image (photon data: against 2λ + 100, peak 2·peak).
 """
@@ -62,12 +63,16 @@ def main():
     ap.add_argument("--adapt", default="0,100,300")
     ap.add_argument("--work", default="target/adapt-report")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--ensemble", default="0,300",
+                    help="adapt=N values also run with ensemble=8 (the 8 flips and rotations averaged); empty for none")
     ap.add_argument("--kinds", default="fluo,em,em-clean", help="which kinds to run (a subset: for a quick look only)")
     args = ap.parse_args()
     import tifffile
     cp = micro_report.classpath()
     imgs = images(args.data, args.sets)
     ns = [int(n) for n in args.adapt.split(",")]
+    # (adapt, ensemble) runs: every adapt=N alone, then those asked for with ensemble=8
+    runs = [(n, 1) for n in ns] + [(int(n), 8) for n in args.ensemble.split(",") if n.strip()]
     os.makedirs(args.work, exist_ok=True)
     log = open(os.path.join(args.work, "batch.log"), "w")
     rows = []  # (cond label, image, method, psnr)
@@ -88,22 +93,23 @@ def main():
                 print(f"warning: {label} {name}: the blur's best σ {best} is at the edge of its grid")
             rows.append((label, name, "Gaussian blur, σ tuned per image on its clean image",
                          baselines.psnr(baselines.gaussian(y, best), ref, peak)))
-        for n in ns:
-            out = os.path.join(args.work, f"{mod}-{cond[0]}{cond[1]:g}", f"adapt{n}")
+        for n, ens in runs:
+            run = (n, ens)
+            out = os.path.join(args.work, f"{mod}-{cond[0]}{cond[1]:g}", f"adapt{n}" + (f"-ensemble{ens}" if ens > 1 else ""))
             before = log.tell()
             t0 = time.time()
-            micro_report.denoise(cp, folder, out, {"adapt": n, "output": "mean"}, log)
-            secs[(label, n)] = (time.time() - t0) / len(truth)
+            micro_report.denoise(cp, folder, out, {"adapt": n, "output": "mean", "ensemble": ens}, log)
+            secs[(label, run)] = (time.time() - t0) / len(truth)
             log.flush()
             text = open(log.name).read()[before:]
             decisions = micro_report.per_file(text, r"adapt: estimated RMS error .*: (denoising with the adapted prior|the adaptation did not help)")
             for name, (y, ref, peak) in truth.items():
                 d = tifffile.imread(os.path.join(out, name + "-denoised.tif")).astype(np.float64)
-                rows.append((label, name, f"Denoise adapt={n}", baselines.psnr(d, ref, peak)))
+                rows.append((label, name, method(run), baselines.psnr(d, ref, peak)))
                 if n > 0:
-                    kept.setdefault((label, n), []).append(decisions.get(name, ("?",))[0].startswith("denoising"))
-            print(f"{label} adapt={n}: {secs[(label, n)]:.1f} s per image", flush=True)
-    text = table(args, rows, kept, secs, ns)
+                    kept.setdefault((label, run), []).append(decisions.get(name, ("?",))[0].startswith("denoising"))
+            print(f"{label} {method(run)}: {secs[(label, run)]:.1f} s per image", flush=True)
+    text = table(args, rows, kept, secs, runs)
     print(text)
     out = args.out or (f"results/adapt.md" if args.sets == "test" else None)
     if out:
@@ -111,7 +117,12 @@ def main():
         print("wrote", out)
 
 
-def table(args, rows, kept, secs, ns):
+def method(run):
+    n, ens = run
+    return f"Denoise adapt={n}" + (f" ensemble={ens}" if ens > 1 else "")
+
+
+def table(args, rows, kept, secs, runs):
     labels = list(dict.fromkeys(r[0] for r in rows))
     methods = list(dict.fromkeys(r[2] for r in rows))
     lines = [f"Denoise with adapt=N on the {args.sets} images (tools/adapt_report.py --sets {args.sets}); mean PSNR dB "
@@ -124,11 +135,15 @@ def table(args, rows, kept, secs, ns):
             v = [r[3] for r in rows if r[0] == lab and r[2] == m]
             cells.append(f"{np.mean(v):.2f}" if v else "")
         lines.append(f"| {lab} | " + " | ".join(cells) + " |")
-    lines += ["", "| condition | adapt | adapted on | seconds per image (batch, model load included) |", "|---|---|---|---|"]
+    lines += ["", "Against the blur (dB, mean over the set): " + "; ".join(
+        f"{lab}: " + ", ".join(f"{m[len('Denoise '):]} {np.mean([r[3] for r in rows if r[0] == lab and r[2] == m]) - np.mean([r[3] for r in rows if r[0] == lab and r[2] == methods[0]]):+.2f}"
+                               for m in methods[1:]) for lab in labels) + "."]
+    lines += ["", "| condition | adapt | ensemble | adapted on | seconds per image (batch, model load included) |",
+              "|---|---|---|---|---|"]
     for lab in labels:
-        for n in ns:
-            k = kept.get((lab, n))
-            lines.append(f"| {lab} | {n} | {'' if k is None else f'{sum(k)}/{len(k)}'} | {secs[(lab, n)]:.1f} |")
+        for run in runs:
+            k = kept.get((lab, run))
+            lines.append(f"| {lab} | {run[0]} | {run[1]} | {'' if k is None else f'{sum(k)}/{len(k)}'} | {secs[(lab, run)]:.1f} |")
     lines += ["", "Per image:", "", "| condition | image | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
     for lab in labels:
         for name in dict.fromkeys(r[1] for r in rows if r[0] == lab):
