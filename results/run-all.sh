@@ -24,6 +24,7 @@ run benchmark "-Xmx2g" test-compile exec:java -Ddiffusion.args="benchmark --out 
 py speed-bm3d tools/speed_report.py --rounds 5 --costs --out results/speed-bm3d.md
 py flops tools/flops.py
 py micro-testset tools/micro_testset.py --out data/micro-report
+py noise-sigma tools/sigma_check.py --out results/noise-sigma.md
 py micro-quality tools/micro_report.py --out results/micro-quality.md
 py precision tools/precision_report.py --out results/precision.md
 py one-step tools/precision_report.py --compare one-step --out results/one-step.md
