@@ -151,13 +151,14 @@ public final class NoiseSettings {
 	 * {@link #FLAT_MIN_REGIONS} regions are read over all their blocks.
 	 * <p>
 	 * Grain spread evenly over a plane (an EM slice's) is in every region, the flatter half too,
-	 * and still read as noise (+7 % σ on average on held-out ISBI slices at σ 15). A second,
+	 * and still read as noise. A second,
 	 * independent reading separates it by its correlation across 7×7 patches ({@link PatchNoise}:
 	 * the noise is the tail of the patch covariance's spectrum); both err only upward, so σ is the
-	 * lower of the two. On noisy copies (σ 15 and 25, float, nothing clipped) of the micrograph
-	 * report's 74 images: mean error of σ +1.1 / +0.4 % (fluorescence), +0.7 / −0.7 % (EM),
-	 * +3.1 / +0.7 % (photographs) on the validation images with the Haar reading alone, +0.2 /
-	 * −0.1, −0.3 / −0.7, +3.1 / +0.7 % with both.
+	 * lower of the two. {@code tools/sigma_check.py} (results/noise-sigma.md: the micrograph
+	 * report's images cleaned, σ 15 and 25 added in float): mean error of σ on the validation
+	 * images +0.4 / +0.4 % (fluorescence), +1.7 / −1.4 % (EM), +1.0 / +1.5 % (photographs) with
+	 * the Haar reading alone, +0.1 / +0.2, +0.7 / −1.4, +1.0 / +1.4 % with both; on the held-out
+	 * EM slices +7.4 / +2.9 % alone, +1.4 / +0.6 % with both.
 	 */
 	public static double estimateSigma(final float[] plane, final int w, final int h) {
 		return estimateSigma(plane, w, h, null);
