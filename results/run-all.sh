@@ -34,6 +34,7 @@ py error-estimate-told tools/error_report.py --told --out results/error-estimate
 py error-estimate-clean-ref tools/error_report.py --clean-references --out results/error-estimate-clean-ref.md --work target/error-report-clean
 py std-calibration tools/std_report.py --out results/std-calibration.md
 py noisy-training tools/noisy_report.py --out results/noisy-training.md
+py noisy-training-clean-ref tools/noisy_report.py --clean-references --parts domain --out results/noisy-training-clean-ref.md
 py judge-check tools/judge_check.py --out results/judge-check.md
 py n2v-budget tools/n2v_budget.py --out results/n2v-budget.md
 py keys tools/keys.py
