@@ -2,6 +2,8 @@ package sc.fiji.diffusion.engine.noise;
 
 import java.util.Arrays;
 
+import sc.fiji.diffusion.engine.image.SummedAreas;
+
 /**
  * σ of white Gaussian noise from the covariance of an image's p × p patches (Chen, Zhu &amp; Heng,
  * "An efficient statistical method for image noise level estimation", ICCV 2015).
@@ -47,19 +49,10 @@ final class PatchNoise {
 		if (w < p || h < p) return Double.NaN;
 		// summed-area tables of the pixels not to use and of the values: a patch qualifies where the first sums to 0
 		// and the second's mean is far enough from the clips
-		final int[] bad = new int[(w + 1) * (h + 1)];
-		final double[] sum = new double[(w + 1) * (h + 1)];
-		for (int y = 0; y < h; y++) {
-			int row = 0;
-			double rowSum = 0;
-			for (int x = 0; x < w; x++) {
-				final float f = plane[y * w + x];
-				row += skip != null && skip[y * w + x] || f == clip[0] || f == clip[1] ? 1 : 0;
-				rowSum += f;
-				bad[(y + 1) * (w + 1) + x + 1] = bad[y * (w + 1) + x + 1] + row;
-				sum[(y + 1) * (w + 1) + x + 1] = sum[y * (w + 1) + x + 1] + rowSum;
-			}
-		}
+		final float[] notUsed = new float[plane.length];
+		for (int i = 0; i < plane.length; i++)
+			notUsed[i] = skip != null && skip[i] || plane[i] == clip[0] || plane[i] == clip[1] ? 1 : 0;
+		final double[] bad = SummedAreas.of(notUsed, w, h), sum = SummedAreas.of(plane, w, h);
 		final long positions = (long) (w - p + 1) * (h - p + 1);
 		final int stride = (int) Math.max(1, Math.ceil(Math.sqrt((double) positions / MAX_PATCHES)));
 		final double[] mean = new double[d], outer = new double[d * d], v = new double[d];
@@ -71,9 +64,8 @@ final class PatchNoise {
 		long n = 0;
 		for (int y0 = 0; y0 + p <= h; y0 += stride)
 			for (int x0 = 0; x0 + p <= w; x0 += stride) {
-				final int i00 = y0 * (w + 1) + x0, i01 = i00 + p, i10 = (y0 + p) * (w + 1) + x0, i11 = i10 + p;
-				if (bad[i11] - bad[i01] - bad[i10] + bad[i00] != 0) continue;
-				final double m = (sum[i11] - sum[i01] - sum[i10] + sum[i00]) / d;
+				if (SummedAreas.sum(bad, w, x0, y0, x0 + p, y0 + p) != 0) continue;
+				final double m = SummedAreas.sum(sum, w, x0, y0, x0 + p, y0 + p) / d;
 				if (m - clip[0] <= margin || clip[1] - m <= margin) continue; // NaN clip: no limit
 				for (int dy = 0; dy < p; dy++)
 					for (int dx = 0; dx < p; dx++)

@@ -14,6 +14,7 @@ import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 import sc.fiji.diffusion.engine.Monitor;
+import sc.fiji.diffusion.engine.image.SummedAreas;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.noise.CameraFit;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
@@ -239,19 +240,13 @@ final class Adaptation {
 			Arrays.fill(counts, 1);
 			return counts;
 		}
-		// summed-area table: any window's sum in four reads
-		final double[] sat = new double[(width + 1) * (height + 1)];
-		for (int y = 0; y < height; y++)
-			for (int x = 0; x < width; x++)
-				sat[(y + 1) * (width + 1) + x + 1] = raw[y * width + x] + sat[y * (width + 1) + x + 1] + sat[(y + 1) *
-					(width + 1) + x] - sat[y * (width + 1) + x];
+		final double[] sat = SummedAreas.of(raw, width, height);
 		for (int y = 0; y < height; y++) {
 			final int y0 = Math.max(0, y - r), y1 = Math.min(height, y + r + 1);
 			for (int x = 0; x < width; x++) {
 				final int x0 = Math.max(0, x - r), x1 = Math.min(width, x + r + 1), k = y * width + x;
 				final int n = (y1 - y0) * (x1 - x0) - 1;
-				final double sum = sat[y1 * (width + 1) + x1] - sat[y0 * (width + 1) + x1] - sat[y1 * (width + 1) + x0] +
-					sat[y0 * (width + 1) + x0] - raw[k];
+				final double sum = SummedAreas.sum(sat, width, x0, y0, x1, y1) - raw[k];
 				final double m = n > 0 ? sum / n : raw[k];
 				final double sd = 2 * Math.sqrt(Math.max(0, noise.variance(m)));
 				counts[k] = Math.abs(m - clip[0]) <= sd || Math.abs(m - clip[1]) <= sd ? 0 : 1;
