@@ -26,6 +26,7 @@ py flops tools/flops.py
 py micro-testset tools/micro_testset.py --out data/micro-report
 py noise-sigma tools/sigma_check.py --out results/noise-sigma.md
 py micro-quality tools/micro_report.py --out results/micro-quality.md
+py micro-quality-blind tools/micro_report.py --variants blind --classical "" --out results/micro-quality-blind.md
 py precision tools/precision_report.py --out results/precision.md
 py one-step tools/precision_report.py --compare one-step --out results/one-step.md
 py adapt tools/adapt_report.py --out results/adapt.md
