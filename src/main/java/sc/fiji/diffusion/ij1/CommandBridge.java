@@ -220,10 +220,7 @@ public final class CommandBridge {
 				hint == null ? "" : hint);
 			else {
 				gd.addStringField(item.getName(), dflt, hint != null ? 10 : 20);
-				if (shown && hint != null) {
-					gd.addToSameRow();
-					gd.addMessage(hint);
-				}
+				if (shown && hint != null) withHint(gd, hint);
 			}
 		}
 		if (shown) gd.addHelp(help(title));
@@ -244,6 +241,25 @@ public final class CommandBridge {
 			else inputs.put(item.getName(), gd.getNextString());
 		}
 		return true;
+	}
+
+	/**
+	 * Puts a hint right of the string field just added, as GenericDialog does with a numeric field's
+	 * units: the field and a label in one panel in the field's place (the dialog still reads the
+	 * field). A message added to the same row instead lands in a column of its own, right of the
+	 * widest numeric field's units, and was cut off at the dialog's edge.
+	 */
+	private static void withHint(final GenericDialog gd, final String hint) {
+		final java.awt.Component field = (java.awt.Component) gd.getStringFields().lastElement();
+		final java.awt.Container parent = field.getParent();
+		// a layout this does not know: the field without its hint rather than a misplaced one
+		if (parent == null || !(parent.getLayout() instanceof java.awt.GridBagLayout)) return;
+		final java.awt.GridBagConstraints at = ((java.awt.GridBagLayout) parent.getLayout()).getConstraints(field);
+		final java.awt.Panel panel = new java.awt.Panel(new java.awt.FlowLayout(java.awt.FlowLayout.LEFT, 0, 0));
+		parent.remove(field);
+		panel.add(field);
+		panel.add(new java.awt.Label(" " + hint));
+		parent.add(panel, at);
 	}
 
 	/**

@@ -161,7 +161,7 @@ final class Adaptation {
 			.verifiedWeights(), base.device(), base.schedule(), ts, patches, null, null, new Objective.Sure()))
 		{
 			count[0] = trainer.parameterCount();
-			trainer.run(monitor.prefixed("adapting "), new Trainer.Listener() {
+			trainer.run(monitor.prefixed("adapt: fine-tuning on this image, "), new Trainer.Listener() {
 
 				@Override
 				public void step(final int k, final int n, final double loss, final double rate) {
