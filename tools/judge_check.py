@@ -12,6 +12,11 @@ adapted with `train --data noisy` (one of the six fields held out, as in the rep
 verdict of Train's judge (Denoise's own error estimate on the held-out field, no clean image)
 compared with the truth: the RMS error of Denoise output=mean with the base and the adapted model
 on the six adaptation fields and on the six test crops, against the cleaned images.
+
+--domain isbi: a validation domain for choosing Train's rules, never a test set of any report: slices of
+the ISBI 2012 ssTEM volume (a source the bundled prior never saw) that no report uses (tools/micro_testset.py
+takes slices 0, 3, 6, ... 29 for its EM tests): slices 1, 2, 4, 5, 7, 8 to adapt on, 10, 11, 13, 14, 16, 17
+to score. --sigma S: Gaussian noise of σ S on 8 bits (noise=gaussian sigma=auto) instead of photons.
 """
 import argparse
 import os
@@ -35,15 +40,25 @@ def main():
     ap.add_argument("--data", default="data/micro-report")
     ap.add_argument("--steps", default="1000,2000")
     ap.add_argument("--peak", type=float, default=5)
+    ap.add_argument("--sigma", type=float, default=0, help="Gaussian σ on 8 bits instead of photon noise")
+    ap.add_argument("--domain", default="transfluor", choices=["transfluor", "isbi"])
+    ap.add_argument("--micrographs", default="../shared/data/micrographs")
     ap.add_argument("--out", default="results/judge-check.md")
     args = ap.parse_args()
     import tifffile
     cp = micro_report.classpath()
-    work = os.path.join(args.data, "judge-work")
+    work = os.path.join(args.data, "judge-work" + ("" if args.domain == "transfluor" else "-" + args.domain))
     shutil.rmtree(work, ignore_errors=True)
-    cond = ("peak", args.peak)
-    sets = {"adaptation": micro_report.read_dir(os.path.join(args.data, "adapt", "transfluor")),
-            "test": [t for t in micro_report.read_dir(os.path.join(args.data, "held", "fluo")) if t[0].startswith("AS_09047")]}
+    cond = ("sigma", args.sigma) if args.sigma > 0 else ("peak", args.peak)
+    if args.domain == "transfluor":
+        sets = {"adaptation": micro_report.read_dir(os.path.join(args.data, "adapt", "transfluor")),
+                "test": [t for t in micro_report.read_dir(os.path.join(args.data, "held", "fluo"))
+                         if t[0].startswith("AS_09047")]}
+    else:
+        from PIL import Image
+        src = os.path.join(args.micrographs, "unet-isbi2012", "train")
+        sets = {label: [(f"isbi{k:02d}", np.asarray(Image.open(os.path.join(src, f"{k}.png")).convert("L")).astype(np.float64)) for k in ks]
+                for label, ks in (("adaptation", (1, 2, 4, 5, 7, 8)), ("test", (10, 11, 13, 14, 16, 17)))}
     truth = {}
     for label, images in sets.items():
         d = os.path.join(work, label)
@@ -51,9 +66,10 @@ def main():
         for k, (name, x) in enumerate(images):
             clean = baselines.bm3d(np.clip(np.rint(x), 0, 255), 6).astype(np.float64)
             y, ref, _, _ = micro_report.degrade(clean, cond, (8000 if label == "adaptation" else 7000) + k)
-            tifffile.imwrite(os.path.join(d, name + ".tif"), y.astype(np.uint16))
+            tifffile.imwrite(os.path.join(d, name + ".tif"), y.astype(np.uint16 if cond[0] == "peak" else np.uint8))
             truth[(label, name)] = ref
-    keys = ["--noise", "poisson", "--gain", "0", "--sigma", "0", "--offset", "auto"]
+    keys = (["--noise", "poisson", "--gain", "0", "--sigma", "0", "--offset", "auto"] if cond[0] == "peak" else
+            ["--noise", "gaussian", "--sigma", "0"])
     log = open(os.path.join(work, "java.log"), "w")
 
     def java(a):
@@ -96,8 +112,9 @@ def main():
         adapted = {label: rmse(snap, label) for label in sets}
         rows.append((steps, patches, m.groups() if m else ("—",) * 6, written, adapted))
     lines = ["# Train's judge against the truth, on images whose truth is clean", "",
-             f"Written by `/usr/bin/python3 tools/judge_check.py` (its docstring says how). Photon-limited, peak "
-             f"{args.peak:g}, camera unknown. RMS error of Denoise output=mean against the cleaned images (photon units), "
+             f"Written by `/usr/bin/python3 tools/judge_check.py {' '.join(sys.argv[1:])}` (its docstring says how). "
+             f"Domain {args.domain}; " + (f"Gaussian σ {args.sigma:g} on 8 bits, σ unknown" if cond[0] == "sigma" else
+                                          f"photon-limited, peak {args.peak:g}, camera unknown") + ". RMS error of Denoise output=mean against the cleaned images (image units), "
              "mean over the fields; 'held-out patches' is Stein's estimate Train reads on the held-out field's patches "
              "to pick the step it keeps (where no step beat the base, it writes nothing and asks no judge; the "
              "adapted model scored is then the last step's, set aside); 'held-out estimate' is what Train's judge "

@@ -211,6 +211,11 @@ public final class Clipped implements NoiseModel {
 	}
 
 	@Override
+	public float[] cleanForward(final float[] x) {
+		return noise.cleanForward(x);
+	}
+
+	@Override
 	public float[] inverse(final float[] d) {
 		final float[] f = noise.inverse(d);
 		for (int i = 0; i < f.length; i++)

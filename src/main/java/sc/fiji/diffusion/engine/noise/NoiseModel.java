@@ -16,6 +16,17 @@ public interface NoiseModel extends Serializable {
 	/** Denoised working units → image units (a new array). */
 	float[] inverse(float[] d);
 
+	/**
+	 * A clean image x (image units) in working units as a denoiser of the transformed image
+	 * estimates it: E[f(z) | x], the value {@link #inverse} maps back to x. The identity for
+	 * Gaussian noise; for a camera, the expected transform of its photon and read noise, which at
+	 * a few photons lies below the transform of x itself. What a prior is trained on when it learns
+	 * the transformed images of a kind (Train data=noisy: the posterior means of the noisy images).
+	 */
+	default float[] cleanForward(final float[] x) {
+		return forward(x);
+	}
+
 	/** σ of the (Gaussian) noise in working units. */
 	double workingSigma();
 

@@ -12,14 +12,16 @@ import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Properties;
 
+import sc.fiji.diffusion.engine.training.Objective;
 import sc.fiji.diffusion.engine.training.Trainer;
 
 /**
  * Train data=noisy: the weights with the lowest held-out estimate so far, kept in the checkpoint
- * folder. The trainer's validation loss on the held-out noisy patches is Stein's unbiased risk
- * estimate of the one-step posterior mean there ({@link sc.fiji.diffusion.engine.training.Objective.Sure}),
- * up to a constant: loss = MSE/σ_y² − 1 (an unbiased estimate, so below 0 at times where the
- * error is small). The base is measured before the first step (step 0); a step's weights are
+ * folder. The trainer's validation loss on the held-out noisy patches estimates the one-step
+ * posterior mean's squared error there up to a constant, loss = MSE/σ_y² − 1: the split-pixel
+ * estimate ({@link sc.fiji.diffusion.engine.training.Objective.Split}; its MSE is against the
+ * clean neighbour, so its level is above the error's) or Stein's unbiased risk estimate
+ * ({@link sc.fiji.diffusion.engine.training.Objective.Sure}; may fall below 0 where the error is small). The base is measured before the first step (step 0); a step's weights are
  * kept when their estimate is lower than every one before, the base's included; the run ends
  * after {@link #PATIENCE} evaluations in a row without one. The record survives a resume.
  */
@@ -157,9 +159,11 @@ final class BestWeights {
 
 	/** What was measured and kept, in words for the Log and the model card. */
 	String describe() {
-		final String head = String.format(Locale.ROOT, "Stein's unbiased estimate of the one-step denoiser's mean " +
-			"squared error on the held-out noisy patches, as a fraction of the noise variance: %.4f with the base",
-			relativeMse(baseLoss));
+		final String head = String.format(Locale.ROOT, "%s of the one-step denoiser's mean squared error on the " +
+			"held-out noisy patches, as a fraction of the noise variance: %.4f with the base", trainer
+				.validationObjective() instanceof Objective.Split ? "the split-pixel estimate (each patch's 2x2 diagonals " +
+					"denoised and compared with the other; no noise model)" : "Stein's unbiased estimate", relativeMse(
+						baseLoss));
 		final String last = Double.isNaN(lastLoss) || lastStep == step ? "" : String.format(Locale.ROOT,
 			", %.4f at the last step (%d)", relativeMse(lastLoss), lastStep);
 		final String end = stopped ? String.format(Locale.ROOT, "; stopped at step %d, %d evaluations without a lower " +

@@ -95,6 +95,8 @@ final class TrainedModelFolder {
 			training.put("normalize", s.normalization().toString() + ": " + d.values);
 			training.putAll(trainer.settings().asMap());
 			training.putAll(trainer.objective().describe());
+			if (trainer.validationObjective() != trainer.objective()) training.put("validation_loss", trainer
+				.validationObjective().describe().get("loss"));
 			if (d.adapted != null) {
 				final Map<String, Object> adapted = new LinkedHashMap<>(d.adapted);
 				adapted.put("network", oneStep ? "the base's one-step network (weights.torchscript_one_step; the base's " +

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -15,7 +16,8 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
  * What the network is trained to predict from a batch of patches: the noisy input x_t at level
  * t, a target for ε̂(x_t, t) and a weight per patch; the loss is mean(w · (ε̂ − target)²).
  * {@link Clean} is the simple DDPM loss on clean images; {@link Sure} fits the estimator
- * Denoise uses to noisy images alone, at their own noise level.
+ * Denoise uses to noisy images alone, at their own noise level; {@link Split} measures that
+ * estimator on held-out noisy patches without a noise model's distribution (not for training).
  */
 public interface Objective {
 
@@ -192,6 +194,105 @@ public interface Objective {
 			final Map<String, Object> m = new LinkedHashMap<>();
 			m.put("loss", "SURE of the one-step posterior mean at the data's own noise level (Monte-Carlo divergence, " +
 				"probe " + PROBE + " sigma_y)");
+			return m;
+		}
+	}
+
+	/**
+	 * A held-out measure of Denoise's one-step posterior mean D(y) = y − σ_t ε̂(√ᾱ_t* y, t*) on noisy
+	 * patches that needs neither a clean image nor the noise's distribution, only that the noise
+	 * be independent from pixel to pixel (Neighbor2Neighbor's sub-sampling, Huang et al. 2021):
+	 * each patch is split into two half-resolution images g₁, g₂ from the two diagonals of every
+	 * 2×2 cell, and, both ways round,
+	 * <pre>
+	 *   E‖D(g₁) − g₂‖²/(Nσ_y²) − 1 = E‖D(g₁) − x₂‖²/(Nσ_y²),   x₂ = E[g₂]
+	 * </pre>
+	 * g₂'s noise being independent of D(g₁). x₂ is g₁'s clean neighbour, not its clean value, so the
+	 * level is not the error at full resolution; what is compared — one set of weights against
+	 * another on the same patches — is the direction. Stein's estimate ({@link Sure}) assumes
+	 * Gaussian noise; at a few photons per pixel, after the Anscombe transform, it ranked weights
+	 * trained on posterior means the wrong way round (docs/train.md). Its value has no gradient:
+	 * a measure for {@code Trainer#validateWith}, not an objective to train by.
+	 * {@code batch} puts the patches in target, σ_y in weight, the level in t; the twin patches,
+	 * when given, are the mask of the pixels that count, read at the targets.
+	 */
+	final class Split implements Objective {
+
+		private final int min, step;
+		private NoiseSchedule schedule;
+
+		/**
+		 * @param min the network's smallest input side, {@code step} the step of its sizes: the
+		 *          half-resolution images are cropped to the largest side it accepts
+		 */
+		public Split(final int min, final int step) {
+			this.min = min;
+			this.step = step;
+		}
+
+		/** The side of the half-resolution images of p × p patches, or 0 when the network takes none. */
+		public int side(final int p) {
+			final int h = p / 2;
+			if (h < min) return 0;
+			return step <= 0 ? h == min ? h : 0 : min + (h - min) / step * step;
+		}
+
+		@Override
+		public void batch(final float[] y, final float[] twin, final float[] sigmaY, final int b, final int pp,
+			final NoiseSchedule schedule, final SplittableRandom r, final GaussianNoise noise, final long stream,
+			final Batch out)
+		{
+			this.schedule = schedule;
+			for (int i = 0; i < b; i++) {
+				if (!(sigmaY[i] > 0)) throw new IllegalArgumentException("the split-pixel measure needs noisy patches " +
+					"(sigma > 0)");
+				out.t[i] = Math.max(0, schedule.timestepForSigma(sigmaY[i]));
+				out.weight[i] = sigmaY[i];
+			}
+			System.arraycopy(y, 0, out.target, 0, b * pp);
+			if (twin != null) out.mask = Arrays.copyOf(twin, b * pp);
+		}
+
+		@Override
+		public NDArray loss(final Network net, final NDManager m, final Batch one, final int b, final int p) {
+			final int s = side(p), ss = s * s;
+			if (s == 0) throw new IllegalArgumentException("patches of " + p + " pixels are too small for the " +
+				"split-pixel measure: their halves must be at least " + min + " pixels");
+			final float[] sa = new float[b];
+			for (int i = 0; i < b; i++)
+				sa[i] = (float) Math.sqrt(schedule.alphaBar((int) one.t[i]));
+			double sum = 0, count = 0;
+			// (0,0) → (1,1) and (1,0) → (0,1), as SplitCheck
+			for (final int[] pair : new int[][] { { 0, 0, 1, 1 }, { 1, 0, 0, 1 } }) {
+				final float[] xt = new float[b * ss];
+				for (int i = 0; i < b; i++)
+					for (int y = 0; y < s; y++)
+						for (int x = 0; x < s; x++)
+							xt[i * ss + y * s + x] = sa[i] * one.target[i * p * p + (2 * y + pair[1]) * p + 2 * x + pair[0]];
+				final float[] eps = net.eps(m.create(xt, new Shape(b, 1, s, s)), m.create(one.t)).toFloatArray();
+				for (int i = 0; i < b; i++) {
+					final double st = schedule.sigma((int) one.t[i]), sy2 = (double) one.weight[i] * one.weight[i];
+					for (int y = 0; y < s; y++)
+						for (int x = 0; x < s; x++) {
+							final int to = i * p * p + (2 * y + pair[3]) * p + 2 * x + pair[2];
+							final double w = one.mask == null ? 1 : one.mask[to];
+							if (w == 0) continue;
+							final int k = i * ss + y * s + x;
+							final double d = xt[k] / sa[i] - st * eps[k] - one.target[to];
+							sum += w * (d * d / sy2 - 1);
+							count += w;
+						}
+				}
+			}
+			return m.create((float) (count > 0 ? sum / count : 0));
+		}
+
+		@Override
+		public Map<String, Object> describe() {
+			final Map<String, Object> m = new LinkedHashMap<>();
+			m.put("loss", "split-pixel estimate of the one-step posterior mean's squared error at the data's own noise " +
+				"level (each held-out patch's 2x2 diagonals denoised and compared with the other diagonal; minus the " +
+				"noise variance, as a fraction of it)");
 			return m;
 		}
 	}

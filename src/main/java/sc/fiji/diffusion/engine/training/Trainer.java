@@ -228,6 +228,24 @@ public final class Trainer implements AutoCloseable {
 		return objective;
 	}
 
+	/** What {@link #validationLoss} measures on the held-out patches: the training objective unless set. */
+	private Objective validationObjective;
+
+	/**
+	 * Measures the held-out patches by {@code o} instead of the training objective (Train
+	 * data=noisy: it trains on the noisy images' posterior means with the simple loss, and is
+	 * judged by Stein's estimate on held-out noisy patches, which need no clean image).
+	 */
+	public Trainer validateWith(final Objective o) {
+		validationObjective = o;
+		return this;
+	}
+
+	/** The objective of {@link #validationLoss}. */
+	public Objective validationObjective() {
+		return validationObjective != null ? validationObjective : objective;
+	}
+
 	/**
 	 * Trains up to {@code settings.steps} steps in all. Saves a checkpoint to {@code checkpoint}
 	 * (when not null) every {@code checkpointEvery} steps, at the end, and when cancelled.
@@ -320,14 +338,25 @@ public final class Trainer implements AutoCloseable {
 		validation.batch(new SplittableRandom(settings.seed + 77), v, buf, twin, sigma);
 		final Objective.Batch one = new Objective.Batch(v, p * p);
 		// the same draws at every evaluation, so the curve compares like with like
+		final Objective objective = validationObjective();
 		objective.batch(buf, twin, sigma, v, p * p, schedule, new SplittableRandom(settings.seed + 78), new GaussianNoise(
 			settings.seed + 1), 0, one);
+		// the weights measured are the ones exported (the EMA; the same as trained when its decay is 0)
+		final List<float[]> current = new ArrayList<>(params.size());
+		for (int i = 0; i < params.size(); i++) {
+			current.add(params.get(i).toFloatArray());
+			params.get(i).set(adam.ema.get(i).toFloatArray());
+		}
 		try (NDManager sub = model.getNDManager().newSubManager()) {
 			// the objective's own loss; training = true keeps PyTorch out of inference mode, whose tensors the
 			// trainable parameters cannot mix with; no gradient collector is open, so nothing is recorded
 			final ParameterStore store = new ParameterStore(sub, false);
 			return objective.loss((xt, t) -> block.forward(store, new NDList(xt, t, labels(sub, v)), true).singletonOrThrow(),
 				sub, one, v, p).getFloat();
+		}
+		finally {
+			for (int i = 0; i < params.size(); i++)
+				params.get(i).set(current.get(i));
 		}
 	}
 
