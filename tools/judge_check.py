@@ -99,7 +99,7 @@ def main():
         m = re.search(r"is (unmeasurable \(MSE estimate \S+\)|\S+) with the adapted model against (unmeasurable \(MSE estimate \S+\)|\S+) with 'grayscale'; the split-pixel check .*? finds "
                       r"the adapted model's squared error (lower|higher) by (\S+) \+- (\S+): ([A-Za-z ,]+)", out)
         written = "did not make it better" not in out
-        # the step Train kept by Stein's estimate on the held-out patches (step 0: none beat the base, no judge asked)
+        # the step Train kept by its estimate on the held-out patches (step 0: none beat the base, no judge asked)
         hp = re.search(r"as a fraction of the noise variance: (\S+) with the base([^\n]*)", out)
         kept = re.search(r"(\S+) at step (\d+) \(the lowest", hp.group(2)) if hp else None
         patches = "?" if not hp else f"{hp.group(1)} → " + (f"{kept.group(1)} (step {kept.group(2)})" if kept else
@@ -115,11 +115,12 @@ def main():
              f"Written by `/usr/bin/python3 tools/judge_check.py {' '.join(sys.argv[1:])}` (its docstring says how). "
              f"Domain {args.domain}; " + (f"Gaussian σ {args.sigma:g} on 8 bits, σ unknown" if cond[0] == "sigma" else
                                           f"photon-limited, peak {args.peak:g}, camera unknown") + ". RMS error of Denoise output=mean against the cleaned images (image units), "
-             "mean over the fields; 'held-out patches' is Stein's estimate Train reads on the held-out field's patches "
-             "to pick the step it keeps (where no step beat the base, it writes nothing and asks no judge; the "
-             "adapted model scored is then the last step's, set aside); 'held-out estimate' is what Train's judge "
-             "read on the one held-out field, without the clean image.", "",
-             "| steps | held-out patches, Stein's MSE/σ²: base → kept step | judge: held-out estimate (Stein), adapted vs "
+             "mean over the fields; 'held-out patches' is the estimate Train reads on the held-out field's patches "
+             "to pick the step it keeps (the split-pixel estimate; Stein's before 2026-12-07; where no step beat the "
+             "base, it writes nothing and asks no judge; the adapted model scored is then the last step's, set aside); "
+             "the judge's columns are what it read on the one held-out field, without the clean image: Denoise's "
+             "Stein estimate (said) and the split-pixel check (which decides; before 2026-12-07 both had to agree).", "",
+             "| steps | held-out patches, MSE/σ²: base → kept step | judge: Denoise's Stein estimate, adapted vs "
              "base | judge: split-pixel check, adapted's squared error | verdict | adaptation fields: base → adapted | "
              "test crops: base → adapted | adapted better on (test) |",
              "|---|---|---|---|---|---|---|---|"]

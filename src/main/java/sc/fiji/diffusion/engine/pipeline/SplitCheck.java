@@ -1,6 +1,7 @@
 package sc.fiji.diffusion.engine.pipeline;
 
 import sc.fiji.diffusion.engine.noise.NoiseModel;
+import sc.fiji.diffusion.engine.training.Objective;
 
 /**
  * A comparison of two denoisers on one noisy image that needs no clean image and no noise model
@@ -62,7 +63,7 @@ final class SplitCheck {
 		if (sw < 1 || sh < 1) return new Result(Double.NaN, Double.NaN, 0);
 		double sum = 0, sum2 = 0;
 		long n = 0;
-		for (final int[] pair : new int[][] { { 0, 0, 1, 1 }, { 1, 0, 0, 1 } }) {
+		for (final int[] pair : Objective.Split.pairs()) {
 			final float[] g1 = new float[sw * sh];
 			final int[] to = new int[sw * sh];
 			for (int y = 0; y < sh; y++)

@@ -150,7 +150,7 @@ public final class TrainPipeline {
 					else weights = best.file();
 				}
 			}
-			final Path written = TrainedModelFolder.write(trainer, weights, false, base, s, data == null ? "" : data
+			final Path written = TrainedModelFolder.write(trainer, weights, base, s, data == null ? "" : data
 				.trim(), d, judge, folder, target, ckpt, monitor);
 			monitor.log(String.format(Locale.ROOT, "Train: wrote model '%s' to %s (%d steps, %.1f min)", name, written,
 				trainer.step(), trainer.seconds() / 60));

@@ -34,9 +34,6 @@ import sc.fiji.diffusion.engine.training.Trainer;
  */
 final class TrainedModelFolder {
 
-	/** The file name of a trained one-step network. */
-	static final String ONE_STEP_FILE = "weights-one-step.pt";
-
 	private TrainedModelFolder() {}
 
 	/** Whether a trained model (written to a folder not yet in place) is better than its base. */
@@ -64,25 +61,22 @@ final class TrainedModelFolder {
 	/**
 	 * @param trained the trained network's weights to write (e.g. the best of a run), or null for
 	 *          the trainer's as they are now
-	 * @param oneStep the trainer trained the base's one-step network (data=noisy): the base's own
-	 *          network is copied as it is, and the trained one becomes the model's one-step network
 	 * @param target where the model goes (an existing model there is replaced)
 	 * @param ckpt the training's checkpoint folder (a model judged not better is set aside in it)
 	 * @return {@code target}
 	 */
-	static Path write(final Trainer trainer, final Path trained, final boolean oneStep, final ModelDescriptor base,
+	static Path write(final Trainer trainer, final Path trained, final ModelDescriptor base,
 		final TrainSettings s, final String data, final TrainingData d, final Judge judge, final Path folder,
 		final Path target, final Path ckpt, final Monitor monitor) throws IOException
 	{
 		final String name = s.name();
 		final Path tmp = Files.createTempDirectory(folder, "." + name + ".partial-");
 		try {
-			final Path weights = tmp.resolve("weights.pt"), net = oneStep ? tmp.resolve(ONE_STEP_FILE) : weights;
-			if (trained != null) Files.copy(trained, net);
-			else try (OutputStream out = Files.newOutputStream(net)) {
+			final Path weights = tmp.resolve("weights.pt");
+			if (trained != null) Files.copy(trained, weights);
+			else try (OutputStream out = Files.newOutputStream(weights)) {
 				trainer.export(out);
 			}
-			if (oneStep) Files.copy(base.verifiedWeights(), weights);
 			final Map<String, Object> yaml = base.copyOfYaml();
 			yaml.put("name", name);
 			final String from = s.fresh() ? "from fresh weights of the architecture of '" + base.name() + "'" :
@@ -99,8 +93,7 @@ final class TrainedModelFolder {
 				.validationObjective().describe().get("loss"));
 			if (d.adapted != null) {
 				final Map<String, Object> adapted = new LinkedHashMap<>(d.adapted);
-				adapted.put("network", oneStep ? "the base's one-step network (weights.torchscript_one_step; the base's " +
-					"own network is copied unchanged)" : "the base's own network");
+				adapted.put("network", "the base's own network, every weight");
 				adapted.put("weights_kept", trained != null ? "the weights with the lowest held-out estimate" :
 					"the last step's");
 				training.put("adapted", adapted);
@@ -119,26 +112,12 @@ final class TrainedModelFolder {
 			final Map<String, Object> ts = (Map<String, Object>) w.get("torchscript");
 			ts.put("source", "weights.pt");
 			ts.put("sha256", ModelDescriptor.sha256(weights));
-			// the base's bfloat16 copy of its own network: stale where that network trained; where only the one-step
-			// network did, not copied (Denoise runs the one-step network at the data's noise level)
+			// the base's bfloat16 copy of its own network: stale, that network trained
 			w.remove("torchscript_inference");
-			if (oneStep) {
-				// the base's own network, as it was; the one-step network is the one trained
-				@SuppressWarnings("unchecked")
-				final Map<String, Object> os = (Map<String, Object>) w.get("torchscript_one_step");
-				os.put("source", ONE_STEP_FILE);
-				os.put("sha256", ModelDescriptor.sha256(net));
-				os.remove("source_bfloat16");
-				os.remove("sha256_bfloat16");
-				os.put("pytorch_version", Engine.getEngine("PyTorch").getVersion());
-				os.put("adapted", "fine-tuned on noisy images by Train data=noisy (see training:)");
-			}
-			else {
-				// written by the PyTorch inside DJL, not by the base model's exporter
-				ts.put("pytorch_version", Engine.getEngine("PyTorch").getVersion());
-				// the base's one-step network was distilled from its own weights: not these
-				w.remove("torchscript_one_step");
-			}
+			// written by the PyTorch inside DJL, not by the base model's exporter
+			ts.put("pytorch_version", Engine.getEngine("PyTorch").getVersion());
+			// the base's one-step network was distilled from its own weights: not these
+			w.remove("torchscript_one_step");
 			yaml.put("documentation", "README.md");
 			Files.write(tmp.resolve("README.md"), card(name, from, training).getBytes(StandardCharsets.UTF_8));
 			final DumperOptions opt = new DumperOptions();
@@ -148,7 +127,6 @@ final class TrainedModelFolder {
 			Files.write(tmp.resolve(ModelDescriptor.FILE_NAME), text.getBytes(StandardCharsets.UTF_8));
 			final ModelDescriptor back = ModelDescriptor.read(tmp);
 			back.verifiedWeights(); // it reads back, and the sha256s hold
-			if (oneStep) back.verifiedOneStepWeights(false);
 			readableByAll(tmp);
 			if (d.adapted != null) {
 				if (judge == null || d.heldOut.isEmpty()) monitor.log("Train: data=noisy: the adapted model is NOT compared " +

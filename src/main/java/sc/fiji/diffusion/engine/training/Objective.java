@@ -222,6 +222,14 @@ public interface Objective {
 		private NoiseSchedule schedule;
 
 		/**
+		 * The two ways round, each {x₁, y₁, x₂, y₂} within a 2×2 cell: g₁ from (x₁, y₁), its target
+		 * g₂ from (x₂, y₂) — (0,0) → (1,1) and (1,0) → (0,1).
+		 */
+		public static int[][] pairs() {
+			return new int[][] { { 0, 0, 1, 1 }, { 1, 0, 0, 1 } };
+		}
+
+		/**
 		 * @param min the network's smallest input side, {@code step} the step of its sizes: the
 		 *          half-resolution images are cropped to the largest side it accepts
 		 */
@@ -262,8 +270,7 @@ public interface Objective {
 			for (int i = 0; i < b; i++)
 				sa[i] = (float) Math.sqrt(schedule.alphaBar((int) one.t[i]));
 			double sum = 0, count = 0;
-			// (0,0) → (1,1) and (1,0) → (0,1), as SplitCheck
-			for (final int[] pair : new int[][] { { 0, 0, 1, 1 }, { 1, 0, 0, 1 } }) {
+			for (final int[] pair : pairs()) {
 				final float[] xt = new float[b * ss];
 				for (int i = 0; i < b; i++)
 					for (int y = 0; y < s; y++)
