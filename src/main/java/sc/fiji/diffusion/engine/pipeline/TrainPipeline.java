@@ -142,12 +142,15 @@ public final class TrainPipeline {
 			if (s.noisy()) {
 				judge = judge(base, s, monitor);
 				if (best != null) {
-					monitor.log("Train: data=noisy: " + best.describe());
 					d.adapted.put("held_out_estimate", best.describe());
 					// no step better on the held-out patches: the last weights are set aside, nothing replaces the base
+					// (the verdict's line says why; logging it here too would say it twice)
 					if (best.step() == 0) judge = (candidate, heldOut) -> new TrainedModelFolder.Verdict(false, best
 						.describe());
-					else weights = best.file();
+					else {
+						monitor.log("Train: data=noisy: " + best.describe());
+						weights = best.file();
+					}
 				}
 			}
 			final Path written = TrainedModelFolder.write(trainer, weights, base, s, data == null ? "" : data
