@@ -16,7 +16,10 @@ on the six adaptation fields and on the six test crops, against the cleaned imag
 --domain isbi: a validation domain for choosing Train's rules, never a test set of any report: slices of
 the ISBI 2012 ssTEM volume (a source the bundled prior never saw) that no report uses (tools/micro_testset.py
 takes slices 0, 3, 6, ... 29 for its EM tests): slices 1, 2, 4, 5, 7, 8 to adapt on, 10, 11, 13, 14, 16, 17
-to score. --sigma S: Gaussian noise of σ S on 8 bits (noise=gaussian sigma=auto) instead of photons.
+to score. --domain transfluor-val: a validation domain like the report's own, for rules that only matter where
+its fields differ from EM (dark backgrounds clipped at 0 on 8 bits): the 12 fields of the Transfluor plate that
+no report uses, 6 to adapt on (whole) and 6 to score (256² crops). --sigma S: Gaussian noise of σ S on 8 bits
+(noise=gaussian sigma=auto) instead of photons.
 """
 import argparse
 import os
@@ -33,6 +36,11 @@ import baselines  # noqa: E402
 import micro_report  # noqa: E402
 
 ROOT = micro_report.ROOT
+# --domain transfluor-val: the 12 fields of the Transfluor plate that neither tools/micro_testset.py's test crops
+# nor noisy_report's adaptation fields use (those are O01f00, O02f02, O03f01, O05f02, O07f00, O08f01 and
+# O01f01, O02f00, O03f02, O04f00, O05f01, O06f02): whole fields to adapt on, 256² crops to score, as the report
+VAL_ADAPT = ("O04f01d2", "O04f02d2", "O05f00d2", "O06f00d2", "O06f01d2", "O07f01d2")
+VAL_SCORE = ("O01f02d2", "O02f01d2", "O03f00d2", "O07f02d2", "O08f00d2", "O08f02d2")
 
 
 def main():
@@ -41,7 +49,7 @@ def main():
     ap.add_argument("--steps", default="1000,2000")
     ap.add_argument("--peak", type=float, default=5)
     ap.add_argument("--sigma", type=float, default=0, help="Gaussian σ on 8 bits instead of photon noise")
-    ap.add_argument("--domain", default="transfluor", choices=["transfluor", "isbi"])
+    ap.add_argument("--domain", default="transfluor", choices=["transfluor", "isbi", "transfluor-val"])
     ap.add_argument("--micrographs", default="../shared/data/micrographs")
     ap.add_argument("--out", default="results/judge-check.md")
     args = ap.parse_args()
@@ -54,6 +62,16 @@ def main():
         sets = {"adaptation": micro_report.read_dir(os.path.join(args.data, "adapt", "transfluor")),
                 "test": [t for t in micro_report.read_dir(os.path.join(args.data, "held", "fluo"))
                          if t[0].startswith("AS_09047")]}
+    elif args.domain == "transfluor-val":
+        sys.path.insert(0, os.path.join(HERE, "..", "models", "training"))
+        import micrograph_data  # noqa: E402
+        import micro_testset  # noqa: E402
+        items = {n: p for n, s, r, p, row in micrograph_data.load(args.micrographs, ("held_out",))}
+
+        def field(n, whole):
+            p = items[f"CellProfiler-examples/AS_09047_050428030001_{n}.TIF"]
+            return ("val_" + n, micro_testset.to255(p if whole else micro_testset.crop(p)).astype(np.float64))
+        sets = {"adaptation": [field(n, True) for n in VAL_ADAPT], "test": [field(n, False) for n in VAL_SCORE]}
     else:
         from PIL import Image
         src = os.path.join(args.micrographs, "unet-isbi2012", "train")

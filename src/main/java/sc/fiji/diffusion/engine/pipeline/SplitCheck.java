@@ -1,5 +1,6 @@
 package sc.fiji.diffusion.engine.pipeline;
 
+import sc.fiji.diffusion.engine.noise.Clipped;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
 import sc.fiji.diffusion.engine.training.Objective;
 
@@ -17,7 +18,14 @@ import sc.fiji.diffusion.engine.training.Objective;
  * per-pixel differences estimates how much lower A's squared error is than B's, without the bias
  * Stein's estimate has when its Gaussian assumption does not hold (a few photons per pixel) and
  * that a network fitted to that estimate learns to exploit. Both ways round: (0,0) → (1,1) and
- * (1,0) → (0,1). The denoisers see half-resolution images, so this is a check of direction,
+ * (1,0) → (0,1).
+ * <p>
+ * Where the file bounded its values (an 8-bit black background, a saturated camera: the noise model
+ * is {@link Clipped}) g₂'s noise is not zero-mean, E[g₂] = μ(x₂), the mean of the values the file
+ * holds at x₂. There each estimate f is compared through that same map, μ(f) against g₂, which
+ * makes the identity above hold again with μ(f) and μ(x₂) in place of f and x₂ — every pixel
+ * counts, near the bound each error weighted by μ's slope there (leaving those pixels out would
+ * judge a dark field by its few bright cells). The denoisers see half-resolution images, so this is a check of direction,
  * not a measure of the full-resolution error.
  */
 final class SplitCheck {
@@ -52,15 +60,16 @@ final class SplitCheck {
 	 * @param raw the plane in image units (the comparison's targets)
 	 * @param work the same plane in working units (what the denoisers are given)
 	 * @param top the first row of the part compared (rows above it are left out)
-	 * @param clip the plane's clipped values ({@code CameraFit.clipValues}): targets whose clean value,
-	 *          as the two denoisers' mean estimates it, lies within 3 noise σ of one are left out —
-	 *          their noise was cut off and is not zero-mean
+	 * @param clip the plane's clipped values ({@code CameraFit.clipValues}): unless {@code noise} is
+	 *          {@link Clipped}, targets whose clean value, as the two denoisers' mean estimates it, lies
+	 *          within 3 noise σ of one are left out — their noise was cut off and is not zero-mean
 	 */
 	static Result compare(final float[] raw, final float[] work, final int w, final int h, final int top,
 		final double[] clip, final NoiseModel noise, final Denoiser a, final Denoiser b)
 	{
 		final int sw = w / 2, sh = (h - top) / 2;
 		if (sw < 1 || sh < 1) return new Result(Double.NaN, Double.NaN, 0);
+		final Clipped bounded = noise instanceof Clipped ? (Clipped) noise : null;
 		double sum = 0, sum2 = 0;
 		long n = 0;
 		for (final int[] pair : Objective.Split.pairs()) {
@@ -73,12 +82,21 @@ final class SplitCheck {
 				}
 			final float[] fa = a.apply(g1.clone(), sw, sh), fb = b.apply(g1.clone(), sw, sh);
 			for (int k = 0; k < g1.length; k++) {
-				// near a clip or a floor the target's noise is not zero-mean: left out by the two estimates of its clean
-				// value, never by the target itself (choosing targets by their own noise would bias what is left)
-				final double ref = (fa[k] + fb[k]) / 2, sd = 3 * Math.sqrt(Math.max(0, noise.variance(ref)));
-				if (ref - clip[0] <= sd || clip[1] - ref <= sd) continue;
+				double pa = fa[k], pb = fb[k];
+				if (bounded != null) {
+					// the file's mean at each estimate, μ(f), against the target, whose mean is μ(x₂) exactly
+					pa = bounded.noisyMean(pa);
+					pb = bounded.noisyMean(pb);
+				}
+				else {
+					// near a clip the model does not know of, the target's noise is not zero-mean: left out by the two
+					// estimates of its clean value, never by the target itself (choosing targets by their own noise would
+					// bias what is left)
+					final double ref = (pa + pb) / 2, sd = 3 * Math.sqrt(Math.max(0, noise.variance(ref)));
+					if (ref - clip[0] <= sd || clip[1] - ref <= sd) continue;
+				}
 				final double z = raw[to[k]];
-				final double d = (fa[k] - z) * (fa[k] - z) - (fb[k] - z) * (fb[k] - z);
+				final double d = (pa - z) * (pa - z) - (pb - z) * (pb - z);
 				sum += d;
 				sum2 += d * d;
 				n++;

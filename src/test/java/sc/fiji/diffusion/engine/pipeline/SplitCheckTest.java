@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import sc.fiji.diffusion.engine.noise.AdditiveGaussian;
+import sc.fiji.diffusion.engine.noise.Clipped;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
 
 /** The split-pixel comparison of two denoisers against what their true errors say. */
@@ -128,5 +129,47 @@ class SplitCheckTest {
 		assertEquals(-36, ab.mean, 6, "36 squared units per pixel, on the half far from the clip");
 		assertEquals(2 * 64 * 32, ab.pixels, "the half next to the clip is left out whole");
 		assertFalse(SplitCheck.compare(y, y, W, H, 0, clip, noise, high, truth).lower(2));
+	}
+	/**
+	 * Where the noise model knows the clip ({@link Clipped}), every target counts: each estimate is
+	 * compared through the file's mean μ, so a dark background (clean 0, clipped at 0, σ 25) judges
+	 * the denoisers too. A returns the truth, B the clipped noise's mean there (μ(0) ≈ 10: what a
+	 * denoiser that ignores the clip returns) and the truth elsewhere: only the background tells
+	 * them apart, and the check finds A better without the clean image.
+	 */
+	@Test
+	void aClipTheNoiseModelKnowsJudgesTheDarkPixelsToo() {
+		final Random r = new Random(9);
+		final float[] y = new float[W * H];
+		for (int i = 0; i < y.length; i++)
+			y[i] = (float) Math.min(255, Math.max(0, (i < y.length / 2 ? 0 : 150) + 25 * r.nextGaussian()));
+		final double[] clip = { 0, Double.NaN };
+		final NoiseModel noise = Clipped.of(new AdditiveGaussian(25, false), clip);
+		assertTrue(noise instanceof Clipped);
+		final double mu0 = ((Clipped) noise).noisyMean(0);
+		assertEquals(25 * 0.3989, mu0, 0.01, "μ(0) = σ φ(0) / (1/2 + 1/2) for a clip at 0");
+		final SplitCheck.Denoiser truth = (p, w, h) -> {
+			final float[] out = new float[p.length];
+			for (int k = 0; k < out.length; k++)
+				out[k] = k < out.length / 2 ? 0 : 150;
+			return out;
+		};
+		final SplitCheck.Denoiser ignoresClip = (p, w, h) -> {
+			final float[] out = truth.apply(p, w, h);
+			for (int k = 0; k < out.length / 2; k++)
+				out[k] = (float) mu0;
+			return out;
+		};
+		final SplitCheck.Result ab = SplitCheck.compare(y, y, W, H, 0, clip, noise, truth, ignoresClip);
+		assertEquals(2 * 64 * 64, ab.pixels, "every target counts");
+		assertTrue(ab.lower(2), "the truth is better: " + ab.mean + " +- " + ab.error);
+		// half the pixels differ: (μ(0) − μ(μ(0)))² per pixel there, in the file's mean
+		final double dmu = ((Clipped) noise).noisyMean(mu0) - mu0;
+		assertEquals(-dmu * dmu / 2, ab.mean, 3 * ab.error + 1e-9);
+		assertFalse(SplitCheck.compare(y, y, W, H, 0, clip, noise, ignoresClip, truth).lower(2));
+		// the same noise without the clip known: the dark half is left out and nothing tells them apart
+		final SplitCheck.Result blind = SplitCheck.compare(y, y, W, H, 0, clip, new AdditiveGaussian(25, false), truth,
+			ignoresClip);
+		assertEquals(0, blind.mean, 1e-9);
 	}
 }
