@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.DoubleUnaryOperator;
 
 import sc.fiji.diffusion.engine.Devices;
 import sc.fiji.diffusion.engine.Monitor;
@@ -16,6 +17,7 @@ import sc.fiji.diffusion.engine.image.Hyperstack;
 import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.noise.CameraFit;
+import sc.fiji.diffusion.engine.noise.Clipped;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
 import sc.fiji.diffusion.engine.training.Objective;
 import sc.fiji.diffusion.engine.training.Patches;
@@ -99,6 +101,8 @@ final class TrainingData {
 		final ValueMap values = s.normalization().map(base, stabilised ? 32 : bits, image);
 		monitor.log("Train: normalize=" + s.normalization() + ": " + values);
 		final float[][] model = new float[n][], masks = new float[n][];
+		final DoubleUnaryOperator[] fileMeans = new DoubleUnaryOperator[n];
+		int clippedPlanes = 0;
 		final double[] sigmaModel = new double[n];
 		for (int i = 0; i < n; i++)
 			model[i] = values.toModel(image[i]);
@@ -112,13 +116,29 @@ final class TrainingData {
 					sigmaModel[i]));
 				monitor.log(String.format(Locale.ROOT, "Train: data=noisy: image %d: %s, sigma %.4g in model units", i + 1,
 					noise[i], sigmaModel[i]));
-				// pixels near a clipped value do not count in the loss: their noise was cut off (as in Denoise's adapt)
 				final float[] raw = planes.get(i).plane(0);
+				total += raw.length;
+				final Clipped.Bounds b = Clipped.bounds(raw);
+				final NoiseModel c = noise[i].isStabilised() ? noise[i] : Clipped.of(noise[i], b.value, b.truncated);
+				if (c instanceof Clipped) {
+					// Gaussian noise the file clipped: every pixel counts, the held-out estimate comparing the file's mean
+					// μ at each estimate with the noisy value (whose mean it is; SplitCheck does the same in image units)
+					final Clipped known = (Clipped) c;
+					final double scale = values.scale(), offset = values.offset();
+					fileMeans[i] = m -> known.noisyMean((m - offset) / scale) * scale + offset;
+					masks[i] = new float[raw.length];
+					Arrays.fill(masks[i], 1);
+					clippedPlanes++;
+					continue;
+				}
+				// elsewhere pixels near a clipped value do not count: their noise was cut off (as in Denoise's adapt)
 				masks[i] = Adaptation.countingMask(raw, planes.get(i).width(), noise[i], CameraFit.clipValues(raw));
 				for (final float v : masks[i])
 					if (v == 0) excluded++;
-				total += raw.length;
 			}
+			if (clippedPlanes > 0) monitor.log(String.format(Locale.ROOT, "Train: data=noisy: %d image(s) clipped their " +
+				"noise: on the held-out ones every pixel counts, each estimate compared through the mean the file holds " +
+				"at it", clippedPlanes));
 			if (excluded > 0) monitor.log(String.format(Locale.ROOT, "Train: data=noisy: %.0f %% of the pixels lie near " +
 				"clipped values and do not count in the loss", 100.0 * excluded / total));
 		}
@@ -154,7 +174,7 @@ final class TrainingData {
 				final int j = order.get(i);
 				final Hyperstack p = planes.get(j);
 				if (i < held) {
-					val.add(model[j], twins[j], sigmaModel[j], p.width(), p.height(), 0, p.height());
+					val.add(model[j], twins[j], sigmaModel[j], fileMeans[j], p.width(), p.height(), 0, p.height());
 					heldOut.add(p);
 				}
 				else if (noisy) train.add(pseudo[j], p.width(), p.height(), 0, p.height());
@@ -174,7 +194,7 @@ final class TrainingData {
 				if (noisy) train.add(pseudo[j], w, cut, 0, cut);
 				else train.add(model[j], twins[j], sigmaModel[j], w, h, 0, cut);
 				if (regions) {
-					val.add(model[j], twins[j], sigmaModel[j], w, h, cut, h);
+					val.add(model[j], twins[j], sigmaModel[j], fileMeans[j], w, h, cut, h);
 					heldOut.add(Hyperstack.of(w, h - cut, p.bitDepth(), Arrays.copyOfRange(p.plane(0), cut * w, h * w)));
 				}
 			}

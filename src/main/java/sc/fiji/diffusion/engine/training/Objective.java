@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
 
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.NoiseSchedule;
@@ -27,6 +28,12 @@ public interface Objective {
 		public final float[] xt, target, t, weight;
 		/** Per pixel, 1 where the pixel counts and 0 where not (e.g. clipped); null = all count. Set by objectives that use it. */
 		public float[] mask;
+		/**
+		 * Per patch, where its file clipped: the mean of the value the file holds at a clean value
+		 * (model units), μ; null (or a null entry) = no clip. Measures that compare an estimate
+		 * with the noisy patch compare μ(estimate), whose target mean it is.
+		 */
+		public DoubleUnaryOperator[] fileMean;
 
 		public Batch(final int b, final int pp) {
 			xt = new float[b * pp];
@@ -285,7 +292,9 @@ public interface Objective {
 							final double w = one.mask == null ? 1 : one.mask[to];
 							if (w == 0) continue;
 							final int k = i * ss + y * s + x;
-							final double d = xt[k] / sa[i] - st * eps[k] - one.target[to];
+							double x0 = xt[k] / sa[i] - st * eps[k];
+							if (one.fileMean != null && one.fileMean[i] != null) x0 = one.fileMean[i].applyAsDouble(x0);
+							final double d = x0 - one.target[to];
 							sum += w * (d * d / sy2 - 1);
 							count += w;
 						}

@@ -3,6 +3,7 @@ package sc.fiji.diffusion.engine.training;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
 
 /**
  * Training images (single-channel planes in model units) and the random patches drawn from
@@ -18,14 +19,17 @@ public final class Patches {
 
 		final float[] px, twin;
 		final double sigma;
+		/** Where the file clipped: the mean of the value it holds at a clean value (model units); null = none. */
+		final DoubleUnaryOperator fileMean;
 		final int w, h, row0, row1;
 
-		Plane(final float[] px, final float[] twin, final double sigma, final int w, final int h, final int row0,
-			final int row1)
+		Plane(final float[] px, final float[] twin, final double sigma, final DoubleUnaryOperator fileMean, final int w,
+			final int h, final int row0, final int row1)
 		{
 			this.px = px;
 			this.twin = twin;
 			this.sigma = sigma;
+			this.fileMean = fileMean;
 			this.w = w;
 			this.h = h;
 			this.row0 = row0;
@@ -62,11 +66,22 @@ public final class Patches {
 	public Patches add(final float[] px, final float[] twin, final double sigma, final int w, final int h, final int row0,
 		final int row1)
 	{
+		return add(px, twin, sigma, null, w, h, row0, row1);
+	}
+
+	/**
+	 * As {@link #add(float[], float[], double, int, int, int, int)}, for a noisy plane whose file
+	 * clipped its values: {@code fileMean} gives the mean of the value the file holds at a clean
+	 * value (both in model units), which a measure compares its estimates through (null = no clip).
+	 */
+	public Patches add(final float[] px, final float[] twin, final double sigma, final DoubleUnaryOperator fileMean,
+		final int w, final int h, final int row0, final int row1)
+	{
 		if (twin != null && twin.length != px.length) throw new IllegalArgumentException("twin plane of another size");
 		if (w < patch || row1 - row0 < patch) throw new IllegalArgumentException(String.format(
 			"a training region of %dx%d is smaller than the patch size %d: choose a smaller patch (a multiple of the " +
 				"model's size step) or larger images", w, row1 - row0, patch));
-		planes.add(new Plane(px, twin, sigma, w, h, row0, row1));
+		planes.add(new Plane(px, twin, sigma, fileMean, w, h, row0, row1));
 		cumulative = null;
 		return this;
 	}
@@ -105,6 +120,13 @@ public final class Patches {
 	public void batch(final SplittableRandom r, final int batch, final float[] out, final float[] twinOut,
 		final float[] sigmaOut)
 	{
+		batch(r, batch, out, twinOut, sigmaOut, null);
+	}
+
+	/** As {@link #batch(SplittableRandom, int, float[], float[], float[])}, also giving each patch's file mean (null = none). */
+	public void batch(final SplittableRandom r, final int batch, final float[] out, final float[] twinOut,
+		final float[] sigmaOut, final DoubleUnaryOperator[] fileMeanOut)
+	{
 		if (planes.isEmpty()) throw new IllegalStateException("no training images");
 		if (cumulative == null) {
 			cumulative = new double[planes.size()];
@@ -120,6 +142,7 @@ public final class Patches {
 				k++;
 			final Plane p = planes.get(k);
 			if (sigmaOut != null) sigmaOut[b] = (float) p.sigma;
+			if (fileMeanOut != null) fileMeanOut[b] = p.fileMean;
 			final int y0 = p.row0 + r.nextInt(p.row1 - p.row0 - patch + 1), x0 = r.nextInt(p.w - patch + 1);
 			final int d4 = r.nextInt(8);
 			for (int y = 0; y < patch; y++)

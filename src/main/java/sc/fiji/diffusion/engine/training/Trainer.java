@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
 import java.util.concurrent.CancellationException;
 
 import sc.fiji.diffusion.engine.GaussianNoise;
@@ -335,12 +336,14 @@ public final class Trainer implements AutoCloseable {
 		final int v = settings.validationPatches, p = validation.patch(), n = v * p * p;
 		final float[] buf = new float[n], sigma = new float[v];
 		final float[] twin = validation.hasTwins() ? new float[n] : null;
-		validation.batch(new SplittableRandom(settings.seed + 77), v, buf, twin, sigma);
+		final DoubleUnaryOperator[] fileMean = new DoubleUnaryOperator[v];
+		validation.batch(new SplittableRandom(settings.seed + 77), v, buf, twin, sigma, fileMean);
 		final Objective.Batch one = new Objective.Batch(v, p * p);
 		// the same draws at every evaluation, so the curve compares like with like
 		final Objective objective = validationObjective();
 		objective.batch(buf, twin, sigma, v, p * p, schedule, new SplittableRandom(settings.seed + 78), new GaussianNoise(
 			settings.seed + 1), 0, one);
+		one.fileMean = fileMean;
 		// the weights measured are the ones exported (the EMA; the same as trained when its decay is 0)
 		final List<float[]> current = new ArrayList<>(params.size());
 		for (int i = 0; i < params.size(); i++) {

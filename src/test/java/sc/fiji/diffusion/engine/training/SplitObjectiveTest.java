@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
 
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,8 @@ import ai.djl.ndarray.NDManager;
 
 import sc.fiji.diffusion.engine.GaussianNoise;
 import sc.fiji.diffusion.engine.NoiseSchedule;
+import sc.fiji.diffusion.engine.noise.AdditiveGaussian;
+import sc.fiji.diffusion.engine.noise.Clipped;
 import sc.fiji.diffusion.testing.EngineTest;
 
 /**
@@ -28,11 +31,21 @@ class SplitObjectiveTest extends EngineTest {
 	private static double measure(final double lambda, final float[] mask, final float[] y, final float sigma,
 		final int b, final int p, final float c)
 	{
+		return measure(lambda, mask, y, sigma, b, p, c, null);
+	}
+
+	private static double measure(final double lambda, final float[] mask, final float[] y, final float sigma,
+		final int b, final int p, final float c, final DoubleUnaryOperator fileMean)
+	{
 		final Objective.Split split = new Objective.Split(16, 16);
 		final Objective.Batch one = new Objective.Batch(b, p * p);
 		final float[] sig = new float[b];
 		java.util.Arrays.fill(sig, sigma);
 		split.batch(y, mask, sig, b, p * p, SCHEDULE, new SplittableRandom(1), new GaussianNoise(1), 0, one);
+		if (fileMean != null) {
+			one.fileMean = new DoubleUnaryOperator[b];
+			java.util.Arrays.fill(one.fileMean, fileMean);
+		}
 		final int t = (int) one.t[0];
 		final float sa = (float) Math.sqrt(SCHEDULE.alphaBar(t)), st = (float) SCHEDULE.sigma(t);
 		try (NDManager m = manager.newSubManager()) {
@@ -99,5 +112,32 @@ class SplitObjectiveTest extends EngineTest {
 		}
 		assertThrows(IllegalArgumentException.class, () -> split.batch(new float[256], null, new float[1], 1, 256,
 			SCHEDULE, new SplittableRandom(1), new GaussianNoise(1), 0, one));
+	}
+	/**
+	 * A black background (clean 0, σ 0.25) whose file clipped at 0: the noisy values' mean there is
+	 * μ(0) = σ φ(0)/(1/2 + 1/2) ≈ 0.0997, not 0. Compared with the noisy values directly, a denoiser
+	 * that returns μ(0) looks better than the truth; compared through the file's mean μ (what
+	 * {@link Objective.Batch#fileMean} gives) the truth comes out lower, as it should.
+	 */
+	@Test
+	void whereTheFileClippedEstimatesAreComparedThroughItsMean() {
+		final int b = 8, p = 64;
+		final float sigma = 0.25f;
+		final float[] y = flat(b, p, 0, sigma, 11);
+		for (int k = 0; k < y.length; k++)
+			y[k] = Math.max(0, y[k]);
+		final Clipped clipped = (Clipped) Clipped.of(new AdditiveGaussian(sigma, false), new double[] { 0, Double.NaN });
+		final float mu0 = (float) clipped.noisyMean(0);
+		assertEquals(0.0997, mu0, 1e-3);
+		// λ = 0: the denoiser returns c whatever it is given
+		final double truthRaw = measure(0, null, y, sigma, b, p, 0), biasedRaw = measure(0, null, y, sigma, b, p, mu0);
+		assertTrue(biasedRaw < truthRaw, "compared with the noisy values, μ(0) looks better: " + biasedRaw + " vs " +
+			truthRaw);
+		final double truth = measure(0, null, y, sigma, b, p, 0, clipped::noisyMean), biased = measure(0, null, y, sigma, b,
+			p, mu0, clipped::noisyMean);
+		assertTrue(truth < biased, "through μ, the truth is better: " + truth + " vs " + biased);
+		// the truth through μ: E(μ(0) − g₂)² = Var(g₂), as a fraction of σ², minus 1
+		final double var = 0.5 - 1 / (2 * Math.PI); // E[max(0,ξ)²] − E[max(0,ξ)]² for ξ ~ N(0, 1)
+		assertEquals(var - 1, truth, 0.03);
 	}
 }
