@@ -102,6 +102,9 @@ final class TrainingData {
 		monitor.log("Train: normalize=" + s.normalization() + ": " + values);
 		final float[][] model = new float[n][], masks = new float[n][];
 		final DoubleUnaryOperator[] fileMeans = new DoubleUnaryOperator[n];
+		// the held-out measure: only the split-pixel one can compare through the file's mean (Stein's assumes the noise unclipped)
+		final Objective measure = noisy ? heldOutMeasure(base, s.patch()) : null;
+		final boolean splitMeasure = measure instanceof Objective.Split;
 		int clippedPlanes = 0;
 		final double[] sigmaModel = new double[n];
 		for (int i = 0; i < n; i++)
@@ -120,7 +123,7 @@ final class TrainingData {
 				total += raw.length;
 				final Clipped.Bounds b = Clipped.bounds(raw);
 				final NoiseModel c = noise[i].isStabilised() ? noise[i] : Clipped.of(noise[i], b.value, b.truncated);
-				if (c instanceof Clipped) {
+				if (c instanceof Clipped && splitMeasure) {
 					// Gaussian noise the file clipped: every pixel counts, the held-out estimate comparing the file's mean
 					// μ at each estimate with the noisy value (whose mean it is; SplitCheck does the same in image units)
 					final Clipped known = (Clipped) c;
@@ -219,8 +222,8 @@ final class TrainingData {
 			adapted.put("sigma_model_max", Math.round(sorted[n - 1] * 1e6) / 1e6);
 		}
 		final Objective objective = new Objective.Clean();
-		final TrainingData d = new TrainingData(values, train, val, split, n, adapted, objective, noisy ? heldOutMeasure(
-			base, s.patch()) : objective, sigmaModel);
+		final TrainingData d = new TrainingData(values, train, val, split, n, adapted, objective, noisy ? measure : objective,
+			sigmaModel);
 		d.heldOut.addAll(heldOut);
 		return d;
 	}

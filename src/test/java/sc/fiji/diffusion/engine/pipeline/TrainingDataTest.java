@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.function.DoubleUnaryOperator;
 
 import org.junit.jupiter.api.Test;
 
@@ -52,6 +53,51 @@ class TrainingDataTest {
 		final double train = hh2(d.train, false), val = hh2(d.val, true);
 		assertTrue(val > 0.7 * sigma * sigma && val < 1.4 * sigma * sigma, "held-out patches are noisy: " + val);
 		assertTrue(train < 0.15 * sigma * sigma, "training patches are denoised: " + train);
+	}
+
+	/**
+	 * 8-bit images whose black background clipped the Gaussian noise: with the split-pixel measure
+	 * every held-out pixel counts, compared through the file's mean μ (μ(0) ≈ 0.4 σ above the clean
+	 * 0); with Stein's estimate (patches too small to split) the pixels near the clip are left out
+	 * and no file mean is given, since that estimate assumes the noise unclipped.
+	 */
+	@Test
+	void clippedNoiseIsMeasuredThroughTheFilesMeanWhereTheSplitMeasureIsUsed() throws Exception {
+		final Random r = new Random(4);
+		final List<Hyperstack> planes = new ArrayList<>();
+		for (int k = 0; k < 5; k++) {
+			final float[] y = new float[64 * 64];
+			for (int i = 0; i < y.length; i++)
+				y[i] = (float) Math.max(0, Math.min(255, Math.rint((i % 64 < 32 ? 0 : 120) + 25 * r.nextGaussian())));
+			planes.add(Hyperstack.of(64, 64, 8, y));
+		}
+		final ModelDescriptor base = ModelDescriptor.read(Models.resolve("grayscale"));
+		for (final int patch : new int[] { 32, 16 }) {
+			final TrainSettings s = TrainSettings.builder().name("t").data("noisy").noise(NoiseSettings.gaussian(0))
+				.validation(0.2).patch(patch).seed(1).build();
+			final TrainingData d = TrainingData.prepare(base, planes, s, 8, Monitor.NONE);
+			final int n = 64, q = patch;
+			final float[] buf = new float[n * q * q], mask = new float[buf.length];
+			final DoubleUnaryOperator[] mean = new DoubleUnaryOperator[n];
+			final float[] sig = new float[n];
+			d.val.batch(new SplittableRandom(3), n, buf, mask, sig, mean);
+			double counted = 0;
+			for (final float m : mask)
+				counted += m;
+			if (patch == 32) {
+				assertTrue(d.validationObjective instanceof Objective.Split);
+				assertEquals(buf.length, counted, 0, "every pixel counts");
+				assertTrue(mean[0] != null, "the file's mean is given");
+				// at the model's value of a clean 0 the file's mean lies 0.4 σ higher (σ 25 grey levels in model units)
+				final double zero = d.values.offset(), sigma = sig[0];
+				assertEquals(0.399 * sigma, mean[0].applyAsDouble(zero) - zero, 0.05 * sigma);
+			}
+			else {
+				assertTrue(d.validationObjective instanceof Objective.Sure);
+				assertTrue(counted < 0.8 * buf.length, "pixels near the clip are left out: " + counted / buf.length);
+				assertTrue(mean[0] == null, "no file mean for Stein's estimate");
+			}
+		}
 	}
 
 	/** Mean square of the 2×2 diagonal Haar detail over 64 random patches. */
