@@ -143,7 +143,7 @@ final class TrainingData {
 				"noise: on the held-out ones every pixel counts, each estimate compared through the mean the file holds " +
 				"at it", clippedPlanes));
 			if (excluded > 0) monitor.log(String.format(Locale.ROOT, "Train: data=noisy: %.0f %% of the pixels lie near " +
-				"clipped values and do not count in the loss", 100.0 * excluded / total));
+				"clipped values and do not count in the held-out estimate", 100.0 * excluded / total));
 		}
 		final float[][] twins = noisy ? masks : new float[n][];
 		// data=noisy: what is trained on is the base's posterior mean of each plane's training part (its rows above a
