@@ -25,7 +25,9 @@ import sc.fiji.diffusion.engine.training.Objective;
  * holds at x₂. There each estimate f is compared through that same map, μ(f) against g₂, which
  * makes the identity above hold again with μ(f) and μ(x₂) in place of f and x₂ — every pixel
  * counts, near the bound each error weighted by μ's slope there (leaving those pixels out would
- * judge a dark field by its few bright cells). The denoisers see half-resolution images, so this is a check of direction,
+ * judge a dark field by its few bright cells).
+ * <p>
+ * The denoisers see half-resolution images, so this is a check of direction,
  * not a measure of the full-resolution error.
  */
 final class SplitCheck {
