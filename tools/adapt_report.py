@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
-"""Denoise's adapt=N (the prior fine-tuned on the image itself, SURE, no clean image) on micrographs.
+"""Denoise's adapt=N (the prior fine-tuned on the image itself by self-distillation, no clean image) on micrographs.
 
     mvn -q compile && /usr/bin/python3 tools/micro_testset.py && /usr/bin/python3 tools/adapt_report.py
+    /usr/bin/python3 tools/adapt_report.py --timing ../shared/data/micrographs   # adapt=300 on a 512x512 plane
 
 Images (256x256, tools/micro_testset.py), chosen before any run of this report:
   test        fluorescence of held-out sources: Kc167 01_POS002_D, 01_POS218_F; Transfluor O01f00d2,
               O05f02d2; EM of the held-out ISBI 2012 source: slices 3, 9, 21;
   validation  the tuning images of tools/micro_testset.py (BBBC007, HT29, widefield DAPI, BPAE nuclei;
-              EPFL FIB-SEM x2), from the prior's training sources: adapt's learning rate and loss
-              were chosen on these.
+              EPFL FIB-SEM x2), from the prior's training sources: adapt's learning rate, loss and
+              judges were chosen on these.
 Noise (micro_report.degrade, fixed seeds): fluorescence at photon peaks 30 and 5 with a camera of
 gain 2, offset 100, read noise 2 (16-bit; nothing told: noise=auto); EM with Gaussian σ 25, 8-bit
 (rounded and clipped; noise=auto); 'em-clean': the same EM slices with their own grain first removed by
@@ -66,7 +67,13 @@ def main():
     ap.add_argument("--ensemble", default="0,300",
                     help="adapt=N values also run with ensemble=8 (the 8 flips and rotations averaged); empty for none")
     ap.add_argument("--kinds", default="fluo,em,em-clean", help="which kinds to run (a subset: for a quick look only)")
+    ap.add_argument("--timing", default=None, metavar="MICROGRAPHS",
+                    help="instead of the report: time adapt=0 and adapt=300 on one 512x512 Transfluor plane "
+                         "(MICROGRAPHS/CellProfiler-examples/AS_09047_050428030001_O01f00d2.TIF at photon peak 30, "
+                         "camera unknown), 3 runs each, alternated; prints the medians")
     args = ap.parse_args()
+    if args.timing:
+        return timing(args)
     import tifffile
     cp = micro_report.classpath()
     imgs = images(args.data, args.sets)
@@ -115,6 +122,29 @@ def main():
     if out:
         open(out, "w").write(text)
         print("wrote", out)
+
+
+def timing(args):
+    import tifffile
+    cp = micro_report.classpath()
+    x = tifffile.imread(os.path.join(args.timing, "CellProfiler-examples", "AS_09047_050428030001_O01f00d2.TIF"))
+    x = x.astype(np.float64)
+    x = 255.0 * (x - np.percentile(x, 0.1)) / (np.percentile(x, 99.9) - np.percentile(x, 0.1))
+    y, _, _, _ = micro_report.degrade(np.clip(x, 0, 255), ("peak", 30.0), 4242)
+    folder = os.path.join(args.work, "timing", "noisy")
+    os.makedirs(folder, exist_ok=True)
+    tifffile.imwrite(os.path.join(folder, "plane.tif"), y.astype(np.uint16))
+    log = open(os.path.join(args.work, "timing", "batch.log"), "w")
+    times = {0: [], 300: []}
+    for r in range(3):
+        for n in (0, 300):
+            t0 = time.time()
+            micro_report.denoise(cp, folder, os.path.join(args.work, "timing", f"adapt{n}"), {"adapt": n, "output": "mean"},
+                                 log)
+            times[n].append(time.time() - t0)
+    print(f"{y.shape[1]}x{y.shape[0]} 16-bit plane, photon peak 30, camera unknown (batch, JVM and model load included), "
+          f"median of 3: adapt=0 {np.median(times[0]):.1f} s, adapt=300 {np.median(times[300]):.1f} s "
+          f"(runs: {', '.join(f'{t:.1f}' for t in times[300])})")
 
 
 def method(run):

@@ -6,11 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 
 import sc.fiji.diffusion.engine.Monitor;
@@ -23,16 +22,17 @@ import sc.fiji.diffusion.engine.training.Patches;
 import sc.fiji.diffusion.engine.training.Trainer;
 
 /**
- * Denoise's {@code adapt=N}: before denoising, the prior is fine-tuned for N steps on the very
- * upper halves of the planes being denoised, with Stein's unbiased risk estimate of the one-step
- * posterior mean at their own noise level as the loss ({@link Objective.Sure}) — no clean image, nothing written to
- * the model folders. Only the per-channel scales and shifts of the network's blocks train (the
- * biases of their FiLM layers, {@link #TRAINABLE}: GainTuning, Mohan et al. 2021), in the network
- * that denoises the plane: the model's one-step network where it covers the plane's noise level,
- * else the model's own. The run is steered by the error on the rows it never trains on (Stein's
- * estimate and the split-pixel check, see {@link #adapt}) and keeps its best weights. The adapted
- * weights live in a temporary file only while they are loaded; the model the caller gets is a new
- * one (to be closed), the shared model is untouched.
+ * Denoise's {@code adapt=N}: before denoising, the prior is fine-tuned for N steps on the upper
+ * halves of the planes being denoised, by self-distillation at their own noise level
+ * ({@link Objective.OwnLevel}): the prior as it was first denoises them (its posterior mean x̂,
+ * averaged over the 8 flips and rotations), then every weight of the network that denoises the
+ * plane — the model's one-step network where it covers the plane's noise level, else the
+ * model's own — learns to give x̂ back from x̂ + fresh noise of the plane's σ. No clean image,
+ * nothing written to the model folders. The network learns this image's structures at this
+ * noise level, not the noise itself (drawn anew each step). The run is steered by the error on
+ * the rows it never trains on (Stein's estimate and the split-pixel check, see {@link #adapt})
+ * and keeps its best weights. The adapted weights live in a temporary file only while they are
+ * loaded; the model the caller gets is a new one (to be closed), the shared model is untouched.
  */
 final class Adaptation {
 
@@ -41,22 +41,12 @@ final class Adaptation {
 	/** Patches per step and their side (at most; a multiple of the model's size step). */
 	static final int BATCH = 4, PATCH = 64;
 	/**
-	 * Adam's learning rate for the {@link #TRAINABLE} parameters. Chosen on the validation images of
-	 * tools/adapt_report.py (adapt=100, the checks overruled): at 3e-4 fluorescence at photon peak 30
-	 * / peak 5 moved by +0.02 / +0.10 dB, EM σ 25 by −0.10 against its raw slices and +0.21 against
-	 * slices cleaned of their own grain; at 1e-3 by 0.00 / −0.12 / −0.31 (raw EM; the one-step
-	 * network). Every weight at 2e-5 (before) lost 0.1–0.6 / 0.7–3.6 / 5.5–6.9 dB per image.
+	 * Adam's learning rate, every weight training. Chosen on the validation images of
+	 * tools/adapt_report.py (see docs/denoise.md for the numbers).
 	 */
-	static final double LR = 3e-4;
-	/**
-	 * Name fragments of the parameters that train: the FiLM biases, each block's per-channel scale
-	 * and shift (704 numbers in the bundled one-step network, 1408 in its own): too few to learn
-	 * the noise, or to bend the network at the probe's scale, which every weight did. (Validation,
-	 * adapt=100, checks overruled: every bias at 1e-4 did about as well, −0.02 / +0.05 / +0.28 dB at
-	 * fluorescence peak 30 / 5 / cleaned EM against +0.02 / +0.10 / +0.21; at 3e-4 worse, and the
-	 * FiLM weights with the output layer lost 0.6–6 dB.)
-	 */
-	static final List<String> TRAINABLE = Collections.singletonList("film.bias");
+	static final double LR = 1e-4;
+	/** At most this many planes of a stack (evenly spaced, the first among them) are denoised to train on. */
+	static final int MAX_PLANES = 8;
 
 	private Adaptation() {}
 
@@ -93,22 +83,22 @@ final class Adaptation {
 	 * Fine-tunes a copy; every {@link #evaluationEvery} steps and at the end the weights so far are
 	 * denoised with and {@code heldOut} estimates their error on the rows the fine-tuning never
 	 * saw, and {@code againstBase} compares them with the prior as it was there by the split-pixel
-	 * check. Weights become the best when their estimate is lower than the best before and the
-	 * split check does not find them worse on average; the run stops at the first evaluation that
-	 * does not make a new best, or where the split check finds them worse by two standard errors
-	 * (Stein's estimate gamed). Returns the best weights with their measures, or null where none
-	 * was kept.
+	 * check. Weights become the best when the judge's measure ({@link #judgedBySplit}: Stein's
+	 * estimate, or the split check's difference from the prior) is lower than the best before (the
+	 * prior as it was to begin with); the run stops at the first evaluation that does not make a new
+	 * best. Returns the best weights with their measures, or null where none was kept.
 	 *
 	 * @param work the planes in working units (after the noise transform), each {@code width} wide
 	 * @param plan their noise models and the map into model units
+	 * @param estimate plane index → the prior's posterior mean of that plane as it was (working units)
 	 * @param heldOut a model → its estimated mean squared error on the unseen rows ({@link #trainingRows}
 	 *          on); NaN where none can be made (then nothing is kept)
 	 * @param againstBase a model → the split-pixel check of it against the prior as it was there
 	 * @return the adapted model (the caller closes it) and its measures, or null
 	 */
-	static Adapted adapt(final DiffusionModel base, final float[][] raw, final float[][] work,
-		final DenoisePipeline.Plan plan, final int width, final int steps, final long seed, final Monitor monitor,
-		final Consumer<String> log, final ToDoubleFunction<DiffusionModel> heldOut,
+	static Adapted adapt(final DiffusionModel base, final float[][] work, final DenoisePipeline.Plan plan,
+		final int width, final int steps, final long seed, final Monitor monitor, final Consumer<String> log,
+		final IntFunction<float[]> estimate, final ToDoubleFunction<DiffusionModel> heldOut,
 		final Function<DiffusionModel, SplitCheck.Result> againstBase)
 	{
 		final int height = work[0].length / width, rows = trainingRows(height);
@@ -116,32 +106,32 @@ final class Adaptation {
 		final int patch = Math.min(PATCH, Math.min(width, rows) / step * step);
 		if (patch < step) throw new IllegalArgumentException(String.format(Locale.ROOT, "adapt needs planes of at least " +
 			"%dx%d pixels; this one is %dx%d (use adapt=0)", step, 2 * step, width, height));
+		final long t0 = System.nanoTime();
+		// the prior's own estimates of the planes it trains on (model units), in the first share of the bar
 		final Patches patches = new Patches(patch);
-		// pixels within 2 noise sigmas of a clipped value do not count: their noise was cut off
-		final double[] clip = CameraFit.clipValues(raw);
-		long excluded = 0;
-		for (int i = 0; i < work.length; i++) {
-			final float[] px = new float[work[i].length], counts = countingMask(raw[i], width, plan.noise[i], clip);
-			for (int k = 0; k < px.length; k++) {
-				px[k] = (float) (work[i][k] * plan.scale + plan.offset);
-				if (counts[k] == 0) excluded++;
-			}
-			patches.add(px, counts, plan.noise[i].workingSigma() * plan.scale, width, height, 0, rows);
+		final int[] chosen = planes(work.length);
+		final Monitor estimating = monitor.range(0, ESTIMATE_SHARE);
+		for (int j = 0; j < chosen.length; j++) {
+			monitor.checkCanceled();
+			final int i = chosen[j];
+			final float[] mean = estimate.apply(i), px = new float[mean.length];
+			for (int k = 0; k < px.length; k++)
+				px[k] = (float) (mean[k] * plan.scale + plan.offset);
+			estimating.progress("adapt: the prior's estimate of the planes to train on", j + 1, chosen.length);
+			patches.add(px, null, plan.noise[i].workingSigma() * plan.scale, width, height, 0, rows);
 		}
-		if (excluded > 0) log.accept(String.format(Locale.ROOT, "adapt: %.0f %% of the pixels lie near clipped values " +
-			"and do not count in the fine-tuning loss", 100.0 * excluded / ((long) work.length * work[0].length)));
+		final double estimateSeconds = (System.nanoTime() - t0) / 1e9;
 		final Trainer.Settings ts = new Trainer.Settings();
 		ts.steps = steps;
 		ts.batch = BATCH;
 		ts.patch = patch;
 		ts.lr = LR;
-		ts.trainable = TRAINABLE;
+		ts.trainable = null;
 		ts.warmup = Math.min(20, steps / 10);
 		ts.emaDecay = 0; // the weights as trained: a few hundred steps leave an average behind
 		ts.seed = seed;
 		ts.checkpointEvery = Integer.MAX_VALUE;
 		ts.validationEvery = Integer.MAX_VALUE;
-		final long t0 = System.nanoTime();
 		final double[] first = { Double.NaN }, last = { Double.NaN };
 		// the network that will denoise the plane: the one-step network where it covers the level (Denoise's posterior mean)
 		final double sigmaT = base.schedule().sigma(base.schedule().timestepForSigma(plan.noise[0].workingSigma() *
@@ -151,17 +141,19 @@ final class Adaptation {
 		// the estimate on the unseen rows, as it was and at each evaluation; the run stops once it stops falling
 		final int every = evaluationEvery(steps);
 		final double baseMse = heldOut.applyAsDouble(base);
-		final double[] bestMse = { baseMse };
+		// the judge (see judgedBySplit): Stein's estimate of the error, or the split check's difference from the prior
+		final boolean bySplit = judgedBySplit(plan.noise[0]);
+		final double[] bestScore = { bySplit ? 0 : baseMse }, bestMse = { baseMse };
 		final int[] bestStep = { 0 }, count = { 0 }, lastStep = { 0 };
 		final DiffusionModel[] best = { null };
 		final SplitCheck.Result[] bestSplit = { null };
 		final boolean[] stop = { false };
 		final StringBuilder curve = new StringBuilder();
 		try (Trainer trainer = new Trainer(oneStep ? base.descriptor().verifiedOneStepWeights(false) : base.descriptor()
-			.verifiedWeights(), base.device(), base.schedule(), ts, patches, null, null, new Objective.Sure()))
+			.verifiedWeights(), base.device(), base.schedule(), ts, patches, null, null, new Objective.OwnLevel()))
 		{
 			count[0] = trainer.parameterCount();
-			trainer.run(monitor.prefixed("adapt: fine-tuning on this image, "), new Trainer.Listener() {
+			trainer.run(monitor.range(ESTIMATE_SHARE, 1).prefixed("adapt: fine-tuning on this image, "), new Trainer.Listener() {
 
 				@Override
 				public void step(final int k, final int n, final double loss, final double rate) {
@@ -182,18 +174,19 @@ final class Adaptation {
 					}
 					curve.append(String.format(Locale.ROOT, ", %d: %.4g (split %+.3g +- %.2g)", k, Math.sqrt(Math.max(0, mse)),
 						split.mean, split.error));
-					// the split check needs no noise model: where it finds the weights clearly worse than the prior as they
-					// were, Stein's estimate is being gamed (at a few photons it fell while the error rose) and the run ends
-					final boolean gamed = split.pixels > 1 && split.mean - 2 * split.error > 0;
-					if (mse < bestMse[0] && !(split.mean > 0)) {
+					final double score = bySplit ? split.mean : mse;
+					if (score < bestScore[0]) {
 						if (best[0] != null) best[0].close();
 						best[0] = m;
+						bestScore[0] = score;
 						bestMse[0] = mse;
 						bestSplit[0] = split;
 						bestStep[0] = k;
 					}
-					else m.close();
-					if (!(mse < bestMse[0] || bestStep[0] == k) || gamed) stop[0] = true;
+					else {
+						m.close();
+						stop[0] = true; // the judge's measure stopped falling
+					}
 				}
 
 				@Override
@@ -207,15 +200,48 @@ final class Adaptation {
 			if (e instanceof IOException) throw new UncheckedIOException("adapt: " + e.getMessage(), (IOException) e);
 			throw (RuntimeException) e;
 		}
-		log.accept(String.format(Locale.ROOT, "adapt=%d: the prior's %s network fine-tuned on this image (its %d " +
-			"per-channel scales and shifts; SURE of the posterior mean, %d patches of %d² per step, lr %.0e) for %d steps " +
-			"in %.1f s; SURE loss %.4f at the first step, %.4f at the last; estimated RMS error on the rows it did not see " +
-			"(Stein), step 0 (as it was): %.4g%s; %s", steps, oneStep ? "one-step" : "own", count[0], BATCH, patch, LR,
-			lastStep[0], (System.nanoTime() - t0) / 1e9, first[0], last[0], Math.sqrt(Math.max(0, baseMse)), curve,
-			best[0] == null ? "no step lowered the estimate without a worse split check: the prior stays as it was" :
-				"kept the weights of step " + bestStep[0] + (lastStep[0] < steps ? " (stopped where the estimate rose or " +
-					"the split check found the weights worse)" : "")));
+		log.accept(String.format(Locale.ROOT, "adapt=%d: the prior's %s network fine-tuned on this image (all %d " +
+			"weights; self-distillation: its posterior mean of %d plane%s, upper half, made in %.1f s, given back from it " +
+			"plus fresh noise of the image's own level; %d patches of %d² per step, lr %.0e) for %d steps in %.1f s; " +
+			"loss %.4f at the first step, %.4f at the last; estimated RMS error on the rows it did not see (Stein), " +
+			"step 0 (as it was): %.4g%s; %s", steps, oneStep ? "one-step" : "own", count[0], chosen.length,
+			chosen.length == 1 ? "" : "s", estimateSeconds, BATCH, patch, LR, lastStep[0], (System.nanoTime() - t0) / 1e9,
+			first[0], last[0], Math.sqrt(Math.max(0, baseMse)), curve, best[0] == null ? "no step lowered " + judge(bySplit) +
+				": the prior stays as it was" : "kept the weights of step " + bestStep[0] + " (judged by " + judge(bySplit) +
+					(lastStep[0] < steps ? "; stopped where it stopped falling)" : ")")));
 		return best[0] == null ? null : new Adapted(best[0], bestMse[0], baseMse, bestSplit[0]);
+	}
+
+	/**
+	 * Which measure judges the adapted weights on the rows the run never trained on, for the early
+	 * stop and for the decision ({@link DenoisePipeline}): where the noise is Gaussian (σ known or
+	 * estimated), Stein's estimate of the error — unbiased for each set of weights alike, so their
+	 * difference is too; on photon data stabilised by the Anscombe transform, where it is not
+	 * (on the validation fluorescence at 5 and 30 photons it rose for adapted weights that were up to
+	 * 0.8 dB better and fell for some 1.3 dB worse), the split-pixel check, which assumes no noise
+	 * distribution. Not the split check for Gaussian noise: it compares at half resolution, where
+	 * weights fitted to the image's own scale are not what denoises it (on cleaned EM at σ 25 it
+	 * found 1 dB better weights worse).
+	 */
+	static boolean judgedBySplit(final NoiseModel noise) {
+		return noise.isStabilised();
+	}
+
+	/** The judge's name, for the Log. */
+	static String judge(final boolean bySplit) {
+		return bySplit ? "the split-pixel check against the prior as it was" : "Stein's estimate";
+	}
+
+	/** The guessed share of the adaptation's time that the prior's own estimates take (for the progress bar). */
+	static final double ESTIMATE_SHARE = 0.15;
+
+	/** The planes of a stack of n that the adaptation trains on: all up to {@link #MAX_PLANES}, else that many evenly spaced, 0 first. */
+	static int[] planes(final int n) {
+		final int m = Math.min(n, MAX_PLANES);
+		final int[] p = new int[m];
+		for (int j = 0; j < m; j++)
+			p[j] = (int) ((long) j * n / m);
+		return p;
 	}
 
 	/** Half the side of the window whose mean, the pixel left out, says whether a pixel lies near a clipped value. */

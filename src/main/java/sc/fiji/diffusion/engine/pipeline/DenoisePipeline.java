@@ -288,29 +288,28 @@ public final class DenoisePipeline {
 
 	/**
 	 * Whether the adapted model's posterior mean of one plane has a lower error than the base
-	 * model's over the rows the adaptation never saw ({@link Adaptation#trainingRows}), by two
-	 * checks that must agree, both measured by the run itself ({@link Adaptation.Adapted}): Stein's
-	 * estimate (unbiased there for both models while the noise model holds) and {@link SplitCheck}
-	 * (no noise model; lower by two standard errors).
+	 * model's over the rows the adaptation never saw ({@link Adaptation#trainingRows}), by the
+	 * judge of its noise ({@link Adaptation#judgedBySplit}), both measured by the run itself
+	 * ({@link Adaptation.Adapted}): Stein's estimate lower for Gaussian noise, the split-pixel
+	 * check lower by two standard errors on stabilised photon data. Both are said in the Log.
 	 */
-	private static boolean adaptationHelps(final Adaptation.Adapted a, final Monitor monitor, final String prefix) {
+	private static boolean adaptationHelps(final Adaptation.Adapted a, final NoiseModel noise, final Monitor monitor,
+		final String prefix)
+	{
 		final double sb = a.baseMse, sa = a.mse;
 		final boolean measured = !Double.isNaN(sb) && !Double.isNaN(sa);
 		final double rb = Math.sqrt(Math.max(0, measured ? sb : 0)), ra = Math.sqrt(Math.max(0, measured ? sa : 0));
-		// Stein's estimate alone was fooled: at a few photons per pixel the adapted prior learnt to lower it while its
-		// true error rose (tools/adapt_report.py, validation: kept on 7 of 8 fluorescence images, each 0.3-3.6 dB worse);
-		// the split-pixel check needs no noise model, and both must agree
 		final SplitCheck.Result split = a.split;
-		final boolean byStein = measured && Sure.lower(sa, sb), bySplit = split.lower(2);
-		final boolean helps = byStein && bySplit;
+		final boolean bySplit = Adaptation.judgedBySplit(noise);
+		final boolean byStein = measured && Sure.lower(sa, sb), splitLower = split.lower(2);
+		final boolean helps = bySplit ? splitLower : byStein;
 		monitor.log(String.format(Locale.ROOT, "Denoise: %sadapt: estimated RMS error of the posterior mean on the rows " +
 			"the adaptation did not see: %.4g adapted, %.4g as it was (Stein); split-pixel check there (each prior " +
 			"denoises one diagonal of every 2x2 cell, compared with the other diagonal): the adapted prior's squared error " +
-			"%s by %.3g +- %.2g%s", prefix, ra, rb, split.mean <= 0 ? "lower" : "higher", Math.abs(split.mean), split.error,
-			helps ? ": denoising with the adapted prior" : ": the adaptation did not help (" + (byStein ? "" : Sure
-				.notLowerBecause(sb)) + (!byStein &&
-					!bySplit ? "; " : "") + (bySplit ? "" : "the split-pixel check does not find it " +
-					"lower by two standard errors") + "), denoising with the prior as it was"));
+			"%s by %.3g +- %.2g; judged by %s%s", prefix, ra, rb, split.mean <= 0 ? "lower" : "higher", Math.abs(split
+				.mean), split.error, Adaptation.judge(bySplit), helps ? ": denoising with the adapted prior" :
+					": the adaptation did not help (" + (bySplit ? "the split-pixel check does not find it lower by two " +
+						"standard errors" : Sure.notLowerBecause(sb)) + "), denoising with the prior as it was"));
 		return helps;
 	}
 
@@ -381,14 +380,16 @@ public final class DenoisePipeline {
 			final Monitor channelWork = perChannel.range(adaptShare, 1);
 			final int first0 = in.index(c, 0, 0);
 			final Monitor quiet = monitor.withoutProgress();
-			final Adaptation.Adapted run = s.adapt() > 0 ? Adaptation.adapt(models.model(), planes, work, plan, w, s.adapt(),
+			final int channel = c;
+			final Adaptation.Adapted run = s.adapt() > 0 ? Adaptation.adapt(models.model(), work, plan, w, s.adapt(),
 				s.seed() + c, perChannel.range(0, adaptShare).prefixed(prefix), msg -> monitor.log("Denoise: " + prefix + msg),
-				m -> heldOutMse(new Fallback(ModelSource.of(m), quiet, "Denoise"), planes[0], work[0], w, h, values,
+				i -> baseFallback.run((m, batch) -> workingMean(m, work[i], w, h, values, plan.noise[i], s, in.index(channel,
+					i % nz, i / nz), batch, quiet)), m -> heldOutMse(new Fallback(ModelSource.of(m), quiet, "Denoise"), planes[0], work[0], w, h, values,
 					plan.noise[0], s, first0, quiet), m -> splitAgainst(baseFallback, new Fallback(ModelSource.of(m), quiet,
 						"Denoise"), planes[0], work[0], w, h, values, plan.noise[0], s, first0, quiet)) : null;
 			// kept only where both checks say it helps (on the channel's first plane; measured during the run)
 			DiffusionModel tuned = run == null ? null : run.model;
-			if (run != null && !adaptationHelps(run, monitor, prefix)) {
+			if (run != null && !adaptationHelps(run, plan.noise[0], monitor, prefix)) {
 				tuned.close();
 				tuned = null;
 			}
@@ -648,6 +649,21 @@ public final class DenoisePipeline {
 		final Img<FloatType> r = task.output(s.output()).ensemble(s.ensemble()).seed(Seeds.plane(s.seed(), index)).run(
 			Images.plane(plane, w, h), monitor).image;
 		return noise.inverse(Images.array(r));
+	}
+
+	/**
+	 * The posterior mean of one plane in working units (before the noise model's inverse),
+	 * averaged over the 8 flips and rotations: what adapt=N trains the prior to give back
+	 * ({@link Adaptation}).
+	 */
+	static float[] workingMean(final DiffusionModel m, final float[] plane, final int w, final int h,
+		final ValueMap values, final NoiseModel noise, final DenoiseSettings s, final int index, final int batch,
+		final Monitor monitor)
+	{
+		final Denoise task = Denoise.with(m).values(values).sigma(noise.workingSigma()).tileBatch(Math.min(batch, s
+			.tileBatch()));
+		return Images.array(task.output("mean").ensemble(8).seed(Seeds.plane(s.seed(), index)).run(Images.plane(plane, w,
+			h), monitor).image);
 	}
 
 	/**

@@ -16,7 +16,8 @@ import sc.fiji.diffusion.engine.NoiseSchedule;
 /**
  * What the network is trained to predict from a batch of patches: the noisy input x_t at level
  * t, a target for ε̂(x_t, t) and a weight per patch; the loss is mean(w · (ε̂ − target)²).
- * {@link Clean} is the simple DDPM loss on clean images; {@link Sure} fits the estimator
+ * {@link Clean} is the simple DDPM loss on clean images; {@link OwnLevel} the same at one level on
+ * a denoiser's estimates of a noisy image; {@link Sure} fits the estimator
  * Denoise uses to noisy images alone, at their own noise level; {@link Split} measures that
  * estimator on held-out noisy patches without a noise model's distribution (not for training).
  */
@@ -107,6 +108,43 @@ public interface Objective {
 		public Map<String, Object> describe() {
 			final Map<String, Object> m = new LinkedHashMap<>();
 			m.put("loss", "simple epsilon loss, t uniform on 0..T-1");
+			return m;
+		}
+	}
+
+	/**
+	 * The simple loss at each patch's own noise level on estimates of the clean image: the patches
+	 * are a denoiser's posterior means x̂ of a noisy image whose noise σ_y (model units) they carry,
+	 * and at the level t* with σ_t* ≈ σ_y
+	 * <pre>
+	 *   x_t* = √ᾱ_t* x̂ + √(1−ᾱ_t*) ε,  target ε,  weight 1,
+	 * </pre>
+	 * which is ‖D(x̂ + σ_t* ε) − x̂‖²/σ_t*² for the one-step posterior mean D(y) = y − σ_t* ε̂(√ᾱ_t* y, t*):
+	 * the estimator Denoise uses, taught to give back the image's estimate from that estimate with
+	 * fresh noise of the image's own level — self-distillation on the image being denoised
+	 * (Denoise's {@code adapt}). Unlike {@link Sure} there is no noise of the data to learn: the
+	 * noise is drawn anew each step.
+	 */
+	final class OwnLevel implements Objective {
+
+		@Override
+		public void batch(final float[] y, final float[] twin, final float[] sigmaY, final int b, final int pp,
+			final NoiseSchedule schedule, final SplittableRandom r, final GaussianNoise noise, final long stream,
+			final Batch out)
+		{
+			final float[] eps = noise.floats(stream, 0, b * pp);
+			for (int i = 0; i < b; i++) {
+				if (!(sigmaY[i] > 0)) throw new IllegalArgumentException("the own-level objective needs each patch's noise " +
+					"sigma (> 0)");
+				simple(y, eps, Math.max(0, schedule.timestepForSigma(sigmaY[i])), i, pp, schedule, out);
+			}
+		}
+
+		@Override
+		public Map<String, Object> describe() {
+			final Map<String, Object> m = new LinkedHashMap<>();
+			m.put("loss", "simple epsilon loss at the data's own noise level t* on posterior means of the noisy data " +
+				"(self-distillation)");
 			return m;
 		}
 	}
