@@ -20,6 +20,7 @@ import sc.fiji.diffusion.engine.model.DiffusionModel;
 import sc.fiji.diffusion.engine.model.ModelDescriptor;
 import sc.fiji.diffusion.engine.noise.CameraFit;
 import sc.fiji.diffusion.engine.noise.Clipped;
+import sc.fiji.diffusion.engine.training.Objective;
 import sc.fiji.diffusion.engine.noise.NoiseModel;
 import sc.fiji.diffusion.engine.noise.NoiseSettings;
 import sc.fiji.diffusion.engine.noise.PoissonGaussian;
@@ -274,7 +275,8 @@ public final class DenoisePipeline {
 
 	/**
 	 * The {@link SplitCheck} of {@code tuned} against {@code base} on the rows adapt=N never fits:
-	 * each denoises one diagonal of every 2×2 cell there, compared with the other diagonal.
+	 * each denoises one diagonal of every 2×2 cell there, compared with the other diagonal (where
+	 * it judges, on photon data, all four ways round: {@link SplitCheck#allFour}).
 	 */
 	static SplitCheck.Result splitAgainst(final Fallback base, final Fallback tuned, final float[] raw, final float[] work,
 		final int w, final int h, final ValueMap values, final NoiseModel noise, final DenoiseSettings s, final int index,
@@ -283,7 +285,8 @@ public final class DenoisePipeline {
 		final DenoiseSettings mean = s.toBuilder().output("mean").ensemble(1).build();
 		return SplitCheck.compare(raw, work, w, h, Adaptation.trainingRows(h), CameraFit.clipValues(raw), noise, (g, gw,
 			gh) -> tuned.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)), (g, gw, gh) -> base
-				.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)));
+				.run((m, batch) -> plane(m, g, gw, gh, values, noise, mean, index, batch, quiet)), Adaptation.judgedBySplit(
+					noise) ? SplitCheck.allFour() : Objective.Split.pairs());
 	}
 
 	/**

@@ -61,6 +61,32 @@ class SplitCheckTest {
 		assertEquals(-better.mean, worse.mean, 1e-9);
 	}
 
+	/**
+	 * All four ways round: every pixel of the compared rows is a target exactly once, the estimate
+	 * of the difference stays where the two ways found it, and its standard error shrinks.
+	 */
+	@Test
+	void allFourWaysRoundMakeEveryPixelATargetOnce() {
+		final int[][] four = SplitCheck.allFour();
+		final boolean[] target = new boolean[4];
+		for (final int[] p : four) {
+			// the input pixel and the target lie on the two different diagonals of the cell
+			assertTrue(p[0] != p[2] && p[1] != p[3], java.util.Arrays.toString(p));
+			final int t = p[3] * 2 + p[2];
+			assertFalse(target[t], "each pixel of the cell a target once");
+			target[t] = true;
+		}
+		final float[] clean = new float[W * H], y = noisy(3, clean);
+		final SplitCheck.Denoiser blur = (p, w, h) -> box(p, w, h);
+		final SplitCheck.Denoiser none = (p, w, h) -> p;
+		final SplitCheck.Result two = SplitCheck.compare(y, y, W, H, H / 2, NO_CLIP, NOISE, blur, none);
+		final SplitCheck.Result all = SplitCheck.compare(y, y, W, H, H / 2, NO_CLIP, NOISE, blur, none, four);
+		assertEquals(2 * two.pixels, all.pixels);
+		assertEquals(two.mean, all.mean, 3 * two.error, "the same difference");
+		assertTrue(all.error < 0.85 * two.error, "a smaller standard error: " + all.error + " against " + two.error);
+		assertTrue(all.lower(2));
+	}
+
 	@Test
 	void aDenoiserThatOnlyCopiesItsInputIsNotRewardedForIt() {
 		// the same denoiser both ways: no difference, and an equal one is never "lower"
