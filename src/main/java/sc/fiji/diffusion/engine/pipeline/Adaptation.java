@@ -248,7 +248,8 @@ final class Adaptation {
 	static final int MASK_RADIUS = 3;
 
 	/**
-	 * 1 where a pixel counts in the SURE loss, 0 where the mean of its (2r+1)² neighbours, the pixel
+	 * 1 where a pixel counts in Stein's estimate on noisy patches (Train data=noisy's held-out
+	 * patches where that estimate measures them), 0 where the mean of its (2r+1)² neighbours, the pixel
 	 * itself left out ({@link #MASK_RADIUS}), lies within two noise σ of a clipped value ({@code clip},
 	 * see {@link CameraFit#clipValues}): there the noise was cut off, not the Gaussian the estimate
 	 * assumes. The pixel's own value must not decide: kept only where y is 2σ above a dark clip,

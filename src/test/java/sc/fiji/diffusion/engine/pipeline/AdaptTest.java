@@ -105,7 +105,7 @@ class AdaptTest {
 	}
 
 	/**
-	 * The SURE loss's mask of pixels near a clipped value: a dark clipped background is out, a
+	 * The mask of pixels near a clipped value for Stein's estimate on noisy patches: a dark clipped background is out, a
 	 * bright region in, and a pixel's own value never decides whether it counts (else the
 	 * background's pixels with positive noise would be kept and bias the estimate).
 	 */
