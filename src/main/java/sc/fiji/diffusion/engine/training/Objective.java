@@ -163,8 +163,8 @@ public interface Objective {
 	 * <pre>
 	 *   mean[ (σ_t/σ_y)² ε̂(y)² − σ_t b (ε̂(y + δb) − ε̂(y − δb)) / δ ]
 	 * </pre>
-	 * — no clean image anywhere: it fine-tunes a prior on the very image being denoised
-	 * (Denoise's {@code adapt}). {@code batch} puts √ᾱ_t* y in xt, the probe in target, σ_y in weight.
+	 * — no clean image anywhere (Denoise's {@code adapt} trained by it until 2026-12-08; now Train's
+	 * held-out measure where patches are too small to split). {@code batch} puts √ᾱ_t* y in xt, the probe in target, σ_y in weight.
 	 * The twin patches, when given, are a mask: 0 where a pixel does not count (clipped values,
 	 * whose noise is not the Gaussian SURE assumes), 1 elsewhere.
 	 */
